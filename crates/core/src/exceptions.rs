@@ -1,0 +1,300 @@
+//! Exceptions: accepted deviations with a reason, an owner and an expiry date.
+//!
+//! An exceptions file is YAML:
+//!
+//! ```yaml
+//! apiVersion: kubecomply.io/v1
+//! kind: ExceptionList
+//! exceptions:
+//!   - rules: [KC-POD-001]          # codes or slugs; `rule:` for one
+//!     match:                       # every given field must match; `*` globs in names
+//!       kind: Deployment
+//!       namespace: payments
+//!       name: "api-*"
+//!       labels: {app: api}
+//!     container: istio-proxy       # optional: only findings about this container
+//!     reason: "needs NET_ADMIN for traffic redirection"
+//!     owner: platform-team@example.com
+//!     expires: 2027-03-31
+//! ```
+//!
+//! An expired exception stops applying; the engine reports it as a finding of its own.
+
+use serde_json::Value;
+
+use crate::date::Date;
+use crate::finding::{AppliedException, Finding};
+use crate::object::Object;
+
+/// One exception entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exception {
+    /// Index in the file, for locating it.
+    pub index: usize,
+    /// Rule codes or slugs (`*` for all rules).
+    pub rules: Vec<String>,
+    /// Kind to match, if given.
+    pub kind: Option<String>,
+    /// Namespace pattern, if given.
+    pub namespace: Option<String>,
+    /// Name pattern, if given.
+    pub name: Option<String>,
+    /// Labels that must all be present with these values.
+    pub labels: Vec<(String, String)>,
+    /// Container name pattern, if given.
+    pub container: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub owner: Option<String>,
+    /// Until when (inclusive).
+    pub expires: Option<Date>,
+}
+
+/// A problem in an exceptions file, with the JSON pointer of the offending entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExceptionError {
+    /// Pointer inside the document.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn opt_string(v: &Value, key: &str, base: &str, errors: &mut Vec<ExceptionError>) -> Option<String> {
+    match v.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(other) => {
+            errors.push(ExceptionError {
+                pointer: format!("{base}/{key}"),
+                message: format!("`{key}` must be a string, found {}", crate::value::type_name(other)),
+            });
+            None
+        }
+    }
+}
+
+/// Parses the `exceptions` list of an exceptions document (or a bare list).
+pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
+    let mut errors = Vec::new();
+    let (items, base) = match doc {
+        Value::Array(a) => (a.as_slice(), String::new()),
+        Value::Object(m) => match m.get("exceptions") {
+            Some(Value::Array(a)) => (a.as_slice(), "/exceptions".to_string()),
+            _ => {
+                errors.push(ExceptionError {
+                    pointer: String::new(),
+                    message: "expected an `exceptions:` list".into(),
+                });
+                return (Vec::new(), errors);
+            }
+        },
+        _ => {
+            errors.push(ExceptionError {
+                pointer: String::new(),
+                message: "expected a mapping with an `exceptions:` list".into(),
+            });
+            return (Vec::new(), errors);
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{base}/{i}");
+        if !item.is_object() {
+            errors.push(ExceptionError {
+                pointer: p,
+                message: "an exception must be a mapping".into(),
+            });
+            continue;
+        }
+        let mut rules = Vec::new();
+        match item.get("rules") {
+            Some(Value::Array(a)) => {
+                for r in a {
+                    if let Some(s) = r.as_str() {
+                        rules.push(s.to_string());
+                    }
+                }
+            }
+            Some(Value::String(s)) => rules.push(s.clone()),
+            _ => {}
+        }
+        if let Some(r) = opt_string(item, "rule", &p, &mut errors) {
+            rules.push(r);
+        }
+        if rules.is_empty() {
+            errors.push(ExceptionError {
+                pointer: p.clone(),
+                message: "an exception needs `rule:` or `rules:` (use \"*\" for every rule)".into(),
+            });
+            continue;
+        }
+        let m = item.get("match").cloned().unwrap_or(Value::Null);
+        let mp = format!("{p}/match");
+        let labels = match m.get("labels") {
+            Some(Value::Object(l)) => l
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let reason = opt_string(item, "reason", &p, &mut errors).unwrap_or_default();
+        if reason.trim().is_empty() {
+            errors.push(ExceptionError {
+                pointer: p.clone(),
+                message: "an exception needs a `reason:`".into(),
+            });
+        }
+        let expires = match opt_string(item, "expires", &p, &mut errors) {
+            Some(s) => match Date::parse(&s) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(ExceptionError {
+                        pointer: format!("{p}/expires"),
+                        message: format!("`expires` must be a date YYYY-MM-DD, found {s:?}"),
+                    });
+                    None
+                }
+            },
+            None => None,
+        };
+        out.push(Exception {
+            index: i,
+            rules,
+            kind: opt_string(&m, "kind", &mp, &mut errors),
+            namespace: opt_string(&m, "namespace", &mp, &mut errors),
+            name: opt_string(&m, "name", &mp, &mut errors),
+            labels,
+            container: opt_string(item, "container", &p, &mut errors),
+            reason,
+            owner: opt_string(item, "owner", &p, &mut errors),
+            expires,
+        });
+    }
+    (out, errors)
+}
+
+/// Matches `text` against a pattern where `*` matches any run of characters.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+impl Exception {
+    /// Whether the exception has expired on `today` (it applies through its expiry date).
+    pub fn is_expired(&self, today: Date) -> bool {
+        self.expires.is_some_and(|e| e < today)
+    }
+
+    /// Whether it covers `finding` about `object`.
+    pub fn covers(&self, finding: &Finding, object: Option<&Object>) -> bool {
+        let rule_ok = self
+            .rules
+            .iter()
+            .any(|r| r == "*" || r.eq_ignore_ascii_case(&finding.rule) || r == &*finding.slug);
+        if !rule_ok {
+            return false;
+        }
+        if let Some(c) = &self.container {
+            match &finding.container {
+                Some(fc) if glob_match(c, fc) => {}
+                _ => return false,
+            }
+        }
+        let Some(res) = &finding.resource else {
+            return self.kind.is_none() && self.namespace.is_none() && self.name.is_none() && self.labels.is_empty();
+        };
+        if let Some(k) = &self.kind
+            && !k.eq_ignore_ascii_case(&res.kind)
+        {
+            return false;
+        }
+        if let Some(ns) = &self.namespace
+            && !glob_match(ns, res.namespace.as_deref().unwrap_or(""))
+        {
+            return false;
+        }
+        if let Some(n) = &self.name
+            && !glob_match(n, &res.name)
+        {
+            return false;
+        }
+        if !self.labels.is_empty() {
+            let Some(labels) = object.and_then(Object::labels) else {
+                return false;
+            };
+            for (k, v) in &self.labels {
+                if labels.get(k).and_then(Value::as_str) != Some(v.as_str()) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The record shown next to findings it accepts.
+    pub fn applied(&self) -> AppliedException {
+        AppliedException {
+            source: "exceptions-file",
+            reason: self.reason.clone(),
+            owner: self.owner.clone(),
+            expires: self.expires.map(|d| d.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("api-*", "api-server"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*c*e", "abcde"));
+        assert!(!glob_match("api-*", "web"));
+        assert!(glob_match("exact", "exact"));
+    }
+
+    #[test]
+    fn parses_entries_and_reports_errors() {
+        let doc = json!({"exceptions": [
+            {"rule": "KC-POD-001", "match": {"kind": "Deployment", "name": "api"}, "reason": "r", "owner": "o", "expires": "2027-01-01"},
+            {"match": {}},
+            {"rules": ["x"], "reason": "r", "expires": "soon"}
+        ]});
+        let (ex, errs) = parse(&doc);
+        assert_eq!(ex.len(), 2);
+        assert_eq!(ex[0].expires, Date::parse("2027-01-01"));
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].pointer, "/exceptions/1");
+        assert_eq!(errs[1].pointer, "/exceptions/2/expires");
+        let today = Date::parse("2027-01-02").expect("date");
+        assert!(ex[0].is_expired(today));
+        assert!(!ex[0].is_expired(Date::parse("2027-01-01").expect("date")));
+    }
+}

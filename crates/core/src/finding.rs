@@ -1,0 +1,147 @@
+//! Findings: the one result type every analyzer emits.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::object::{Object, Origin};
+use crate::rule::Severity;
+
+/// The outcome of one check on one subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The check ran and the subject complies.
+    Pass,
+    /// The check ran and the subject does not comply.
+    Fail,
+    /// The check could not be evaluated (invalid input, policy error).
+    Error,
+    /// The check was not run (disabled, not applicable).
+    Skipped,
+    /// The subject does not comply, but an exception or annotation accepts it.
+    Excepted,
+}
+
+impl Status {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+            Status::Excepted => "excepted",
+        }
+    }
+}
+
+/// Identifies a Kubernetes object in output.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectRef {
+    /// `apiVersion`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// Namespace, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// The reference of an object.
+    pub fn of(o: &Object) -> ObjectRef {
+        ObjectRef {
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
+        }
+    }
+}
+
+/// Where a finding points: file, line, column and a JSON pointer into the object.
+#[derive(Clone, Debug, Serialize)]
+pub struct Location {
+    /// The file as given by the user (`<stdin>` for standard input).
+    pub file: Arc<str>,
+    /// 1-based line (0 until resolved or when unknown).
+    pub line: u32,
+    /// 1-based column (0 until resolved or when unknown).
+    pub column: u32,
+    /// JSON pointer into the object (for List items, into the item).
+    pub pointer: String,
+    /// The origin, for lazy resolution of line and column.
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+impl Location {
+    /// A location inside an object; line and column are resolved later.
+    pub fn in_object(object: &Object, pointer: impl Into<String>) -> Location {
+        Location {
+            file: Arc::from(object.origin.source.path.as_str()),
+            line: 0,
+            column: 0,
+            pointer: pointer.into(),
+            origin: Some(object.origin.clone()),
+        }
+    }
+
+    /// A location with a known line and column and no object.
+    pub fn at(file: &str, line: u32, column: u32) -> Location {
+        Location {
+            file: Arc::from(file),
+            line,
+            column,
+            pointer: String::new(),
+            origin: None,
+        }
+    }
+}
+
+/// An accepted deviation, as shown next to an excepted finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppliedException {
+    /// Where it came from: `annotation` or `exceptions-file`.
+    pub source: &'static str,
+    /// Why the deviation is accepted.
+    pub reason: String,
+    /// Who owns it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When it stops applying (YYYY-MM-DD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One result of one rule on one subject.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The rule's stable code.
+    #[serde(rename = "rule")]
+    pub rule: Cow<'static, str>,
+    /// The rule's slug.
+    pub slug: Cow<'static, str>,
+    /// Outcome.
+    pub status: Status,
+    /// Effective severity (after config overrides).
+    pub severity: Severity,
+    /// The object concerned, when the subject is an object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ObjectRef>,
+    /// The container concerned, if the finding is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Where.
+    pub location: Location,
+    /// The exception that accepted it, when `status` is `excepted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<AppliedException>,
+}

@@ -1,0 +1,85 @@
+//! JSON pointers (RFC 6901): building them from path segments and walking values with them.
+
+use serde_json::Value;
+
+/// Appends one reference token to a pointer, escaping `~` and `/`.
+pub fn push(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    if token.contains(['~', '/']) {
+        pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pointer.push_str(token);
+    }
+}
+
+/// Returns `base` extended by the given tokens.
+pub fn join(base: &str, tokens: &[&str]) -> String {
+    let mut p = String::with_capacity(base.len() + 32);
+    p.push_str(base);
+    for t in tokens {
+        push(&mut p, t);
+    }
+    p
+}
+
+/// Returns `base` extended by an array index.
+pub fn join_index(base: &str, index: usize) -> String {
+    format!("{base}/{index}")
+}
+
+/// Splits a pointer into unescaped tokens. The empty pointer has no tokens.
+pub fn tokens(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// The pointer of the parent of `pointer`, or `None` for the root.
+pub fn parent(pointer: &str) -> Option<&str> {
+    pointer.rfind('/').map(|i| &pointer[..i])
+}
+
+/// Walks `value` along `pointer` as far as it exists and returns the longest existing prefix.
+/// A finding about a missing field points at its nearest existing parent.
+pub fn nearest_existing<'a>(value: &Value, pointer: &'a str) -> &'a str {
+    let mut current = pointer;
+    loop {
+        if value.pointer(current).is_some() {
+            return current;
+        }
+        match parent(current) {
+            Some(p) => current = p,
+            None => return "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn escapes_and_unescapes() {
+        let p = join("", &["metadata", "annotations", "a/b~c"]);
+        assert_eq!(p, "/metadata/annotations/a~1b~0c");
+        assert_eq!(tokens(&p), vec!["metadata", "annotations", "a/b~c"]);
+        let v = json!({"metadata": {"annotations": {"a/b~c": "x"}}});
+        assert_eq!(v.pointer(&p), Some(&json!("x")));
+    }
+
+    #[test]
+    fn nearest_parent_of_missing_field() {
+        let v = json!({"spec": {"containers": [{"name": "a", "resources": {}}]}});
+        assert_eq!(
+            nearest_existing(&v, "/spec/containers/0/resources/limits/cpu"),
+            "/spec/containers/0/resources"
+        );
+        assert_eq!(nearest_existing(&v, "/status/x"), "");
+    }
+}

@@ -1,0 +1,139 @@
+//! Rule metadata: what every analyzer publishes about each rule it evaluates.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a failed check is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational; never fails a build unless asked.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a severity name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The area a rule belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Pod Security Standards checks.
+    PodSecurityStandards,
+    /// Host access and privilege.
+    HostAccess,
+    /// Process identity, capabilities, kernel hardening.
+    ContainerHardening,
+    /// Image references and pulling.
+    Images,
+    /// CPU, memory and storage requests and limits.
+    Resources,
+    /// Probes, replicas and other reliability settings.
+    Reliability,
+    /// Secrets and credentials.
+    Secrets,
+    /// Service accounts and their tokens.
+    ServiceAccounts,
+    /// Role-based access control.
+    Rbac,
+    /// Services, ingresses, network policies.
+    Network,
+    /// Namespaces and tenancy.
+    Namespaces,
+    /// Input validity and general hygiene.
+    Hygiene,
+}
+
+impl Category {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::PodSecurityStandards => "pod-security-standards",
+            Category::HostAccess => "host-access",
+            Category::ContainerHardening => "container-hardening",
+            Category::Images => "images",
+            Category::Resources => "resources",
+            Category::Reliability => "reliability",
+            Category::Secrets => "secrets",
+            Category::ServiceAccounts => "service-accounts",
+            Category::Rbac => "rbac",
+            Category::Network => "network",
+            Category::Namespaces => "namespaces",
+            Category::Hygiene => "hygiene",
+        }
+    }
+}
+
+/// The equivalent check in another tool or standard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// `checkov`, `kubescape`, `trivy`, `polaris`, `kube-score`, `kube-linter`, `pss`, `cis`, `nsa`, `cve`.
+    pub tool: &'static str,
+    /// The identifier in that tool, e.g. `CKV_K8S_16`.
+    pub id: &'static str,
+}
+
+/// Shorthand for building references in rule files.
+pub const fn reference(tool: &'static str, id: &'static str) -> Reference {
+    Reference { tool, id }
+}
+
+/// Everything kubecomply publishes about a rule. Codes are stable forever.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    /// Stable code, e.g. `KC-POD-001`. Never reused.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `privileged-container`.
+    pub slug: &'static str,
+    /// One-line title.
+    pub title: &'static str,
+    /// Default severity (the config may override it).
+    pub severity: Severity,
+    /// Area.
+    pub category: Category,
+    /// The kubecomply version that introduced the rule.
+    pub since: &'static str,
+    /// Markdown: what it checks (with exact semantics), why, how to fix, peer differences.
+    pub docs: &'static str,
+    /// Equivalent ids in other tools and standards.
+    pub references: &'static [Reference],
+}

@@ -1,0 +1,440 @@
+//! A YAML stream → `serde_json::Value` builder on top of the saphyr event parser.
+//!
+//! Values are built directly from parser events (no intermediate tree), with our own limits:
+//! nesting depth, the number of nodes that aliases may materialise (alias bombs), and per-file
+//! size (checked by the caller). Parse errors are recorded with line and column; parsing then
+//! resumes at the next `---` line so one broken document does not hide the others.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use serde_json::{Map, Value};
+
+use crate::scalar::{key_string, resolve_plain, resolve_tagged};
+
+/// Limits that keep parsing bounded on hostile input.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Maximum number of nodes aliases may copy into one document.
+    pub max_alias_nodes: usize,
+    /// Maximum size of one input in bytes.
+    pub max_file_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 128,
+            max_alias_nodes: 1_000_000,
+            max_file_size: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A parsed document.
+#[derive(Debug)]
+pub struct RawDocument {
+    /// The value.
+    pub value: Value,
+    /// 1-based line where the document's content starts.
+    pub line: u32,
+    /// Byte range of the document's text; starts at a line start.
+    pub span: std::ops::Range<usize>,
+}
+
+/// A parse problem with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The result of parsing one stream: the documents that could be read and the errors.
+#[derive(Debug, Default)]
+pub struct Stream {
+    /// Documents, in order (empty documents are skipped).
+    pub documents: Vec<RawDocument>,
+    /// Problems, in order.
+    pub errors: Vec<ParseError>,
+}
+
+/// Maps 1-based line numbers to byte offsets by scanning forward.
+pub(crate) struct LineCursor<'a> {
+    text: &'a str,
+    line: usize,
+    offset: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        LineCursor {
+            text,
+            line: 1,
+            offset: 0,
+        }
+    }
+
+    /// Byte offset of the start of `line` (clamped to the text length).
+    pub(crate) fn offset_of(&mut self, line: usize) -> usize {
+        if line < self.line {
+            self.line = 1;
+            self.offset = 0;
+        }
+        while self.line < line {
+            match memchr::memchr(b'\n', &self.text.as_bytes()[self.offset..]) {
+                Some(i) => {
+                    self.offset += i + 1;
+                    self.line += 1;
+                }
+                None => return self.text.len(),
+            }
+        }
+        self.offset
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        key: Option<Key>,
+        merged: Option<Map<String, Value>>,
+        anchor: usize,
+    },
+}
+
+enum Key {
+    Name(String, Span),
+    Merge,
+}
+
+struct Builder<'l> {
+    limits: &'l Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Value, usize)>,
+    alias_nodes: usize,
+    root: Option<Value>,
+    /// Non-fatal problems (duplicate keys) of the current document.
+    warnings: Vec<ParseError>,
+}
+
+/// A fatal problem in the current document.
+struct DocError {
+    span: Span,
+    message: String,
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn err_at(span: Span, message: impl Into<String>) -> DocError {
+    DocError {
+        span,
+        message: message.into(),
+    }
+}
+
+impl<'l> Builder<'l> {
+    fn new(limits: &'l Limits) -> Self {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            root: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.stack.clear();
+        self.anchors.clear();
+        self.alias_nodes = 0;
+        self.root = None;
+    }
+
+    fn open(&mut self, frame: Frame, span: Span) -> Result<(), DocError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(err_at(
+                span,
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+            ));
+        }
+        if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
+            return Err(err_at(span, "a mapping key must be a scalar, not a mapping or sequence"));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn anchor(&mut self, id: usize, v: &Value) {
+        if id != 0 {
+            self.anchors.insert(id, (v.clone(), count_nodes(v)));
+        }
+    }
+
+    /// Delivers a finished value to the enclosing collection (or as the document root).
+    fn deliver(&mut self, v: Value, span: Span) -> Result<(), DocError> {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(v);
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(v);
+                Ok(())
+            }
+            Some(Frame::Map {
+                map, key, merged, ..
+            }) => match key.take() {
+                None => {
+                    // This value is a key.
+                    match v {
+                        Value::Array(_) | Value::Object(_) => Err(err_at(
+                            span,
+                            "a mapping key must be a scalar, not a mapping or sequence",
+                        )),
+                        other => {
+                            *key = Some(Key::Name(key_string(other), span));
+                            Ok(())
+                        }
+                    }
+                }
+                Some(Key::Merge) => {
+                    let sources: Vec<Value> = match v {
+                        Value::Object(_) => vec![v],
+                        Value::Array(items) => items,
+                        _ => return Err(err_at(span, "a merge key `<<` needs a mapping or a list of mappings")),
+                    };
+                    let target = merged.get_or_insert_with(Map::new);
+                    for src in sources {
+                        let Value::Object(m) = src else {
+                            return Err(err_at(span, "a merge key `<<` needs a mapping or a list of mappings"));
+                        };
+                        for (k, val) in m {
+                            target.entry(k).or_insert(val);
+                        }
+                    }
+                    Ok(())
+                }
+                Some(Key::Name(k, key_span)) => {
+                    if map.insert(k.clone(), v).is_some() {
+                        self.warnings.push(ParseError {
+                            line: key_span.start.line() as u32,
+                            column: key_span.start.col() as u32 + 1,
+                            message: format!("duplicate key {k:?} in a mapping (the last value is used)"),
+                        });
+                    }
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), DocError> {
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                // A plain `<<` in key position is a merge key.
+                if style == ScalarStyle::Plain
+                    && text == "<<"
+                    && tag.is_none()
+                    && let Some(Frame::Map { key: k @ None, .. }) = self.stack.last_mut()
+                {
+                    *k = Some(Key::Merge);
+                    return Ok(());
+                }
+                let v = match (&tag, style) {
+                    (Some(t), _) if t.is_yaml_core_schema() => {
+                        resolve_tagged(&text, &t.suffix).map_err(|m| err_at(span, m))?
+                    }
+                    (_, ScalarStyle::Plain) => resolve_plain(&text),
+                    _ => Value::String(text.into_owned()),
+                };
+                self.anchor(anchor, &v);
+                self.deliver(v, span)
+            }
+            Event::SequenceStart(anchor, _) => self.open(
+                Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                },
+                span,
+            ),
+            Event::MappingStart(anchor, _) => self.open(
+                Frame::Map {
+                    map: Map::new(),
+                    key: None,
+                    merged: None,
+                    anchor,
+                },
+                span,
+            ),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (v, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
+                    Some(Frame::Map {
+                        mut map,
+                        merged,
+                        anchor,
+                        ..
+                    }) => {
+                        if let Some(m) = merged {
+                            for (k, val) in m {
+                                map.entry(k).or_insert(val);
+                            }
+                        }
+                        (Value::Object(map), anchor)
+                    }
+                    None => return Err(err_at(span, "unbalanced collection end")),
+                };
+                self.anchor(anchor, &v);
+                self.deliver(v, span)
+            }
+            Event::Alias(id) => {
+                let Some((v, nodes)) = self.anchors.get(&id) else {
+                    return Err(err_at(span, "alias to an unknown anchor"));
+                };
+                self.alias_nodes = self.alias_nodes.saturating_add(*nodes);
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(err_at(
+                        span,
+                        format!(
+                            "aliases expand to more than {} nodes (possible alias bomb)",
+                            self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                let v = v.clone();
+                self.deliver(v, span)
+            }
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => Ok(()),
+        }
+    }
+}
+
+/// Parses a YAML stream into documents.
+pub fn parse(text: &str, limits: &Limits) -> Stream {
+    let mut out = Stream::default();
+    let mut cursor = LineCursor::new(text);
+    let mut base_line = 0usize; // lines before the current parser's input
+    let mut base_byte = 0usize;
+    let mut builder = Builder::new(limits);
+    'restart: loop {
+        let input = &text[base_byte..];
+        let mut parser = Parser::new_from_str(input);
+        let mut doc_start: Option<usize> = None; // absolute 1-based line
+        builder.reset();
+        loop {
+            let (ev, span) = match parser.next_event() {
+                None => break 'restart,
+                Some(Ok(x)) => x,
+                Some(Err(e)) => {
+                    let line = e.marker().line() + base_line;
+                    out.errors.push(ParseError {
+                        line: line as u32,
+                        column: e.marker().col() as u32 + 1,
+                        message: e.info().to_string(),
+                    });
+                    let from = doc_start.unwrap_or(base_line + 1).min(line);
+                    match resume_after(text, &mut cursor, from) {
+                        Some((l, b)) => {
+                            base_line = l - 1;
+                            base_byte = b;
+                            continue 'restart;
+                        }
+                        None => break 'restart,
+                    }
+                }
+            };
+            let abs_line = span.start.line() + base_line;
+            match ev {
+                Event::DocumentStart(_) => {
+                    doc_start = Some(abs_line);
+                    builder.reset();
+                }
+                Event::DocumentEnd => {
+                    out.errors.append(&mut builder.warnings);
+                    if let (Some(v), Some(start)) = (builder.root.take(), doc_start.take())
+                        && !v.is_null()
+                    {
+                        let start_byte = cursor.offset_of(start);
+                        out.documents.push(RawDocument {
+                            value: v,
+                            line: start as u32,
+                            span: start_byte..text.len(),
+                        });
+                    }
+                }
+                Event::StreamEnd => break 'restart,
+                other => {
+                    if let Err(e) = builder.event(other, span) {
+                        let line = e.span.start.line() + base_line;
+                        out.errors.append(&mut builder.warnings);
+                        out.errors.push(ParseError {
+                            line: line as u32,
+                            column: e.span.start.col() as u32 + 1,
+                            message: e.message,
+                        });
+                        let from = doc_start.unwrap_or(base_line + 1).min(line);
+                        match resume_after(text, &mut cursor, from) {
+                            Some((l, b)) => {
+                                base_line = l - 1;
+                                base_byte = b;
+                                continue 'restart;
+                            }
+                            None => break 'restart,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Each document ends where the next one starts.
+    for i in 1..out.documents.len() {
+        let next = out.documents[i].span.start;
+        let cur = &mut out.documents[i - 1].span;
+        if next >= cur.start {
+            cur.end = next;
+        }
+    }
+    out.errors.sort_by_key(|e| (e.line, e.column));
+    out
+}
+
+/// Finds the first `---` line after `line`; returns its line number and byte offset.
+fn resume_after(text: &str, cursor: &mut LineCursor<'_>, line: usize) -> Option<(usize, usize)> {
+    let mut l = line + 1;
+    loop {
+        let off = cursor.offset_of(l);
+        if off >= text.len() {
+            return None;
+        }
+        let rest = &text.as_bytes()[off..];
+        if rest.starts_with(b"---")
+            && rest
+                .get(3)
+                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            return Some((l, off));
+        }
+        l += 1;
+    }
+}

@@ -1,0 +1,156 @@
+//! Behaviour of the loader on good and hostile input.
+
+use kubecomply_core::diagnostic::Level;
+use kubecomply_core::SourceFormat;
+use kubecomply_loader::locate::PositionIndex;
+use kubecomply_loader::{Limits, files, load, parse_documents};
+use serde_json::json;
+
+fn load_str(name: &str, text: &str) -> kubecomply_loader::Loaded {
+    load(files::from_string(name, text.to_string()), &Limits::default())
+}
+
+#[test]
+fn multi_document_lines_and_positions() {
+    let text = "# leading comment\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: true\n";
+    let l = load_str("m.yaml", text);
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert_eq!(l.objects.len(), 2);
+    assert_eq!(l.objects[0].origin.line, 2);
+    assert_eq!(l.objects[1].origin.line, 6);
+    let o = &l.objects[1];
+    let idx = PositionIndex::build(&o.origin.source.text[o.origin.span.clone()], o.origin.line);
+    assert_eq!(idx.locate("/spec/containers/0/securityContext/privileged"), Some((15, 7)));
+    assert_eq!(idx.locate("/spec/containers/0"), Some((13, 5)));
+    // Missing fields resolve to the nearest parent.
+    assert_eq!(idx.locate("/spec/containers/0/resources/limits"), Some((13, 5)));
+    assert_eq!(idx.locate("/metadata/name"), Some((10, 3)));
+}
+
+#[test]
+fn kubectl_scalars_in_documents() {
+    let docs = parse_documents("a: 0644\nb: yes\nc: '0644'\nd: NO\ne: !!str 12\n").expect("parses");
+    assert_eq!(docs[0], json!({"a": 420, "b": true, "c": "0644", "d": false, "e": "12"}));
+}
+
+#[test]
+fn lists_are_expanded_with_pointer_prefixes() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: apps/v1\n  kind: DeploymentList\n  items:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: d}\n";
+    let l = load_str("l.yaml", text);
+    assert_eq!(l.objects.len(), 2);
+    assert_eq!(l.objects[0].origin.prefix, "/items/0");
+    assert_eq!(l.objects[1].origin.prefix, "/items/1/items/0");
+    assert_eq!(l.objects[1].kind, "Deployment");
+}
+
+#[test]
+fn json_lines_and_json_files() {
+    let text = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}\n{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}}\n";
+    let l = load_str("s.json", text);
+    assert_eq!(l.objects.len(), 2);
+    assert_eq!(l.objects[1].origin.line, 2);
+    assert_eq!(l.objects[0].origin.source.format, SourceFormat::Json);
+    let bad = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\"\n{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}}\n";
+    let l = load_str("bad.json", bad);
+    assert_eq!(l.objects.len(), 1, "{:?}", l.diagnostics);
+    assert_eq!(l.diagnostics[0].line, 2);
+}
+
+#[test]
+fn non_kubernetes_yaml_is_a_note() {
+    let l = load_str("values.yaml", "replicaCount: 3\nimage: nginx\n");
+    assert!(l.objects.is_empty());
+    assert_eq!(l.diagnostics.len(), 1);
+    assert_eq!(l.diagnostics[0].level, Level::Note);
+}
+
+#[test]
+fn malformed_document_does_not_hide_the_others() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n";
+    let l = load_str("broken.yaml", text);
+    let names: Vec<_> = l.objects.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, vec!["a", "c"]);
+    let errs: Vec<_> = l.diagnostics.iter().filter(|d| d.level == Level::Error).collect();
+    assert_eq!(errs.len(), 1, "{:?}", l.diagnostics);
+    assert!(errs[0].line >= 8, "{:?}", errs[0]);
+    assert_eq!(l.objects[1].origin.line, 9);
+}
+
+#[test]
+fn duplicate_keys_are_warned_and_last_wins() {
+    let l = load_str("d.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n");
+    assert_eq!(l.objects[0].name, "b");
+    assert_eq!(l.diagnostics.len(), 1);
+    assert_eq!((l.diagnostics[0].line, l.diagnostics[0].column), (5, 3));
+    assert_eq!(l.diagnostics[0].level, Level::Warning);
+}
+
+#[test]
+fn alias_bomb_is_refused() {
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = i - 1;
+        text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+    }
+    let l = load_str("bomb.yaml", &text);
+    assert!(l.objects.is_empty());
+    assert!(l.diagnostics.iter().any(|d| d.message.contains("alias bomb")), "{:?}", l.diagnostics);
+}
+
+#[test]
+fn deep_nesting_is_refused_not_crashed() {
+    let depth = 100_000;
+    let text = format!("a: {}{}", "[".repeat(depth), "]".repeat(depth));
+    let l = load_str("deep.yaml", &text);
+    assert!(l.diagnostics.iter().any(|d| d.message.contains("nesting deeper") || d.message.contains("recursion limit")), "{:?}", l.diagnostics);
+    let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let l = load_str("deep.json", &json);
+    assert!(!l.diagnostics.is_empty());
+    assert!(l.diagnostics.iter().all(|d| d.level == Level::Error), "{:?}", l.diagnostics);
+}
+
+#[test]
+fn merge_keys() {
+    let docs = parse_documents("base: &b {x: 1, z: 2}\nd:\n  <<: *b\n  z: 3\n").expect("parses");
+    // YAML 1.1: a plain `y` key is the boolean true, as kubectl reads it.
+    let y = parse_documents("y: 1\n").expect("parses");
+    assert_eq!(y[0], json!({"true": 1}));
+    assert_eq!(docs[0]["d"], json!({"x": 1, "z": 3}));
+}
+
+#[test]
+fn size_limit() {
+    let dir = std::env::temp_dir().join(format!("kc-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let p = dir.join("big.yaml");
+    std::fs::write(&p, "a: b\n".repeat(1000)).expect("write");
+    let limits = Limits {
+        max_file_size: 1000,
+        ..Limits::default()
+    };
+    let err = files::read(&files::Input::File(p), &limits).expect_err("too big");
+    assert!(err.message.contains("limit"), "{}", err.message);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn binary_garbage_is_an_error_with_position() {
+    let dir = std::env::temp_dir().join(format!("kc-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let p = dir.join("x.yaml");
+    std::fs::write(&p, b"a: b\nc: \xff\xfe\n").expect("write");
+    let err = files::read(&files::Input::File(p), &Limits::default()).expect_err("binary");
+    assert_eq!((err.line, err.column), (2, 4));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn block_nesting_beyond_our_limit() {
+    let mut text = String::new();
+    for i in 0..200 {
+        text.push_str(&" ".repeat(i));
+        text.push_str("k:\n");
+    }
+    let l = load_str("nest.yaml", &text);
+    assert!(l.diagnostics.iter().any(|d| d.message.contains("nesting deeper than 128")), "{:?}", l.diagnostics);
+}
