@@ -1,1 +1,84 @@
-fn main() {}
+//! The `kubecomply` command: argument parsing and wiring only.
+
+mod config;
+mod pss;
+mod rules;
+mod scan;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Kubernetes and container compliance as code.
+#[derive(Parser, Debug)]
+#[command(name = "kubecomply", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan manifests (files, directories, `-` for standard input) with the built-in rules.
+    Scan(scan::ScanArgs),
+    /// Answer what the Pod Security admission controller would answer for each pod.
+    Pss(pss::PssArgs),
+    /// List the built-in rules, or explain one.
+    Rules(rules::RulesArgs),
+}
+
+/// Output format of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable table grouped by file.
+    Table,
+    /// JSON (schema docs/schema/findings-v1.json).
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// JUnit XML.
+    Junit,
+}
+
+/// Writes output to `--output FILE` (plain) or standard output (colour on a terminal).
+pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(p) => {
+            let plain = anstream::adapter::strip_str(text).to_string();
+            std::fs::write(p, plain)
+                .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", p.display()))
+        }
+        None => {
+            let mut out = anstream::stdout();
+            match out.write_all(text.as_bytes()) {
+                // A closed pipe (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(Into::into),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(a) => scan::run(a),
+        Command::Pss(a) => pss::run(a),
+        Command::Rules(a) => rules::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

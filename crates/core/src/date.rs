@@ -92,7 +92,10 @@ mod tests {
         assert!(Date::parse("2026-02-29").is_none());
         assert!(Date::parse("2024-02-29").is_some());
         assert!(Date::parse("2026-13-01").is_none());
-        assert_eq!(Date::parse("2026-11-27T10:00:00Z"), Date::parse("2026-11-27"));
+        assert_eq!(
+            Date::parse("2026-11-27T10:00:00Z"),
+            Date::parse("2026-11-27")
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ impl Diagnostic {
             Level::Error => "error",
         };
         if self.line > 0 {
-            format!("{}:{}:{}: {level}: {}", self.file, self.line, self.column, self.message)
+            format!(
+                "{}:{}:{}: {level}: {}",
+                self.file, self.line, self.column, self.message
+            )
         } else {
             format!("{}: {level}: {}", self.file, self.message)
         }

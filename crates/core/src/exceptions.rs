@@ -60,7 +60,12 @@ pub struct ExceptionError {
     pub message: String,
 }
 
-fn opt_string(v: &Value, key: &str, base: &str, errors: &mut Vec<ExceptionError>) -> Option<String> {
+fn opt_string(
+    v: &Value,
+    key: &str,
+    base: &str,
+    errors: &mut Vec<ExceptionError>,
+) -> Option<String> {
     match v.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -68,7 +73,10 @@ fn opt_string(v: &Value, key: &str, base: &str, errors: &mut Vec<ExceptionError>
         Some(other) => {
             errors.push(ExceptionError {
                 pointer: format!("{base}/{key}"),
-                message: format!("`{key}` must be a string, found {}", crate::value::type_name(other)),
+                message: format!(
+                    "`{key}` must be a string, found {}",
+                    crate::value::type_name(other)
+                ),
             });
             None
         }
@@ -135,7 +143,14 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
         let labels = match m.get("labels") {
             Some(Value::Object(l)) => l
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -225,7 +240,10 @@ impl Exception {
             }
         }
         let Some(res) = &finding.resource else {
-            return self.kind.is_none() && self.namespace.is_none() && self.name.is_none() && self.labels.is_empty();
+            return self.kind.is_none()
+                && self.namespace.is_none()
+                && self.name.is_none()
+                && self.labels.is_empty();
         };
         if let Some(k) = &self.kind
             && !k.eq_ignore_ascii_case(&res.kind)

@@ -10,8 +10,8 @@ pub mod exceptions;
 pub mod finding;
 pub mod inventory;
 pub mod object;
-pub mod pointer;
 pub mod pod;
+pub mod pointer;
 pub mod rule;
 pub mod value;
 

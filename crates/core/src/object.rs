@@ -65,7 +65,8 @@ pub struct Object {
 impl Object {
     /// Builds an object from a value that has `apiVersion` and `kind`, or returns the value back.
     pub fn new(value: Value, origin: Origin) -> Result<Object, Box<Value>> {
-        let (api_version, kind) = match (str_at(&value, &["apiVersion"]), str_at(&value, &["kind"])) {
+        let (api_version, kind) = match (str_at(&value, &["apiVersion"]), str_at(&value, &["kind"]))
+        {
             (Some(a), Some(k)) if !a.is_empty() && !k.is_empty() => (a.to_string(), k.to_string()),
             _ => return Err(Box::new(value)),
         };
@@ -95,7 +96,11 @@ impl Object {
 
     /// One annotation value.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.value.get("metadata")?.get("annotations")?.get(key)?.as_str()
+        self.value
+            .get("metadata")?
+            .get("annotations")?
+            .get(key)?
+            .as_str()
     }
 
     /// The pod templates this object embeds.

@@ -155,20 +155,27 @@ impl<'a> PodTemplate<'a> {
     /// All containers: regular, init and ephemeral.
     pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
         let spec = self.spec;
-        [ContainerKind::Regular, ContainerKind::Init, ContainerKind::Ephemeral]
-            .into_iter()
-            .flat_map(move |kind| {
-                let items: &'a [Value] = match spec.get(kind.field()) {
-                    Some(Value::Array(a)) => a,
-                    _ => &[],
-                };
-                items.iter().enumerate().map(move |(index, value)| Container {
+        [
+            ContainerKind::Regular,
+            ContainerKind::Init,
+            ContainerKind::Ephemeral,
+        ]
+        .into_iter()
+        .flat_map(move |kind| {
+            let items: &'a [Value] = match spec.get(kind.field()) {
+                Some(Value::Array(a)) => a,
+                _ => &[],
+            };
+            items
+                .iter()
+                .enumerate()
+                .map(move |(index, value)| Container {
                     kind,
                     index,
                     name: value.get("name").and_then(Value::as_str).unwrap_or(""),
                     value,
                 })
-            })
+        })
     }
 
     /// Regular and init containers (what runs for the life of the pod or before it).

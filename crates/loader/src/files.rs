@@ -64,7 +64,8 @@ pub fn discover(args: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {
                     match entry {
                         Ok(e) => {
                             let p = e.path();
-                            let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                            let is_file =
+                                e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
                             if is_file && is_manifest(p) {
                                 found.push(p.to_path_buf());
                             }
@@ -98,18 +99,31 @@ fn read_limited(mut r: impl Read, name: &str, limits: &Limits) -> Result<String,
         ));
     }
     // A byte-order mark is allowed at the start.
-    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     match String::from_utf8(buf[start..].to_vec()) {
         Ok(s) => {
             if s.contains('\0') {
-                return Err(Diagnostic::file(Level::Error, name, "binary data (NUL bytes), not YAML or JSON"));
+                return Err(Diagnostic::file(
+                    Level::Error,
+                    name,
+                    "binary data (NUL bytes), not YAML or JSON",
+                ));
             }
             Ok(s)
         }
         Err(e) => {
             let at = e.utf8_error().valid_up_to() + start;
             let line = memchr::memchr_iter(b'\n', &buf[..at]).count() + 1;
-            let col = at - buf[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+            let col = at
+                - buf[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1)
+                + 1;
             Err(Diagnostic {
                 level: Level::Error,
                 file: name.to_string(),

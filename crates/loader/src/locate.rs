@@ -8,8 +8,14 @@ use saphyr_parser::{Event, Parser};
 use kubecomply_core::pointer;
 
 enum Frame {
-    Seq { pointer: String, next: usize },
-    Map { pointer: String, key: Option<String> },
+    Seq {
+        pointer: String,
+        next: usize,
+    },
+    Map {
+        pointer: String,
+        key: Option<String>,
+    },
 }
 
 /// Positions of every key and sequence item of the first document in `text`.
@@ -35,7 +41,10 @@ impl PositionIndex {
             // The pointer of the node this event starts, if it starts one.
             let starts_node = matches!(
                 ev,
-                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+                Event::Scalar(..)
+                    | Event::SequenceStart(..)
+                    | Event::MappingStart(..)
+                    | Event::Alias(_)
             );
             let mut node_pointer: Option<String> = None;
             if starts_node {
@@ -121,5 +130,51 @@ impl PositionIndex {
     /// Whether nothing was indexed.
     pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
+    }
+}
+
+/// Fills in line and column of findings from their origins, building one index per document
+/// that has findings (in parallel across documents).
+pub fn resolve(findings: &mut [kubecomply_core::Finding]) {
+    use std::collections::HashMap;
+    // Group finding indexes by (source address, document start).
+    let mut groups: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(o) = &f.location.origin {
+            let key = (std::sync::Arc::as_ptr(&o.source) as usize, o.span.start);
+            groups.entry(key).or_default().push(i);
+        }
+    }
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let resolved: Vec<Vec<(usize, (u32, u32))>> = {
+        use rayon::prelude::*;
+        let findings_ref: &[kubecomply_core::Finding] = findings;
+        groups
+            .par_iter()
+            .map(|idxs| {
+                let Some(o) = idxs
+                    .first()
+                    .and_then(|&i| findings_ref[i].location.origin.as_ref())
+                else {
+                    return Vec::new();
+                };
+                let text = o.source.text.get(o.span.clone()).unwrap_or("");
+                let index = PositionIndex::build(text, o.line);
+                idxs.iter()
+                    .map(|&i| {
+                        let pos = index
+                            .locate(&findings_ref[i].location.pointer)
+                            .unwrap_or((o.line, 1));
+                        (i, pos)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for group in resolved {
+        for (i, (line, column)) in group {
+            findings[i].location.line = line;
+            findings[i].location.column = column;
+        }
     }
 }

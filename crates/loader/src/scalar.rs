@@ -22,10 +22,10 @@ pub fn resolve_plain(s: &str) -> Value {
         _ => {}
     }
     let first = s.as_bytes()[0];
-    if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.') {
-        if let Some(n) = resolve_number(s) {
-            return n;
-        }
+    if (first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.'))
+        && let Some(n) = resolve_number(s)
+    {
+        return n;
     }
     Value::String(s.to_string())
 }
@@ -94,24 +94,25 @@ fn parse_go_int(s: &str) -> Option<GoInt> {
     if body.is_empty() {
         return None;
     }
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, d)
-    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, d)
-    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (radix, digits) =
+        if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, d)
+        } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, d)
+        } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, d)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
     let mag = u64::from_str_radix(digits, radix).ok()?;
     if neg {
         if mag <= i64::MAX as u64 + 1 {
-            Some(GoInt::Signed((mag as i128 * -1) as i64))
+            Some(GoInt::Signed((-(mag as i128)) as i64))
         } else {
             None
         }
@@ -199,7 +200,10 @@ mod tests {
         assert_eq!(resolve_plain("-"), json!("-"));
         assert_eq!(resolve_plain("."), json!("."));
         assert_eq!(resolve_plain(".inf"), json!(".inf"));
-        assert_eq!(resolve_plain("18446744073709551615"), json!(18446744073709551615u64));
+        assert_eq!(
+            resolve_plain("18446744073709551615"),
+            json!(18446744073709551615u64)
+        );
         assert_eq!(resolve_plain("-9223372036854775808"), json!(i64::MIN));
         assert_eq!(resolve_plain("1e400"), json!("1e400"));
     }

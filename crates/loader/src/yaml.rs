@@ -175,7 +175,10 @@ impl<'l> Builder<'l> {
             ));
         }
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
-            return Err(err_at(span, "a mapping key must be a scalar, not a mapping or sequence"));
+            return Err(err_at(
+                span,
+                "a mapping key must be a scalar, not a mapping or sequence",
+            ));
         }
         self.stack.push(frame);
         Ok(())
@@ -218,12 +221,20 @@ impl<'l> Builder<'l> {
                     let sources: Vec<Value> = match v {
                         Value::Object(_) => vec![v],
                         Value::Array(items) => items,
-                        _ => return Err(err_at(span, "a merge key `<<` needs a mapping or a list of mappings")),
+                        _ => {
+                            return Err(err_at(
+                                span,
+                                "a merge key `<<` needs a mapping or a list of mappings",
+                            ));
+                        }
                     };
                     let target = merged.get_or_insert_with(Map::new);
                     for src in sources {
                         let Value::Object(m) = src else {
-                            return Err(err_at(span, "a merge key `<<` needs a mapping or a list of mappings"));
+                            return Err(err_at(
+                                span,
+                                "a merge key `<<` needs a mapping or a list of mappings",
+                            ));
                         };
                         for (k, val) in m {
                             target.entry(k).or_insert(val);
@@ -236,7 +247,9 @@ impl<'l> Builder<'l> {
                         self.warnings.push(ParseError {
                             line: key_span.start.line() as u32,
                             column: key_span.start.col() as u32 + 1,
-                            message: format!("duplicate key {k:?} in a mapping (the last value is used)"),
+                            message: format!(
+                                "duplicate key {k:?} in a mapping (the last value is used)"
+                            ),
                         });
                     }
                     Ok(())

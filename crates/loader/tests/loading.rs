@@ -1,13 +1,16 @@
 //! Behaviour of the loader on good and hostile input.
 
-use kubecomply_core::diagnostic::Level;
 use kubecomply_core::SourceFormat;
+use kubecomply_core::diagnostic::Level;
 use kubecomply_loader::locate::PositionIndex;
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use serde_json::json;
 
 fn load_str(name: &str, text: &str) -> kubecomply_loader::Loaded {
-    load(files::from_string(name, text.to_string()), &Limits::default())
+    load(
+        files::from_string(name, text.to_string()),
+        &Limits::default(),
+    )
 }
 
 #[test]
@@ -20,17 +23,26 @@ fn multi_document_lines_and_positions() {
     assert_eq!(l.objects[1].origin.line, 6);
     let o = &l.objects[1];
     let idx = PositionIndex::build(&o.origin.source.text[o.origin.span.clone()], o.origin.line);
-    assert_eq!(idx.locate("/spec/containers/0/securityContext/privileged"), Some((15, 7)));
+    assert_eq!(
+        idx.locate("/spec/containers/0/securityContext/privileged"),
+        Some((15, 7))
+    );
     assert_eq!(idx.locate("/spec/containers/0"), Some((13, 5)));
     // Missing fields resolve to the nearest parent.
-    assert_eq!(idx.locate("/spec/containers/0/resources/limits"), Some((13, 5)));
+    assert_eq!(
+        idx.locate("/spec/containers/0/resources/limits"),
+        Some((13, 5))
+    );
     assert_eq!(idx.locate("/metadata/name"), Some((10, 3)));
 }
 
 #[test]
 fn kubectl_scalars_in_documents() {
     let docs = parse_documents("a: 0644\nb: yes\nc: '0644'\nd: NO\ne: !!str 12\n").expect("parses");
-    assert_eq!(docs[0], json!({"a": 420, "b": true, "c": "0644", "d": false, "e": "12"}));
+    assert_eq!(
+        docs[0],
+        json!({"a": 420, "b": true, "c": "0644", "d": false, "e": "12"})
+    );
 }
 
 #[test]
@@ -70,7 +82,11 @@ fn malformed_document_does_not_hide_the_others() {
     let l = load_str("broken.yaml", text);
     let names: Vec<_> = l.objects.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, vec!["a", "c"]);
-    let errs: Vec<_> = l.diagnostics.iter().filter(|d| d.level == Level::Error).collect();
+    let errs: Vec<_> = l
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .collect();
     assert_eq!(errs.len(), 1, "{:?}", l.diagnostics);
     assert!(errs[0].line >= 8, "{:?}", errs[0]);
     assert_eq!(l.objects[1].origin.line, 9);
@@ -78,7 +94,10 @@ fn malformed_document_does_not_hide_the_others() {
 
 #[test]
 fn duplicate_keys_are_warned_and_last_wins() {
-    let l = load_str("d.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n");
+    let l = load_str(
+        "d.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
+    );
     assert_eq!(l.objects[0].name, "b");
     assert_eq!(l.diagnostics.len(), 1);
     assert_eq!((l.diagnostics[0].line, l.diagnostics[0].column), (5, 3));
@@ -87,14 +106,21 @@ fn duplicate_keys_are_warned_and_last_wins() {
 
 #[test]
 fn alias_bomb_is_refused() {
-    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut text =
+        String::from("apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let prev = i - 1;
         text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
     }
     let l = load_str("bomb.yaml", &text);
     assert!(l.objects.is_empty());
-    assert!(l.diagnostics.iter().any(|d| d.message.contains("alias bomb")), "{:?}", l.diagnostics);
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.message.contains("alias bomb")),
+        "{:?}",
+        l.diagnostics
+    );
 }
 
 #[test]
@@ -102,11 +128,21 @@ fn deep_nesting_is_refused_not_crashed() {
     let depth = 100_000;
     let text = format!("a: {}{}", "[".repeat(depth), "]".repeat(depth));
     let l = load_str("deep.yaml", &text);
-    assert!(l.diagnostics.iter().any(|d| d.message.contains("nesting deeper") || d.message.contains("recursion limit")), "{:?}", l.diagnostics);
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.message.contains("nesting deeper") || d.message.contains("recursion limit")),
+        "{:?}",
+        l.diagnostics
+    );
     let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     let l = load_str("deep.json", &json);
     assert!(!l.diagnostics.is_empty());
-    assert!(l.diagnostics.iter().all(|d| d.level == Level::Error), "{:?}", l.diagnostics);
+    assert!(
+        l.diagnostics.iter().all(|d| d.level == Level::Error),
+        "{:?}",
+        l.diagnostics
+    );
 }
 
 #[test]
@@ -152,5 +188,11 @@ fn block_nesting_beyond_our_limit() {
         text.push_str("k:\n");
     }
     let l = load_str("nest.yaml", &text);
-    assert!(l.diagnostics.iter().any(|d| d.message.contains("nesting deeper than 128")), "{:?}", l.diagnostics);
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.message.contains("nesting deeper than 128")),
+        "{:?}",
+        l.diagnostics
+    );
 }

@@ -1,1 +1,107 @@
-//! Output formats.
+//! Output formats for findings: a terminal table, JSON (versioned schema), SARIF 2.1.0 and
+//! JUnit XML. This crate formats; it never evaluates.
+
+pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod table;
+
+use kubecomply_core::diagnostic::Diagnostic;
+use kubecomply_core::{Finding, RuleMeta, Severity, Status};
+use serde::Serialize;
+
+/// Everything a scan produced, ready to format.
+pub struct ScanReport<'a> {
+    /// kubecomply's version.
+    pub tool_version: &'a str,
+    /// Findings, sorted by file, line, column.
+    pub findings: &'a [Finding],
+    /// Input problems.
+    pub diagnostics: &'a [Diagnostic],
+    /// The metadata of every rule that ran.
+    pub rules: &'a [&'a RuleMeta],
+    /// Number of objects scanned.
+    pub objects: usize,
+    /// Number of input files read.
+    pub files: usize,
+    /// Number of passed checks (also when passes are not in `findings`).
+    pub passed: usize,
+}
+
+/// Counts for the summary line and the JSON summary.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Objects scanned.
+    pub objects: usize,
+    /// Files read.
+    pub files: usize,
+    /// Checks passed.
+    pub passed: usize,
+    /// Checks failed.
+    pub failed: usize,
+    /// Failures accepted by exceptions or annotations.
+    pub excepted: usize,
+    /// Checks that could not be evaluated (invalid objects).
+    pub errors: usize,
+    /// Input problems (unreadable files, parse errors).
+    #[serde(rename = "inputErrors")]
+    pub input_errors: usize,
+    /// Failed checks by severity.
+    #[serde(rename = "failedBySeverity")]
+    pub failed_by_severity: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl ScanReport<'_> {
+    /// The summary counts.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            objects: self.objects,
+            files: self.files,
+            passed: self.passed,
+            ..Summary::default()
+        };
+        for sev in Severity::ALL {
+            s.failed_by_severity.insert(sev.as_str(), 0);
+        }
+        for f in self.findings {
+            match f.status {
+                Status::Fail => {
+                    s.failed += 1;
+                    *s.failed_by_severity.entry(f.severity.as_str()).or_default() += 1;
+                }
+                Status::Excepted => s.excepted += 1,
+                Status::Error => s.errors += 1,
+                Status::Pass | Status::Skipped => {}
+            }
+        }
+        s.input_errors = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == kubecomply_core::diagnostic::Level::Error)
+            .count();
+        s
+    }
+
+    /// Looks up a rule's metadata by code.
+    pub fn rule(&self, code: &str) -> Option<&RuleMeta> {
+        self.rules.iter().copied().find(|r| r.code == code)
+    }
+}
+
+/// Escapes text for XML attributes and content.
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}

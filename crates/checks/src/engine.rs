@@ -1,0 +1,263 @@
+//! Runs rules over an inventory and turns violations into findings, applying severity
+//! overrides, annotation suppressions and exceptions.
+
+use std::borrow::Cow;
+
+use kubecomply_core::date::Date;
+use kubecomply_core::exceptions::Exception;
+use kubecomply_core::finding::AppliedException;
+use kubecomply_core::{
+    Finding, Inventory, Location, Object, ObjectRef, Origin, RuleMeta, Severity, Status,
+};
+use rayon::prelude::*;
+
+use crate::params::Params;
+use crate::rule::{Context, Rule, Violations};
+
+/// Annotation listing rule codes or slugs to suppress on an object (`*` for all).
+pub const IGNORE_ANNOTATION: &str = "kubecomply.io/ignore";
+/// Annotation giving the reason for [`IGNORE_ANNOTATION`].
+pub const IGNORE_REASON_ANNOTATION: &str = "kubecomply.io/ignore-reason";
+
+/// What to run and how to post-process.
+#[derive(Clone, Debug, Default)]
+pub struct EngineOptions {
+    /// Rule parameters.
+    pub params: Params,
+    /// Emit `pass` findings (JSON/JUnit evidence) rather than only counting them.
+    pub include_passes: bool,
+    /// Only these rules (codes or slugs); empty means all.
+    pub only: Vec<String>,
+    /// Rules to skip (codes or slugs).
+    pub skip: Vec<String>,
+    /// Severity overrides by code or slug.
+    pub severity_overrides: Vec<(String, Severity)>,
+    /// Exceptions from an exceptions file.
+    pub exceptions: Vec<Exception>,
+    /// Where the exceptions came from (to point at expired ones).
+    pub exceptions_origin: Option<Origin>,
+    /// The date exceptions are judged against.
+    pub today: Option<Date>,
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Findings (passes only when asked for).
+    pub findings: Vec<Finding>,
+    /// Number of passed checks (rule × object), whether or not they are in `findings`.
+    pub passed: usize,
+}
+
+/// A configured rule runner.
+pub struct Engine {
+    rules: Vec<&'static Rule>,
+    options: EngineOptions,
+}
+
+fn names(meta: &RuleMeta, list: &[String]) -> bool {
+    list.iter()
+        .any(|s| s.eq_ignore_ascii_case(meta.code) || s == meta.slug)
+}
+
+impl Engine {
+    /// An engine over the given rules, filtered by `options.only` / `options.skip`.
+    pub fn new(all: &[&'static Rule], options: EngineOptions) -> Engine {
+        let rules = all
+            .iter()
+            .copied()
+            .filter(|r| options.only.is_empty() || names(&r.meta, &options.only))
+            .filter(|r| !names(&r.meta, &options.skip))
+            .collect();
+        Engine { rules, options }
+    }
+
+    /// The rules that will run.
+    pub fn rules(&self) -> &[&'static Rule] {
+        &self.rules
+    }
+
+    fn severity(&self, meta: &RuleMeta) -> Severity {
+        self.options
+            .severity_overrides
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(meta.code) || k == meta.slug)
+            .map_or(meta.severity, |(_, s)| *s)
+    }
+
+    /// Evaluates every rule on every targeted object, in parallel.
+    pub fn run(&self, inventory: &Inventory) -> Outcome {
+        let cx = Context {
+            inventory,
+            params: &self.options.params,
+        };
+        let today = self.options.today.unwrap_or_else(Date::today);
+        let per_object: Vec<(Vec<Finding>, usize)> = inventory
+            .objects
+            .par_iter()
+            .map(|obj| self.run_object(&cx, obj, today))
+            .collect();
+        let mut out = Outcome::default();
+        for (f, p) in per_object {
+            out.findings.extend(f);
+            out.passed += p;
+        }
+        out.findings.extend(self.expired_exceptions(today));
+        out
+    }
+
+    fn run_object(&self, cx: &Context<'_>, obj: &Object, today: Date) -> (Vec<Finding>, usize) {
+        let mut findings = Vec::new();
+        let mut passed = 0;
+        let mut v = Violations::default();
+        let suppressed = obj.annotation(IGNORE_ANNOTATION);
+        for rule in &self.rules {
+            if !rule.target.matches(obj) {
+                continue;
+            }
+            v.items.clear();
+            (rule.check)(cx, obj, &mut v);
+            if v.items.is_empty() {
+                passed += 1;
+                if self.options.include_passes {
+                    findings.push(self.finding(
+                        rule,
+                        obj,
+                        Status::Pass,
+                        String::new(),
+                        "passed".into(),
+                        None,
+                    ));
+                }
+                continue;
+            }
+            for violation in v.items.drain(..) {
+                let status = if violation.invalid {
+                    Status::Error
+                } else {
+                    Status::Fail
+                };
+                let mut f = self.finding(
+                    rule,
+                    obj,
+                    status,
+                    violation.pointer,
+                    violation.message,
+                    violation.container,
+                );
+                if status == Status::Fail {
+                    self.apply_suppressions(&mut f, obj, suppressed, today);
+                }
+                findings.push(f);
+            }
+        }
+        (findings, passed)
+    }
+
+    fn finding(
+        &self,
+        rule: &Rule,
+        obj: &Object,
+        status: Status,
+        pointer: String,
+        message: String,
+        container: Option<String>,
+    ) -> Finding {
+        let full = if obj.origin.prefix.is_empty() {
+            pointer
+        } else {
+            format!("{}{}", obj.origin.prefix, pointer)
+        };
+        Finding {
+            rule: Cow::Borrowed(rule.meta.code),
+            slug: Cow::Borrowed(rule.meta.slug),
+            status,
+            severity: self.severity(&rule.meta),
+            resource: Some(ObjectRef::of(obj)),
+            container,
+            message,
+            location: Location::in_object(obj, full),
+            exception: None,
+        }
+    }
+
+    fn apply_suppressions(
+        &self,
+        f: &mut Finding,
+        obj: &Object,
+        annotation: Option<&str>,
+        today: Date,
+    ) {
+        if let Some(list) = annotation {
+            let hit = list
+                .split(',')
+                .map(str::trim)
+                .any(|c| c == "*" || c.eq_ignore_ascii_case(&f.rule) || c == &*f.slug);
+            if hit {
+                let reason = obj
+                    .annotation(IGNORE_REASON_ANNOTATION)
+                    .filter(|r| !r.trim().is_empty())
+                    .unwrap_or("(no reason given in kubecomply.io/ignore-reason)");
+                f.status = Status::Excepted;
+                f.exception = Some(AppliedException {
+                    source: "annotation",
+                    reason: reason.to_string(),
+                    owner: None,
+                    expires: None,
+                });
+                return;
+            }
+        }
+        if let Some(e) = self
+            .options
+            .exceptions
+            .iter()
+            .find(|e| !e.is_expired(today) && e.covers(f, Some(obj)))
+        {
+            f.status = Status::Excepted;
+            f.exception = Some(e.applied());
+        }
+    }
+
+    fn expired_exceptions(&self, today: Date) -> Vec<Finding> {
+        let meta = &crate::rules::general::expired_exception::RULE.meta;
+        if !self.rules.iter().any(|r| r.meta.code == meta.code) {
+            return Vec::new();
+        }
+        self.options
+            .exceptions
+            .iter()
+            .filter(|e| e.is_expired(today))
+            .map(|e| {
+                let pointer = format!("/exceptions/{}/expires", e.index);
+                let location = match &self.options.exceptions_origin {
+                    Some(o) => Location {
+                        file: std::sync::Arc::from(o.source.path.as_str()),
+                        line: 0,
+                        column: 0,
+                        pointer,
+                        origin: Some(o.clone()),
+                    },
+                    None => Location::at("<exceptions>", 0, 0),
+                };
+                Finding {
+                    rule: Cow::Borrowed(meta.code),
+                    slug: Cow::Borrowed(meta.slug),
+                    status: Status::Fail,
+                    severity: self.severity(meta),
+                    resource: None,
+                    container: None,
+                    message: format!(
+                        "exception for {} expired on {} (owner: {}); the findings it covered are reported again",
+                        e.rules.join(", "),
+                        e.expires.map(|d| d.to_string()).unwrap_or_default(),
+                        e.owner.as_deref().unwrap_or("none given"),
+                    ),
+                    location,
+                    exception: None,
+                }
+            })
+            .collect()
+    }
+}

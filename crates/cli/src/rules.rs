@@ -1,0 +1,88 @@
+//! `kubecomply rules`: the catalogue.
+
+use clap::{Args, Subcommand, ValueEnum};
+use kubecomply_checks::registry;
+use serde_json::json;
+
+/// Arguments of `rules`.
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    command: Option<RulesCommand>,
+    /// Output format of the list.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// Print a rule's documentation (by code or slug).
+    Explain {
+        /// Rule code (KC-HOST-001) or slug (privileged-container).
+        rule: String,
+    },
+}
+
+/// Runs `rules`.
+pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
+    if let Some(RulesCommand::Explain { rule }) = a.command {
+        let Some(r) = registry::find(&rule) else {
+            anyhow::bail!("no rule named {rule:?} (see `kubecomply rules`)");
+        };
+        crate::emit(None, &kubecomply_checks::docs::page(&r.meta))?;
+        return Ok(0);
+    }
+    let rules = registry::all();
+    match a.format {
+        ListFormat::Json => {
+            let list: Vec<_> = rules
+                .iter()
+                .map(|r| {
+                    let m = &r.meta;
+                    let mut refs = serde_json::Map::new();
+                    for reference in m.references {
+                        let e = refs
+                            .entry(reference.tool.to_string())
+                            .or_insert_with(|| json!([]));
+                        if let Some(a) = e.as_array_mut() {
+                            a.push(json!(reference.id));
+                        }
+                    }
+                    json!({
+                        "code": m.code,
+                        "slug": m.slug,
+                        "title": m.title,
+                        "severity": m.severity,
+                        "category": m.category,
+                        "since": m.since,
+                        "references": refs,
+                    })
+                })
+                .collect();
+            let doc = json!({"schemaVersion": "1.0", "rules": list});
+            crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        }
+        ListFormat::Table => {
+            let mut s = String::new();
+            for r in &rules {
+                let m = &r.meta;
+                s.push_str(&format!(
+                    "{:<12} {:<9} {:<40} {}\n",
+                    m.code,
+                    m.severity.as_str(),
+                    m.slug,
+                    m.title
+                ));
+            }
+            s.push_str(&format!("{} rules\n", rules.len()));
+            crate::emit(None, &s)?;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,253 @@
+//! `kubecomply scan`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use kubecomply_checks::{Engine, EngineOptions, registry};
+use kubecomply_core::diagnostic::{Diagnostic, Level};
+use kubecomply_core::{Inventory, Origin, RuleMeta, Severity, Status};
+use kubecomply_loader::{Limits, files};
+use rayon::prelude::*;
+
+use crate::Format;
+use crate::config::{self, Config};
+
+/// Arguments of `scan`.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Leave passed checks out of JSON and JUnit output.
+    #[arg(long)]
+    pub only_failed: bool,
+    /// Show only findings at or above this severity.
+    #[arg(long, value_parser = parse_severity)]
+    pub severity: Option<Severity>,
+    /// Exit with status 1 only when a failure at or above this severity remains
+    /// (default: any failure).
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Run only these rules (code or slug; repeatable, comma-separated).
+    #[arg(long = "rule", value_delimiter = ',')]
+    pub rules: Vec<String>,
+    /// Skip these rules (code or slug; repeatable, comma-separated).
+    #[arg(long = "skip-rule", value_delimiter = ',')]
+    pub skip_rules: Vec<String>,
+    /// Configuration file (default: `.kubecomply.yaml` found upwards from the working directory).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Exceptions file (rule, resource match, reason, owner, expiry).
+    #[arg(long)]
+    pub exceptions: Option<PathBuf>,
+    /// Largest input file to read, in MiB.
+    #[arg(long)]
+    pub max_file_size: Option<u64>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s)
+        .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low, info)"))
+}
+
+/// Objects and diagnostics of all inputs.
+pub struct Loaded {
+    /// The inventory.
+    pub inventory: Inventory,
+    /// Input problems and notes.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of inputs read.
+    pub files: usize,
+}
+
+/// Reads and parses all inputs in parallel.
+pub fn load_inputs(paths: &[String], limits: &Limits) -> Loaded {
+    let (inputs, mut diagnostics) = files::discover(paths);
+    let results: Vec<(Vec<kubecomply_core::Object>, Vec<Diagnostic>)> = inputs
+        .par_iter()
+        .map(|input| match files::read(input, limits) {
+            Ok(src) => {
+                let l = kubecomply_loader::load(src, limits);
+                (l.objects, l.diagnostics)
+            }
+            Err(d) => (Vec::new(), vec![d]),
+        })
+        .collect();
+    let mut objects = Vec::new();
+    for (o, d) in results {
+        objects.extend(o);
+        diagnostics.extend(d);
+    }
+    Loaded {
+        inventory: Inventory::new(objects),
+        diagnostics,
+        files: inputs.len(),
+    }
+}
+
+fn load_exceptions(
+    path: &std::path::Path,
+    limits: &Limits,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<kubecomply_core::exceptions::Exception>, Option<Origin>) {
+    let name = path.display().to_string();
+    let src = match files::read(&files::Input::File(path.to_path_buf()), limits) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return (Vec::new(), None);
+        }
+    };
+    let stream = kubecomply_loader::parse_stream(&src.text, src.format, limits);
+    for e in &stream.errors {
+        diags.push(Diagnostic {
+            level: Level::Error,
+            file: name.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        });
+    }
+    let Some(doc) = stream.documents.into_iter().next() else {
+        return (Vec::new(), None);
+    };
+    let (exceptions, errors) = kubecomply_core::exceptions::parse(&doc.value);
+    let index =
+        kubecomply_loader::locate::PositionIndex::build(&src.text[doc.span.clone()], doc.line);
+    for e in errors {
+        let (line, column) = index.locate(&e.pointer).unwrap_or((doc.line, 1));
+        diags.push(Diagnostic {
+            level: Level::Error,
+            file: name.clone(),
+            line,
+            column,
+            message: e.message,
+        });
+    }
+    let origin = Origin {
+        line: doc.line,
+        span: doc.span,
+        document: 0,
+        prefix: String::new(),
+        source: std::sync::Arc::new(src),
+    };
+    (exceptions, Some(origin))
+}
+
+/// Runs `scan`.
+pub fn run(a: ScanArgs) -> Result<u8> {
+    let cfg = match a.config.clone().or_else(config::discover) {
+        Some(p) => config::load(&p)?,
+        None => Config::default(),
+    };
+    let mut limits = Limits::default();
+    if let Some(m) = a.max_file_size.or(cfg.max_file_size_mib) {
+        limits.max_file_size = m.saturating_mul(1024 * 1024);
+    }
+    let loaded = load_inputs(&a.paths, &limits);
+    let mut diagnostics = loaded.diagnostics;
+
+    let mut options = EngineOptions {
+        include_passes: matches!(a.format, Format::Json | Format::Junit) && !a.only_failed,
+        only: if a.rules.is_empty() {
+            cfg.only.clone()
+        } else {
+            a.rules.clone()
+        },
+        skip: cfg
+            .skip
+            .iter()
+            .chain(a.skip_rules.iter())
+            .cloned()
+            .collect(),
+        severity_overrides: cfg.severity_overrides.clone(),
+        ..EngineOptions::default()
+    };
+    options.params.trusted_registries = cfg.trusted_registries.clone();
+    if let Some(u) = cfg.min_user_id {
+        options.params.min_user_id = u;
+    }
+    if let Some(g) = cfg.min_group_id {
+        options.params.min_group_id = g;
+    }
+    if let Some(p) = a.exceptions.clone().or(cfg.exceptions_file.clone()) {
+        let (ex, origin) = load_exceptions(&p, &limits, &mut diagnostics);
+        options.exceptions = ex;
+        options.exceptions_origin = origin;
+    }
+    for name in options.only.iter().chain(options.skip.iter()) {
+        if registry::find(name).is_none() {
+            anyhow::bail!("no rule named {name:?} (see `kubecomply rules`)");
+        }
+    }
+
+    let engine = Engine::new(&registry::all(), options);
+    let outcome = engine.run(&loaded.inventory);
+    let mut findings = outcome.findings;
+    if let Some(min) = a.severity.or(cfg.severity) {
+        findings.retain(|f| f.severity >= min || f.status == Status::Error);
+    }
+    kubecomply_loader::locate::resolve(&mut findings);
+    findings.sort_by(|x, y| {
+        (
+            &*x.location.file,
+            x.location.line,
+            x.location.column,
+            &x.rule,
+        )
+            .cmp(&(
+                &*y.location.file,
+                y.location.line,
+                y.location.column,
+                &y.rule,
+            ))
+    });
+    diagnostics.sort_by(|x, y| (&x.file, x.line, x.column).cmp(&(&y.file, y.line, y.column)));
+
+    let metas: Vec<&RuleMeta> = engine.rules().iter().map(|r| &r.meta).collect();
+    let report = kubecomply_report::ScanReport {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        findings: &findings,
+        diagnostics: &diagnostics,
+        rules: &metas,
+        objects: loaded.inventory.len(),
+        files: loaded.files,
+        passed: outcome.passed,
+    };
+    let text = match a.format {
+        Format::Table => kubecomply_report::table::render(&report),
+        Format::Json => kubecomply_report::json::render(&report),
+        Format::Sarif => kubecomply_report::sarif::render(&report),
+        Format::Junit => kubecomply_report::junit::render(&report),
+    };
+    crate::emit(a.output.as_deref(), &text).context("writing the report")?;
+    // Input errors go to standard error too, so they are seen whatever the format.
+    if a.format != Format::Table || a.output.is_some() {
+        let mut err = anstream::stderr();
+        for d in diagnostics.iter().filter(|d| d.level == Level::Error) {
+            use std::io::Write;
+            let _ = writeln!(err, "{}", d.render());
+        }
+    }
+
+    let fail_on = a.fail_on.or(cfg.fail_on).unwrap_or(Severity::Info);
+    let input_errors = diagnostics.iter().any(|d| d.level == Level::Error)
+        || findings.iter().any(|f| f.status == Status::Error);
+    let failed = findings
+        .iter()
+        .any(|f| f.status == Status::Fail && f.severity >= fail_on);
+    Ok(if input_errors {
+        2
+    } else if failed {
+        1
+    } else {
+        0
+    })
+}

@@ -1,0 +1,189 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+//!
+//! Every rule that ran is listed with its help text; results are the failed, excepted
+//! (as suppressed results) and error findings, each with a physical location and region.
+
+use kubecomply_core::{Finding, RuleMeta, Severity, Status};
+use serde_json::{Value, json};
+
+use crate::ScanReport;
+
+/// The SARIF schema URI written into the log.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(f: &Finding) -> &'static str {
+    match (f.status, f.severity) {
+        (Status::Error, _) => "error",
+        (_, Severity::Critical | Severity::High) => "error",
+        (_, Severity::Medium) => "warning",
+        _ => "note",
+    }
+}
+
+/// GitHub's `security-severity` scale: 9+ critical, 7+ high, 4+ medium, above 0 low.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+fn default_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        _ => "note",
+    }
+}
+
+/// A relative, forward-slash URI for a path as the user gave it.
+fn uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let p = p.strip_prefix("./").unwrap_or(&p).to_string();
+    if p == "<stdin>" {
+        return "stdin".to_string();
+    }
+    p.split('/')
+        .map(|seg| {
+            seg.chars()
+                .map(|c| match c {
+                    ' ' => "%20".to_string(),
+                    '#' => "%23".to_string(),
+                    '?' => "%3F".to_string(),
+                    '%' => "%25".to_string(),
+                    c => c.to_string(),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn rule_descriptor(m: &RuleMeta) -> Value {
+    let refs: Vec<String> = m
+        .references
+        .iter()
+        .map(|r| format!("{}:{}", r.tool, r.id))
+        .collect();
+    json!({
+        "id": m.code,
+        "name": m.slug,
+        "shortDescription": {"text": m.title},
+        "fullDescription": {"text": first_paragraph(m.docs)},
+        "help": {"text": m.docs, "markdown": m.docs},
+        "defaultConfiguration": {"level": default_level(m.severity)},
+        "properties": {
+            "tags": ["security", "kubernetes", m.category.as_str()],
+            "security-severity": security_severity(m.severity),
+            "precision": "very-high",
+            "references": refs,
+        }
+    })
+}
+
+fn first_paragraph(docs: &str) -> String {
+    docs.lines()
+        .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Renders the report as a SARIF 2.1.0 log.
+pub fn render(report: &ScanReport<'_>) -> String {
+    let rules: Vec<Value> = report.rules.iter().map(|m| rule_descriptor(m)).collect();
+    let mut results = Vec::new();
+    for f in report.findings {
+        if !matches!(f.status, Status::Fail | Status::Excepted | Status::Error) {
+            continue;
+        }
+        let index = report.rules.iter().position(|m| m.code == f.rule);
+        let mut region = json!({"startLine": f.location.line.max(1)});
+        if f.location.column > 0 {
+            region["startColumn"] = json!(f.location.column);
+        }
+        let mut logical = Vec::new();
+        if let Some(r) = &f.resource {
+            let fqn = match &r.namespace {
+                Some(ns) => format!("{}/{}/{}", r.kind, ns, r.name),
+                None => format!("{}/{}", r.kind, r.name),
+            };
+            logical.push(json!({"fullyQualifiedName": fqn, "kind": "resource"}));
+        }
+        let mut result = json!({
+            "ruleId": f.rule,
+            "level": level(f),
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri(&f.location.file)},
+                    "region": region,
+                },
+                "logicalLocations": logical,
+            }],
+            "properties": {"pointer": f.location.pointer, "severity": f.severity.as_str()},
+            "partialFingerprints": {
+                "kubecomply/v1": fingerprint(f),
+            },
+        });
+        if let Some(i) = index {
+            result["ruleIndex"] = json!(i);
+        }
+        if let (Status::Excepted, Some(e)) = (f.status, &f.exception) {
+            result["suppressions"] = json!([{
+                "kind": if e.source == "annotation" { "inSource" } else { "external" },
+                "justification": e.reason,
+            }]);
+        }
+        results.push(result);
+    }
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kubecomply",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": "https://github.com/kubecomply/kubecomply",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// A stable identity for a result across runs that does not depend on line numbers.
+fn fingerprint(f: &Finding) -> String {
+    let r = f
+        .resource
+        .as_ref()
+        .map(|r| {
+            format!(
+                "{}/{}/{}",
+                r.kind,
+                r.namespace.as_deref().unwrap_or(""),
+                r.name
+            )
+        })
+        .unwrap_or_default();
+    // FNV-1a, 64 bit: small, stable, no dependency.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!(
+        "{}|{}|{}|{}",
+        f.rule, r, f.location.pointer, f.location.file
+    )
+    .bytes()
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
