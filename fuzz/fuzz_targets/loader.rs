@@ -25,6 +25,17 @@ fuzz_target!(|data: &[u8]| {
         let inv = Inventory::new(loaded.objects);
         let engine = Engine::new(&registry::all(), EngineOptions { include_passes: true, ..EngineOptions::default() });
         let mut outcome = engine.run(&inv);
-        kubecomply_loader::locate::resolve(&mut outcome.findings);
+        kubecomply_loader::locate::resolve(&mut outcome.findings, &inv);
+        // Positions recorded while parsing must agree with a second parse.
+        for f in &outcome.findings {
+            let Some(o) = &f.location.origin else { continue };
+            if o.positions.is_none() {
+                continue;
+            }
+            let text = &o.source.text[o.span.clone()];
+            let again = kubecomply_loader::locate::PositionIndex::build(text, o.line)
+                .locate(&f.location.pointer);
+            assert_eq!(again, Some((f.location.line, f.location.column)), "{}", f.location.pointer);
+        }
     }
 });

@@ -56,6 +56,7 @@ fn run(rule_code: &str, fixture: &Path, context: &[PathBuf], dir: &Path) -> (Vec
             span: doc.span.clone(),
             document: 0,
             prefix: String::new(),
+            positions: None,
             source: std::sync::Arc::new(src),
         });
     }

@@ -60,6 +60,30 @@ pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> 
     }
 }
 
+/// Streams machine-readable output (no colour handling) to `--output FILE` or standard output.
+pub fn emit_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let result = match output {
+        Some(p) => {
+            let f = std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            write(&mut w).and_then(|()| w.flush())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            write(&mut w).and_then(|()| w.flush())
+        }
+    };
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(Into::into),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,

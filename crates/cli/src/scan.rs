@@ -136,6 +136,7 @@ fn load_exceptions(
         span: doc.span,
         document: 0,
         prefix: String::new(),
+        positions: None,
         source: std::sync::Arc::new(src),
     };
     (exceptions, Some(origin))
@@ -151,7 +152,27 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     if let Some(m) = a.max_file_size.or(cfg.max_file_size_mib) {
         limits.max_file_size = m.saturating_mul(1024 * 1024);
     }
+    let timings = std::env::var_os("KUBECOMPLY_TIMINGS").is_some();
+    let mut clock = std::time::Instant::now();
+    let mut phase = |name: &str| {
+        if timings {
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .map(|l| l.trim_start_matches("VmRSS:").trim().to_string())
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "timing: {name:<10} {:>8.1} ms  rss {rss}",
+                clock.elapsed().as_secs_f64() * 1000.0
+            );
+            clock = std::time::Instant::now();
+        }
+    };
     let loaded = load_inputs(&a.paths, &limits);
+    phase("load");
     let mut diagnostics = loaded.diagnostics;
 
     let mut options = EngineOptions {
@@ -190,11 +211,13 @@ pub fn run(a: ScanArgs) -> Result<u8> {
 
     let engine = Engine::new(&registry::all(), options);
     let outcome = engine.run(&loaded.inventory);
+    phase("evaluate");
     let mut findings = outcome.findings;
     if let Some(min) = a.severity.or(cfg.severity) {
         findings.retain(|f| f.severity >= min || f.status == Status::Error);
     }
-    kubecomply_loader::locate::resolve(&mut findings);
+    kubecomply_loader::locate::resolve(&mut findings, &loaded.inventory);
+    phase("locate");
     findings.sort_by(|x, y| {
         (
             &*x.location.file,
@@ -221,13 +244,30 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         files: loaded.files,
         passed: outcome.passed,
     };
-    let text = match a.format {
-        Format::Table => kubecomply_report::table::render(&report),
-        Format::Json => kubecomply_report::json::render(&report),
-        Format::Sarif => kubecomply_report::sarif::render(&report),
-        Format::Junit => kubecomply_report::junit::render(&report),
-    };
-    crate::emit(a.output.as_deref(), &text).context("writing the report")?;
+    match a.format {
+        Format::Table => {
+            let text = kubecomply_report::table::render(&report);
+            phase("render");
+            crate::emit(a.output.as_deref(), &text).context("writing the report")?;
+        }
+        Format::Json => {
+            crate::emit_with(a.output.as_deref(), |w| {
+                kubecomply_report::json::write(&report, w)
+            })
+            .context("writing the report")?;
+        }
+        Format::Sarif | Format::Junit => {
+            let text = if a.format == Format::Sarif {
+                kubecomply_report::sarif::render(&report)
+            } else {
+                kubecomply_report::junit::render(&report)
+            };
+            phase("render");
+            crate::emit_with(a.output.as_deref(), |w| w.write_all(text.as_bytes()))
+                .context("writing the report")?;
+        }
+    }
+    phase("write");
     // Input errors go to standard error too, so they are seen whatever the format.
     if a.format != Format::Table || a.output.is_some() {
         let mut err = anstream::stderr();
@@ -237,12 +277,16 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         }
     }
 
+    // The process ends here: leave the inventory and findings to the OS instead of walking
+    // hundreds of thousands of values to free them one by one.
     let fail_on = a.fail_on.or(cfg.fail_on).unwrap_or(Severity::Info);
     let input_errors = diagnostics.iter().any(|d| d.level == Level::Error)
         || findings.iter().any(|f| f.status == Status::Error);
     let failed = findings
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= fail_on);
+    std::mem::forget(findings);
+    std::mem::forget(loaded.inventory);
     Ok(if input_errors {
         2
     } else if failed {

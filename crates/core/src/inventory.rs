@@ -10,6 +10,7 @@ pub struct Inventory {
     /// The objects, in input order.
     pub objects: Vec<Object>,
     by_kind: HashMap<String, Vec<usize>>,
+    by_kind_namespace: HashMap<(String, String), Vec<usize>>,
     by_key: HashMap<(String, String, String), usize>,
 }
 
@@ -17,9 +18,14 @@ impl Inventory {
     /// Builds the indexes over `objects`.
     pub fn new(objects: Vec<Object>) -> Inventory {
         let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_kind_namespace: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut by_key = HashMap::with_capacity(objects.len());
         for (i, o) in objects.iter().enumerate() {
             by_kind.entry(o.kind.clone()).or_default().push(i);
+            by_kind_namespace
+                .entry((o.kind.clone(), o.namespace.clone().unwrap_or_default()))
+                .or_default()
+                .push(i);
             by_key
                 .entry((
                     o.kind.clone(),
@@ -31,6 +37,7 @@ impl Inventory {
         Inventory {
             objects,
             by_kind,
+            by_kind_namespace,
             by_key,
         }
     }
@@ -39,6 +46,20 @@ impl Inventory {
     pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Object> + 'a {
         self.by_kind
             .get(kind)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&i| &self.objects[i])
+    }
+
+    /// All objects of a kind in one namespace (empty: objects without a namespace).
+    pub fn in_namespace<'a>(
+        &'a self,
+        kind: &str,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'a Object> + 'a {
+        self.by_kind_namespace
+            .get(&(kind.to_string(), namespace.to_string()))
             .map(Vec::as_slice)
             .unwrap_or(&[])
             .iter()

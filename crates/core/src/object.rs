@@ -41,6 +41,11 @@ pub struct Origin {
     pub span: Range<usize>,
     /// The JSON pointer of the object inside its document: empty, or `/items/N` for a List item.
     pub prefix: String,
+    /// Line and column (pairs, 1-based) of every node of the document in document order,
+    /// recorded while parsing; `None` when the document does not map one-to-one onto its
+    /// value (aliases, merge keys, duplicate keys, List items, JSON), where positions are found
+    /// by parsing the document again.
+    pub positions: Option<Arc<[u32]>>,
 }
 
 /// A Kubernetes object.

@@ -127,7 +127,7 @@ pub struct Container<'a> {
 impl<'a> PodTemplate<'a> {
     /// The template at `pointer` inside `object`.
     pub fn at(object: &'a Object, pointer: &'a str) -> Option<PodTemplate<'a>> {
-        let t = object.value.pointer(pointer)?;
+        let t = pointer::get(&object.value, pointer)?;
         let spec = t.get("spec")?;
         Some(PodTemplate {
             object,

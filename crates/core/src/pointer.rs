@@ -44,6 +44,31 @@ pub fn parent(pointer: &str) -> Option<&str> {
     pointer.rfind('/').map(|i| &pointer[..i])
 }
 
+/// Resolves a pointer like `Value::pointer`, without allocating for tokens that need no
+/// unescaping (rules resolve template pointers for every object).
+pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(value);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    let mut cur = value;
+    for token in rest.split('/') {
+        let owned;
+        let token = if token.contains('~') {
+            owned = token.replace("~1", "/").replace("~0", "~");
+            owned.as_str()
+        } else {
+            token
+        };
+        cur = match cur {
+            Value::Object(m) => m.get(token)?,
+            Value::Array(a) => a.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 /// Walks `value` along `pointer` as far as it exists and returns the longest existing prefix.
 /// A finding about a missing field points at its nearest existing parent.
 pub fn nearest_existing<'a>(value: &Value, pointer: &'a str) -> &'a str {
@@ -71,6 +96,9 @@ mod tests {
         assert_eq!(tokens(&p), vec!["metadata", "annotations", "a/b~c"]);
         let v = json!({"metadata": {"annotations": {"a/b~c": "x"}}});
         assert_eq!(v.pointer(&p), Some(&json!("x")));
+        assert_eq!(get(&v, &p), Some(&json!("x")));
+        assert_eq!(get(&v, ""), Some(&v));
+        assert_eq!(get(&v, "/metadata/nope"), None);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn parse(text: &str) -> Stream {
                             value: v,
                             line: line as u32,
                             span: line_start..text.len(),
+                            positions: None,
                         });
                     }
                 }

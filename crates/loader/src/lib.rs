@@ -99,6 +99,11 @@ pub fn load(source: SourceFile, limits: &Limits) -> Loaded {
             line: doc.line,
             span: doc.span,
             prefix: String::new(),
+            positions: if is_list(&doc.value) {
+                None
+            } else {
+                doc.positions.map(Arc::from)
+            },
         };
         add_value(doc.value, origin, &mut out);
     }
@@ -122,6 +127,7 @@ fn add_value(value: Value, origin: Origin, out: &mut Loaded) {
         for (i, item) in items.into_iter().enumerate() {
             let mut o = origin.clone();
             o.prefix = format!("{}/items/{i}", origin.prefix);
+            o.positions = None;
             add_value(item, o, out);
         }
         return;

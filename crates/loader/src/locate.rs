@@ -1,9 +1,10 @@
 //! Lazy source positions: JSON pointer → line and column, built only for documents that have
 //! findings, by re-reading the document's text with the event parser.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser};
+use serde_json::Value;
 
 use kubecomply_core::pointer;
 
@@ -14,8 +15,12 @@ enum Frame {
     },
     Map {
         pointer: String,
-        key: Option<String>,
+        /// `None`: the next scalar is a key. `Some(None)`: the value of a key that is not
+        /// wanted. `Some(Some(p))`: the value of the key at pointer `p`.
+        key: Option<Option<String>>,
     },
+    /// A collection nobody asked about: its events are consumed without work.
+    Skip,
 }
 
 /// Positions of every key and sequence item of the first document in `text`.
@@ -25,20 +30,44 @@ pub struct PositionIndex {
 }
 
 impl PositionIndex {
-    /// Indexes the first document of `text`; `first_line` is the absolute line of `text`'s
-    /// first line. Parse errors end the index early (what was indexed stays usable).
+    /// Indexes every node of the first document of `text`; `first_line` is the absolute line
+    /// of `text`'s first line. Parse errors end the index early (what was indexed stays usable).
     pub fn build(text: &str, first_line: u32) -> PositionIndex {
+        Self::build_filtered(text, first_line, None)
+    }
+
+    /// Indexes only the given pointers and their ancestors (so that a missing field still
+    /// resolves to its nearest parent); other subtrees are skipped.
+    pub fn build_for(text: &str, first_line: u32, pointers: &[&str]) -> PositionIndex {
+        let mut wanted: HashSet<&str> = HashSet::new();
+        wanted.insert("");
+        for p in pointers {
+            let mut cur: &str = p;
+            while wanted.insert(cur) {
+                match pointer::parent(cur) {
+                    Some(parent) => cur = parent,
+                    None => break,
+                }
+            }
+        }
+        Self::build_filtered(text, first_line, Some(&wanted))
+    }
+
+    fn build_filtered(
+        text: &str,
+        first_line: u32,
+        wanted: Option<&HashSet<&str>>,
+    ) -> PositionIndex {
         let offset = first_line.saturating_sub(1);
         let mut positions = HashMap::new();
         let mut stack: Vec<Frame> = Vec::new();
         let mut parser = Parser::new_from_str(text);
-        let mut depth_guard = 0usize;
+        let is_wanted = |p: &str| wanted.is_none_or(|w| w.contains(p));
         while let Some(Ok((ev, span))) = parser.next_event() {
             let pos = (
                 span.start.line() as u32 + offset,
                 span.start.col() as u32 + 1,
             );
-            // The pointer of the node this event starts, if it starts one.
             let starts_node = matches!(
                 ev,
                 Event::Scalar(..)
@@ -46,62 +75,59 @@ impl PositionIndex {
                     | Event::MappingStart(..)
                     | Event::Alias(_)
             );
-            let mut node_pointer: Option<String> = None;
+            // The pointer of the node this event starts: Some(p) to index below it, None to skip.
+            let mut node: Option<String> = None;
             if starts_node {
                 match stack.last_mut() {
                     None => {
                         positions.entry(String::new()).or_insert(pos);
-                        node_pointer = Some(String::new());
+                        node = Some(String::new());
                     }
+                    Some(Frame::Skip) => {}
                     Some(Frame::Seq { pointer, next }) => {
                         let p = format!("{pointer}/{next}");
                         *next += 1;
-                        positions.entry(p.clone()).or_insert(pos);
-                        node_pointer = Some(p);
+                        if is_wanted(&p) {
+                            positions.entry(p.clone()).or_insert(pos);
+                            node = Some(p);
+                        }
                     }
                     Some(Frame::Map { pointer, key }) => match key.take() {
                         None => {
-                            if let Event::Scalar(text, ..) = &ev {
+                            // This node is a key.
+                            if let Event::Scalar(name, ..) = &ev {
                                 let mut p = pointer.clone();
-                                pointer::push(&mut p, text);
-                                positions.entry(p.clone()).or_insert(pos);
-                                *key = Some(p);
-                            } else {
-                                // Complex key: index nothing below it.
-                                *key = Some(String::from("\u{0}"));
-                                node_pointer = Some(String::from("\u{0}"));
-                            }
-                            if matches!(ev, Event::Scalar(..)) {
+                                pointer::push(&mut p, name);
+                                if is_wanted(&p) {
+                                    positions.entry(p.clone()).or_insert(pos);
+                                    *key = Some(Some(p));
+                                } else {
+                                    *key = Some(None);
+                                }
                                 continue;
                             }
+                            // A complex key: skip it and its value.
+                            *key = Some(None);
                         }
-                        Some(p) => node_pointer = Some(p),
+                        Some(p) => node = p,
                     },
                 }
             }
             match ev {
-                Event::SequenceStart(..) => {
-                    depth_guard += 1;
-                    if depth_guard > 256 {
+                Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    if stack.len() > 256 {
                         break;
                     }
-                    stack.push(Frame::Seq {
-                        pointer: node_pointer.unwrap_or_default(),
-                        next: 0,
-                    });
-                }
-                Event::MappingStart(..) => {
-                    depth_guard += 1;
-                    if depth_guard > 256 {
-                        break;
-                    }
-                    stack.push(Frame::Map {
-                        pointer: node_pointer.unwrap_or_default(),
-                        key: None,
-                    });
+                    let frame = match (node, &ev) {
+                        (Some(pointer), Event::SequenceStart(..)) => {
+                            Frame::Seq { pointer, next: 0 }
+                        }
+                        (Some(pointer), _) => Frame::Map { pointer, key: None },
+                        (None, _) => Frame::Skip,
+                    };
+                    stack.push(frame);
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
-                    depth_guard = depth_guard.saturating_sub(1);
                     stack.pop();
                 }
                 Event::DocumentEnd => break,
@@ -133,13 +159,98 @@ impl PositionIndex {
     }
 }
 
-/// Fills in line and column of findings from their origins, building one index per document
-/// that has findings (in parallel across documents).
-pub fn resolve(findings: &mut [kubecomply_core::Finding]) {
-    use std::collections::HashMap;
+/// Number of nodes of `v` in document order (a mapping counts its keys).
+fn node_count(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        Value::Object(map) => 1 + map.values().map(|c| 1 + node_count(c)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Resolves `pointer` with the positions recorded at parse time: walks `value` in document
+/// order, counting nodes, down to the deepest existing token (a missing field resolves to its
+/// nearest parent, as with [`PositionIndex`]). `positions` holds line, column pairs.
+pub fn locate_recorded(value: &Value, positions: &[u32], pointer: &str) -> Option<(u32, u32)> {
+    let at = |i: usize| -> Option<(u32, u32)> {
+        Some((*positions.get(2 * i)?, *positions.get(2 * i + 1)?))
+    };
+    let mut node = value;
+    let mut index = 0usize; // node index of `node`
+    let mut found = index; // index of the deepest resolved position
+    for token in kubecomply_core::pointer::tokens(pointer) {
+        match node {
+            Value::Object(map) => {
+                let mut i = index + 1;
+                let mut next = None;
+                for (k, child) in map {
+                    if *k == token {
+                        next = Some((child, i));
+                        break;
+                    }
+                    i += 1 + node_count(child);
+                }
+                let Some((child, key_index)) = next else {
+                    break;
+                };
+                found = key_index;
+                node = child;
+                index = key_index + 1;
+            }
+            Value::Array(items) => {
+                let Ok(n) = token.parse::<usize>() else { break };
+                let Some(child) = items.get(n) else { break };
+                let mut i = index + 1;
+                for item in &items[..n] {
+                    i += node_count(item);
+                }
+                found = i;
+                node = child;
+                index = i;
+            }
+            _ => break,
+        }
+    }
+    at(found)
+}
+
+/// Fills in line and column of findings from their origins: from the positions recorded at
+/// parse time where the document has them (looking the value up in `inventory`), otherwise by
+/// parsing the document again, once per document with findings, in parallel across documents.
+pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply_core::Inventory) {
+    let mut values: HashMap<(usize, usize), &Value> = HashMap::new();
+    for o in &inventory.objects {
+        if o.origin.positions.is_some() {
+            values.insert(
+                (
+                    std::sync::Arc::as_ptr(&o.origin.source) as usize,
+                    o.origin.span.start,
+                ),
+                &o.value,
+            );
+        }
+    }
+    for f in findings.iter_mut() {
+        let Some(o) = &f.location.origin else {
+            continue;
+        };
+        let Some(positions) = &o.positions else {
+            continue;
+        };
+        let key = (std::sync::Arc::as_ptr(&o.source) as usize, o.span.start);
+        if let Some(v) = values.get(&key) {
+            let (line, column) =
+                locate_recorded(v, positions, &f.location.pointer).unwrap_or((o.line, 1));
+            f.location.line = line;
+            f.location.column = column;
+        }
+    }
     // Group finding indexes by (source address, document start).
     let mut groups: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
+        if f.location.line > 0 {
+            continue;
+        }
         if let Some(o) = &f.location.origin {
             let key = (std::sync::Arc::as_ptr(&o.source) as usize, o.span.start);
             groups.entry(key).or_default().push(i);
@@ -159,7 +270,11 @@ pub fn resolve(findings: &mut [kubecomply_core::Finding]) {
                     return Vec::new();
                 };
                 let text = o.source.text.get(o.span.clone()).unwrap_or("");
-                let index = PositionIndex::build(text, o.line);
+                let wanted: Vec<&str> = idxs
+                    .iter()
+                    .map(|&i| findings_ref[i].location.pointer.as_str())
+                    .collect();
+                let index = PositionIndex::build_for(text, o.line, &wanted);
                 idxs.iter()
                     .map(|&i| {
                         let pos = index

@@ -42,6 +42,9 @@ pub struct RawDocument {
     pub line: u32,
     /// Byte range of the document's text; starts at a line start.
     pub span: std::ops::Range<usize>,
+    /// Line, column pairs of every node in document order, when the value maps one-to-one
+    /// onto the document's nodes (no aliases, merge keys or duplicate keys).
+    pub positions: Option<Vec<u32>>,
 }
 
 /// A parse problem with its position.
@@ -101,11 +104,13 @@ impl<'a> LineCursor<'a> {
 
 enum Frame {
     Seq {
-        items: Vec<Value>,
+        /// Where this sequence's items start in `Builder::items`.
+        start: usize,
         anchor: usize,
     },
     Map {
-        map: Map<String, Value>,
+        /// Where this mapping's entries start in `Builder::entries`.
+        start: usize,
         key: Option<Key>,
         merged: Option<Map<String, Value>>,
         anchor: usize,
@@ -120,11 +125,20 @@ enum Key {
 struct Builder<'l> {
     limits: &'l Limits,
     stack: Vec<Frame>,
+    /// Items of all open sequences, innermost last: collections are built with their exact
+    /// size when they close, and these buffers are reused across documents.
+    items: Vec<Value>,
+    /// Entries (key, key position, value) of all open mappings, innermost last.
+    entries: Vec<(String, Span, Value)>,
     anchors: HashMap<usize, (Value, usize)>,
     alias_nodes: usize,
     root: Option<Value>,
     /// Non-fatal problems (duplicate keys) of the current document.
     warnings: Vec<ParseError>,
+    /// Line, column of every node started so far in the current document.
+    positions: Vec<u32>,
+    /// Whether the value still maps one-to-one onto `positions`.
+    regular: bool,
 }
 
 /// A fatal problem in the current document.
@@ -153,18 +167,26 @@ impl<'l> Builder<'l> {
         Builder {
             limits,
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
             root: None,
             warnings: Vec::new(),
+            positions: Vec::new(),
+            regular: true,
         }
     }
 
     fn reset(&mut self) {
         self.stack.clear();
+        self.items.clear();
+        self.entries.clear();
         self.anchors.clear();
         self.alias_nodes = 0;
         self.root = None;
+        self.positions = Vec::new();
+        self.regular = true;
     }
 
     fn open(&mut self, frame: Frame, span: Span) -> Result<(), DocError> {
@@ -197,13 +219,11 @@ impl<'l> Builder<'l> {
                 self.root = Some(v);
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(v);
+            Some(Frame::Seq { .. }) => {
+                self.items.push(v);
                 Ok(())
             }
-            Some(Frame::Map {
-                map, key, merged, ..
-            }) => match key.take() {
+            Some(Frame::Map { key, merged, .. }) => match key.take() {
                 None => {
                     // This value is a key.
                     match v {
@@ -243,15 +263,7 @@ impl<'l> Builder<'l> {
                     Ok(())
                 }
                 Some(Key::Name(k, key_span)) => {
-                    if map.insert(k.clone(), v).is_some() {
-                        self.warnings.push(ParseError {
-                            line: key_span.start.line() as u32,
-                            column: key_span.start.col() as u32 + 1,
-                            message: format!(
-                                "duplicate key {k:?} in a mapping (the last value is used)"
-                            ),
-                        });
-                    }
+                    self.entries.push((k, key_span, v));
                     Ok(())
                 }
             },
@@ -268,6 +280,7 @@ impl<'l> Builder<'l> {
                     && let Some(Frame::Map { key: k @ None, .. }) = self.stack.last_mut()
                 {
                     *k = Some(Key::Merge);
+                    self.regular = false;
                     return Ok(());
                 }
                 let v = match (&tag, style) {
@@ -282,14 +295,14 @@ impl<'l> Builder<'l> {
             }
             Event::SequenceStart(anchor, _) => self.open(
                 Frame::Seq {
-                    items: Vec::new(),
+                    start: self.items.len(),
                     anchor,
                 },
                 span,
             ),
             Event::MappingStart(anchor, _) => self.open(
                 Frame::Map {
-                    map: Map::new(),
+                    start: self.entries.len(),
                     key: None,
                     merged: None,
                     anchor,
@@ -298,13 +311,32 @@ impl<'l> Builder<'l> {
             ),
             Event::SequenceEnd | Event::MappingEnd => {
                 let (v, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
+                    Some(Frame::Seq { start, anchor }) => {
+                        let mut items = Vec::with_capacity(self.items.len() - start);
+                        items.extend(self.items.drain(start..));
+                        (Value::Array(items), anchor)
+                    }
                     Some(Frame::Map {
-                        mut map,
+                        start,
                         merged,
                         anchor,
                         ..
                     }) => {
+                        let n = self.entries.len() - start;
+                        let mut map = Map::with_capacity(n + merged.as_ref().map_or(0, Map::len));
+                        for (k, key_span, val) in self.entries.drain(start..) {
+                            if map.contains_key(&k) {
+                                self.regular = false;
+                                self.warnings.push(ParseError {
+                                    line: key_span.start.line() as u32,
+                                    column: key_span.start.col() as u32 + 1,
+                                    message: format!(
+                                        "duplicate key {k:?} in a mapping (the last value is used)"
+                                    ),
+                                });
+                            }
+                            map.insert(k, val);
+                        }
                         if let Some(m) = merged {
                             for (k, val) in m {
                                 map.entry(k).or_insert(val);
@@ -318,6 +350,7 @@ impl<'l> Builder<'l> {
                 self.deliver(v, span)
             }
             Event::Alias(id) => {
+                self.regular = false;
                 let Some((v, nodes)) = self.anchors.get(&id) else {
                     return Err(err_at(span, "alias to an unknown anchor"));
                 };
@@ -389,15 +422,29 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
                         && !v.is_null()
                     {
                         let start_byte = cursor.offset_of(start);
+                        let positions = builder
+                            .regular
+                            .then(|| std::mem::take(&mut builder.positions));
                         out.documents.push(RawDocument {
                             value: v,
                             line: start as u32,
                             span: start_byte..text.len(),
+                            positions,
                         });
                     }
                 }
                 Event::StreamEnd => break 'restart,
                 other => {
+                    if matches!(
+                        other,
+                        Event::Scalar(..)
+                            | Event::SequenceStart(..)
+                            | Event::MappingStart(..)
+                            | Event::Alias(_)
+                    ) {
+                        builder.positions.push(abs_line as u32);
+                        builder.positions.push(span.start.col() as u32 + 1);
+                    }
                     if let Err(e) = builder.event(other, span) {
                         let line = e.span.start.line() + base_line;
                         out.errors.append(&mut builder.warnings);

@@ -196,3 +196,56 @@ fn block_nesting_beyond_our_limit() {
         l.diagnostics
     );
 }
+
+fn all_pointers(v: &serde_json::Value, base: String, out: &mut Vec<String>) {
+    out.push(base.clone());
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, c) in m {
+                let mut p = base.clone();
+                kubecomply_core::pointer::push(&mut p, k);
+                all_pointers(c, p, out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                all_pointers(c, format!("{base}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Positions recorded during the first parse agree with a second parse for every node (and for
+/// missing fields below them) of every fixture and example in the repository.
+#[test]
+fn recorded_positions_agree_with_reparsing() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let (inputs, _) = files::discover(&[
+        root.join("crates/checks/fixtures").display().to_string(),
+        root.join("examples").display().to_string(),
+    ]);
+    let mut checked = 0;
+    for input in inputs {
+        let src = files::read(&input, &Limits::default()).expect("readable");
+        let l = load(src, &Limits::default());
+        for o in &l.objects {
+            let Some(positions) = &o.origin.positions else {
+                continue;
+            };
+            let idx =
+                PositionIndex::build(&o.origin.source.text[o.origin.span.clone()], o.origin.line);
+            let mut ptrs = Vec::new();
+            all_pointers(&o.value, String::new(), &mut ptrs);
+            for p in ptrs {
+                for q in [p.clone(), format!("{p}/missing/field")] {
+                    let recorded =
+                        kubecomply_loader::locate::locate_recorded(&o.value, positions, &q);
+                    assert_eq!(recorded, idx.locate(&q), "{} {q}", o.origin.source.path);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} pointers checked");
+}

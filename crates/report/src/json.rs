@@ -25,6 +25,22 @@ struct Document<'a> {
     diagnostics: &'a [Diagnostic],
 }
 
+/// Writes the report as pretty JSON, streaming (large reports are never held as one string).
+pub fn write(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "kubecomply",
+            version: report.tool_version,
+        },
+        summary: report.summary(),
+        findings: report.findings,
+        diagnostics: report.diagnostics,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
 /// Renders the report as pretty JSON.
 pub fn render(report: &ScanReport<'_>) -> String {
     let doc = Document {

@@ -70,8 +70,7 @@ fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     };
     let policies: Vec<&Object> = cx
         .inventory
-        .of_kind("NetworkPolicy")
-        .filter(|p| p.namespace.as_deref() == ns)
+        .in_namespace("NetworkPolicy", ns.unwrap_or(""))
         .collect();
     for t in obj.templates() {
         if t.spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {

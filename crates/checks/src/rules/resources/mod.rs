@@ -48,8 +48,7 @@ fn limit_range_default(inventory: &Inventory, obj: &Object, section: &str, name:
         &["defaultRequest", "default", "max", "min"]
     };
     inventory
-        .of_kind("LimitRange")
-        .filter(|lr| lr.namespace.as_deref().unwrap_or("") == ns)
+        .in_namespace("LimitRange", ns)
         .flat_map(|lr| {
             lr.value
                 .get("spec")

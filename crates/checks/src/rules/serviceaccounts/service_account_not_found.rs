@@ -56,8 +56,9 @@ fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         }
         let any = *any_in_ns.get_or_insert_with(|| {
             cx.inventory
-                .of_kind("ServiceAccount")
-                .any(|o| o.namespace.as_deref().unwrap_or("") == ns)
+                .in_namespace("ServiceAccount", ns)
+                .next()
+                .is_some()
         });
         if !any {
             continue;
