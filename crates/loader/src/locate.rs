@@ -95,9 +95,11 @@ impl PositionIndex {
                     Some(Frame::Map { pointer, key }) => match key.take() {
                         None => {
                             // This node is a key.
-                            if let Event::Scalar(name, ..) = &ev {
+                            if let Event::Scalar(text, style, _, tag) = &ev {
+                                // Keys resolve like values (`off:` is the key "false").
+                                let name = crate::scalar::key_text(text, *style, tag.as_deref());
                                 let mut p = pointer.clone();
-                                pointer::push(&mut p, name);
+                                pointer::push(&mut p, &name);
                                 if is_wanted(&p) {
                                     positions.entry(p.clone()).or_insert(pos);
                                     *key = Some(Some(p));

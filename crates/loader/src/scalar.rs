@@ -172,6 +172,22 @@ pub fn key_string(v: Value) -> String {
     }
 }
 
+/// The JSON key a YAML key scalar becomes, given its style and tag (as the loader builds it).
+pub fn key_text(
+    text: &str,
+    style: saphyr_parser::ScalarStyle,
+    tag: Option<&saphyr_parser::Tag>,
+) -> String {
+    match tag {
+        Some(t) if t.is_yaml_core_schema() => match resolve_tagged(text, &t.suffix) {
+            Ok(v) => key_string(v),
+            Err(_) => text.to_string(),
+        },
+        _ if style == saphyr_parser::ScalarStyle::Plain => key_string(resolve_plain(text)),
+        _ => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

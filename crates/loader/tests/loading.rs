@@ -249,3 +249,26 @@ fn recorded_positions_agree_with_reparsing() {
     }
     assert!(checked > 10_000, "only {checked} pointers checked");
 }
+
+/// Found by the loader fuzz target: keys that YAML 1.1 resolves (`off:` → "false") must be
+/// located under their resolved name by the re-parsing index too.
+#[test]
+fn resolved_keys_are_located_by_both_indexes() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector:\n    matchLabels:\n      app: x\n      off: web\n      0x10: z\n";
+    let l = load_str("k.yaml", text);
+    let o = &l.objects[0];
+    assert_eq!(o.value["spec"]["selector"]["matchLabels"]["false"], "web");
+    let idx = PositionIndex::build(&o.origin.source.text[o.origin.span.clone()], o.origin.line);
+    let positions = o.origin.positions.as_ref().expect("regular document");
+    for (ptr, want) in [
+        ("/spec/selector/matchLabels/false", (8, 7)),
+        ("/spec/selector/matchLabels/16", (9, 7)),
+    ] {
+        assert_eq!(idx.locate(ptr), Some(want), "{ptr}");
+        assert_eq!(
+            kubecomply_loader::locate::locate_recorded(&o.value, positions, ptr),
+            Some(want),
+            "{ptr}"
+        );
+    }
+}
