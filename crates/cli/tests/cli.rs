@@ -472,3 +472,82 @@ fn pss_command_answers_like_the_admission_controller() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn ignore_files_and_extensions_when_walking_directories() {
+    let dir = tmpdir("ignore");
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: NAME, namespace: shop}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx:1.27\n";
+    std::fs::create_dir_all(dir.join("vendor")).expect("dir");
+    std::fs::create_dir_all(dir.join("build")).expect("dir");
+    std::fs::write(dir.join("a.yaml"), pod.replace("NAME", "a")).expect("w");
+    std::fs::write(dir.join("b.yml"), pod.replace("NAME", "b")).expect("w");
+    std::fs::write(dir.join("notes.txt"), pod.replace("NAME", "txt")).expect("w");
+    std::fs::write(dir.join("vendor/c.yaml"), pod.replace("NAME", "vendored")).expect("w");
+    std::fs::write(dir.join("build/d.yaml"), pod.replace("NAME", "built")).expect("w");
+    std::fs::write(dir.join(".kubecomplyignore"), "vendor/\n").expect("w");
+    std::fs::write(dir.join(".gitignore"), "build/\n").expect("w");
+    let o = bin()
+        .args(["scan", "--rule", "host-pid", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let doc = json(&o);
+    let mut names: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .map(|f| f["resource"]["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["a", "b"]);
+    // A file named explicitly is read whatever its extension.
+    let o = bin()
+        .args(["scan", "--rule", "host-pid", "--format", "json"])
+        .arg(dir.join("notes.txt"))
+        .output()
+        .expect("runs");
+    assert_eq!(json(&o)["findings"][0]["resource"]["name"], "txt");
+}
+
+#[test]
+fn pod_templates_in_custom_resources_are_checked() {
+    let dir = tmpdir("crd");
+    std::fs::write(
+        dir.join("rollout.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: checkout, namespace: shop}\nspec:\n  strategy:\n    canary: {steps: [{setWeight: 20}]}\n  template:\n    metadata: {labels: {app: checkout}}\n    spec:\n      containers:\n      - name: app\n        image: registry.example.com/checkout:1.0\n        securityContext: {privileged: true}\n",
+    )
+    .expect("w");
+    let o = bin()
+        .args(["scan", "--rule", "privileged-container", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let doc = json(&o);
+    let f = &doc["findings"][0];
+    assert_eq!(f["resource"]["kind"], "Rollout");
+    assert_eq!(
+        f["location"]["pointer"],
+        "/spec/template/spec/containers/0/securityContext/privileged"
+    );
+    assert_eq!(f["location"]["line"], 13);
+}
+
+#[test]
+fn invalid_configuration_names_file_line_and_column() {
+    let dir = tmpdir("config");
+    let cfg = dir.join(".kubecomply.yaml");
+    std::fs::write(
+        &cfg,
+        "failOn: high\nrules:\n  skip: [KC-RES-002]\nseverityOverrides:\n  KC-IMG-002: urgent\n",
+    )
+    .expect("w");
+    let o = bin()
+        .args(["scan", "examples", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(".kubecomply.yaml:5:3"), "{err}");
+    assert!(err.contains("urgent"), "{err}");
+}

@@ -18,6 +18,7 @@ pub static RULE: Rule = Rule {
         docs: DOCS,
         references: &[
             reference("checkov", "CKV_K8S_157"),
+            reference("checkov", "CKV2_K8S_1"),
             reference("kubescape", "C-0191"),
             reference("cis", "5.1.8"),
         ],
