@@ -134,38 +134,49 @@ fn apparmor_annotation_allowed(v: &str) -> bool {
 
 const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
-/// appArmorProfile, v1.0: the `appArmorProfile` fields and the beta annotations.
-pub(crate) fn app_armor_profile_v1_0(ctx: &Ctx) -> Option<Violation> {
-    let mut setters: Vec<String> = Vec::new();
-    let mut bad_values: BTreeSet<String> = BTreeSet::new();
+/// The pod-level and container-level `securityContext.<field>.type` values that `allowed`
+/// rejects: who set them (`pod`, then `containers "a", "b"`), the distinct values, and pointers.
+fn bad_profile_types(
+    ctx: &Ctx,
+    field: &str,
+    allowed: fn(&str) -> bool,
+) -> (Vec<String>, BTreeSet<String>, Vec<String>) {
+    let mut setters = Vec::new();
+    let mut bad_values = BTreeSet::new();
     let mut pointers = Vec::new();
-
-    if let Some(profile) = ctx.pod_sc().and_then(|sc| obj(sc, "appArmorProfile")) {
+    if let Some(profile) = ctx.pod_sc().and_then(|sc| obj(sc, field)) {
         let t = string(profile, "type").unwrap_or("");
-        if !apparmor_type_allowed(t) {
+        if !allowed(t) {
             setters.push("pod".to_string());
             bad_values.insert(t.to_string());
             pointers.push(nearest(
                 ctx.spec,
                 ctx.spec_ptr,
-                &["securityContext", "appArmorProfile", "type"],
+                &["securityContext", field, "type"],
             ));
         }
     }
     let mut bad_containers = Vec::new();
     for c in &ctx.containers {
-        if let Some(profile) = c.sc().and_then(|sc| obj(sc, "appArmorProfile")) {
+        if let Some(profile) = c.sc().and_then(|sc| obj(sc, field)) {
             let t = string(profile, "type").unwrap_or("");
-            if !apparmor_type_allowed(t) {
+            if !allowed(t) {
                 bad_containers.push(c.name);
                 bad_values.insert(t.to_string());
-                pointers.push(c.sc_nearest(&["appArmorProfile", "type"]));
+                pointers.push(c.sc_nearest(&[field, "type"]));
             }
         }
     }
     if !bad_containers.is_empty() {
         setters.push(containers_phrase(&bad_containers));
     }
+    (setters, bad_values, pointers)
+}
+
+/// appArmorProfile, v1.0: the `appArmorProfile` fields and the beta annotations.
+pub(crate) fn app_armor_profile_v1_0(ctx: &Ctx) -> Option<Violation> {
+    let (mut setters, bad_values, mut pointers) =
+        bad_profile_types(ctx, "appArmorProfile", apparmor_type_allowed);
 
     let mut forbidden_annotations: Vec<(String, String)> = Vec::new();
     if let Some(annotations) = ctx.annotations() {
@@ -619,35 +630,8 @@ pub(crate) fn seccomp_profile_baseline_v1_0(ctx: &Ctx) -> Option<Violation> {
 /// seccompProfile_baseline, v1.19: the `seccompProfile` fields, if set, must be
 /// `RuntimeDefault` or `Localhost`.
 pub(crate) fn seccomp_profile_baseline_v1_19(ctx: &Ctx) -> Option<Violation> {
-    let mut setters = Vec::new();
-    let mut bad_values = BTreeSet::new();
-    let mut pointers = Vec::new();
-    if let Some(profile) = ctx.pod_sc().and_then(|sc| obj(sc, "seccompProfile")) {
-        let t = string(profile, "type").unwrap_or("");
-        if !seccomp_type_allowed(t) {
-            setters.push("pod".to_string());
-            bad_values.insert(t.to_string());
-            pointers.push(nearest(
-                ctx.spec,
-                ctx.spec_ptr,
-                &["securityContext", "seccompProfile", "type"],
-            ));
-        }
-    }
-    let mut bad_containers = Vec::new();
-    for c in &ctx.containers {
-        if let Some(profile) = c.sc().and_then(|sc| obj(sc, "seccompProfile")) {
-            let t = string(profile, "type").unwrap_or("");
-            if !seccomp_type_allowed(t) {
-                bad_containers.push(c.name);
-                bad_values.insert(t.to_string());
-                pointers.push(c.sc_nearest(&["seccompProfile", "type"]));
-            }
-        }
-    }
-    if !bad_containers.is_empty() {
-        setters.push(containers_phrase(&bad_containers));
-    }
+    let (setters, bad_values, pointers) =
+        bad_profile_types(ctx, "seccompProfile", seccomp_type_allowed);
     if setters.is_empty() {
         return None;
     }
