@@ -54,19 +54,24 @@ pub fn page(meta: &RuleMeta) -> String {
     s
 }
 
-/// Every generated documentation file: `(path relative to docs/rules, content)`.
+/// Every generated documentation file for the built-in rules of this crate.
 pub fn generate() -> Vec<(String, String)> {
-    let rules = crate::registry::all();
+    let metas: Vec<&RuleMeta> = crate::registry::all().iter().map(|r| &r.meta).collect();
+    generate_for(&metas)
+}
+
+/// The rule reference for a catalogue: `(path relative to docs/rules, content)`, one page per
+/// rule and an index.
+pub fn generate_for(rules: &[&RuleMeta]) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut index = String::from(
-        "# Rule reference\n\n<!-- Generated from the rule registry by `KUBECOMPLY_UPDATE_DOCS=1 cargo test -p kubecomply-checks --test docs`; do not edit. -->\n\n",
+        "# Rule reference\n\n<!-- Generated from the rule catalogue by `KUBECOMPLY_UPDATE_DOCS=1 cargo test -p kubecomply --test docs`; do not edit. -->\n\n",
     );
     let _ = writeln!(index, "{} rules.\n", rules.len());
     index.push_str(
         "| Code | Slug | Severity | Category | Title |\n| --- | --- | --- | --- | --- |\n",
     );
-    for r in &rules {
-        let m = &r.meta;
+    for m in rules {
         let _ = writeln!(
             index,
             "| [{}]({}.md) | `{}` | {} | {} | {} |",

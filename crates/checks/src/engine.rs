@@ -107,6 +107,59 @@ impl Engine {
         out
     }
 
+    /// Brings findings of another analyzer (RBAC review, policies...) under the same options:
+    /// rule selection by `only`/`skip`, severity overrides, annotation suppressions and
+    /// exceptions (the object is looked up in `inventory` by kind, namespace and name).
+    pub fn adopt(&self, external: Vec<Finding>, inventory: &Inventory) -> Vec<Finding> {
+        let today = self.options.today.unwrap_or_else(Date::today);
+        let selected = |f: &Finding| {
+            let named = |list: &[String]| {
+                list.iter()
+                    .any(|s| s.eq_ignore_ascii_case(&f.rule) || *s == f.slug)
+            };
+            (self.options.only.is_empty() || named(&self.options.only))
+                && !named(&self.options.skip)
+        };
+        external
+            .into_iter()
+            .filter(|f| selected(f))
+            .map(|mut f| {
+                if let Some((_, sev)) = self
+                    .options
+                    .severity_overrides
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&f.rule) || *k == f.slug)
+                {
+                    f.severity = *sev;
+                }
+                if f.status == Status::Fail {
+                    let object = f.resource.as_ref().and_then(|r| {
+                        inventory.get(&r.kind, r.namespace.as_deref().unwrap_or(""), &r.name)
+                    });
+                    match object {
+                        Some(obj) => {
+                            let annotation = obj.annotation(IGNORE_ANNOTATION);
+                            self.apply_suppressions(&mut f, obj, annotation, today);
+                        }
+                        None => {
+                            if let Some(e) = self
+                                .options
+                                .exceptions
+                                .iter()
+                                .find(|e| !e.is_expired(today) && e.covers(&f, None))
+                            {
+                                f.status = Status::Excepted;
+                                f.exception = Some(e.applied());
+                            }
+                        }
+                    }
+                }
+                f
+            })
+            .collect()
+    }
+
     fn run_object(&self, cx: &Context<'_>, obj: &Object, today: Date) -> (Vec<Finding>, usize) {
         let mut findings = Vec::new();
         let mut passed = 0;

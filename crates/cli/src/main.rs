@@ -1,7 +1,9 @@
 //! The `kubecomply` command: argument parsing and wiring only.
 
+mod catalogue;
 mod config;
 mod pss;
+mod rbac_cmd;
 mod rules;
 mod scan;
 
@@ -24,6 +26,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Answer what the Pod Security admission controller would answer for each pod.
     Pss(pss::PssArgs),
+    /// RBAC analysis: who can, effective permissions, risky grants, escalation paths.
+    Rbac(rbac_cmd::RbacArgs),
     /// List the built-in rules, or explain one.
     Rules(rules::RulesArgs),
 }
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Pss(a) => pss::run(a),
+        Command::Rbac(a) => rbac_cmd::run(a),
         Command::Rules(a) => rules::run(a),
     };
     match result {

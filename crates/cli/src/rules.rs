@@ -1,7 +1,6 @@
 //! `kubecomply rules`: the catalogue.
 
 use clap::{Args, Subcommand, ValueEnum};
-use kubecomply_checks::registry;
 use serde_json::json;
 
 /// Arguments of `rules`.
@@ -32,19 +31,18 @@ enum RulesCommand {
 /// Runs `rules`.
 pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
     if let Some(RulesCommand::Explain { rule }) = a.command {
-        let Some(r) = registry::find(&rule) else {
+        let Some(m) = crate::catalogue::find(&rule) else {
             anyhow::bail!("no rule named {rule:?} (see `kubecomply rules`)");
         };
-        crate::emit(None, &kubecomply_checks::docs::page(&r.meta))?;
+        crate::emit(None, &kubecomply_checks::docs::page(m))?;
         return Ok(0);
     }
-    let rules = registry::all();
+    let rules = crate::catalogue::all();
     match a.format {
         ListFormat::Json => {
             let list: Vec<_> = rules
                 .iter()
-                .map(|r| {
-                    let m = &r.meta;
+                .map(|m| {
                     let mut refs = serde_json::Map::new();
                     for reference in m.references {
                         let e = refs
@@ -70,8 +68,7 @@ pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
         }
         ListFormat::Table => {
             let mut s = String::new();
-            for r in &rules {
-                let m = &r.meta;
+            for m in &rules {
                 s.push_str(&format!(
                     "{:<12} {:<9} {:<40} {}\n",
                     m.code,

@@ -204,15 +204,37 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         options.exceptions_origin = origin;
     }
     for name in options.only.iter().chain(options.skip.iter()) {
-        if registry::find(name).is_none() {
+        if crate::catalogue::find(name).is_none() {
             anyhow::bail!("no rule named {name:?} (see `kubecomply rules`)");
         }
     }
 
     let engine = Engine::new(&registry::all(), options);
     let outcome = engine.run(&loaded.inventory);
-    phase("evaluate");
     let mut findings = outcome.findings;
+    // The RBAC review works on effective permissions across objects; its findings go through
+    // the same selection, overrides and exceptions.
+    let rbac = engine.adopt(
+        kubecomply_rbac::review(&loaded.inventory),
+        &loaded.inventory,
+    );
+    let rbac_selected: Vec<&'static RuleMeta> = kubecomply_rbac::RULES
+        .iter()
+        .filter(|m| {
+            let named = |list: &[String]| {
+                list.iter()
+                    .any(|s| s.eq_ignore_ascii_case(m.code) || s == m.slug)
+            };
+            let only = if a.rules.is_empty() {
+                &cfg.only
+            } else {
+                &a.rules
+            };
+            (only.is_empty() || named(only)) && !named(&cfg.skip) && !named(&a.skip_rules)
+        })
+        .collect();
+    findings.extend(rbac);
+    phase("evaluate");
     if let Some(min) = a.severity.or(cfg.severity) {
         findings.retain(|f| f.severity >= min || f.status == Status::Error);
     }
@@ -234,7 +256,8 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     });
     diagnostics.sort_by(|x, y| (&x.file, x.line, x.column).cmp(&(&y.file, y.line, y.column)));
 
-    let metas: Vec<&RuleMeta> = engine.rules().iter().map(|r| &r.meta).collect();
+    let mut metas: Vec<&RuleMeta> = engine.rules().iter().map(|r| &r.meta).collect();
+    metas.extend(rbac_selected);
     let report = kubecomply_report::ScanReport {
         tool_version: env!("CARGO_PKG_VERSION"),
         findings: &findings,

@@ -1,0 +1,21 @@
+//! Every rule kubecomply knows, from every analyzer: the built-in rules (with the Pod Security
+//! Standards checks) and the RBAC review. `rules`, `scan` and the generated docs use this list.
+
+use kubecomply_core::RuleMeta;
+
+/// All rule metadata, in code-table order.
+pub fn all() -> Vec<&'static RuleMeta> {
+    let mut metas: Vec<&'static RuleMeta> = kubecomply_checks::registry::all()
+        .into_iter()
+        .map(|r| &r.meta)
+        .collect();
+    metas.extend(kubecomply_rbac::RULES.iter());
+    metas
+}
+
+/// Finds a rule by code (case-insensitive) or slug.
+pub fn find(name: &str) -> Option<&'static RuleMeta> {
+    all()
+        .into_iter()
+        .find(|m| m.code.eq_ignore_ascii_case(name) || m.slug == name)
+}
