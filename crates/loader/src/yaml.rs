@@ -376,8 +376,85 @@ impl<'l> Builder<'l> {
     }
 }
 
-/// Parses a YAML stream into documents.
+/// Streams at least this large are split at document markers and parsed in parallel.
+const PARALLEL_THRESHOLD: usize = 256 * 1024;
+
+/// Parses a YAML stream into documents. Large streams (`helm template` output, cluster dumps)
+/// are cut at `---` lines that start a document and the pieces are parsed in parallel: a
+/// document marker at the start of a line always ends the previous document (inside a
+/// document such a line is either a boundary or an error), so the result is the same.
 pub fn parse(text: &str, limits: &Limits) -> Stream {
+    if text.len() < PARALLEL_THRESHOLD {
+        return parse_sequential(text, limits);
+    }
+    let pieces = split_at_documents(text, rayon::current_num_threads().max(1) * 4);
+    if pieces.len() < 2 {
+        return parse_sequential(text, limits);
+    }
+    use rayon::prelude::*;
+    let parsed: Vec<(usize, u32, Stream)> = pieces
+        .par_iter()
+        .map(|&(start, end, line)| (start, line, parse_sequential(&text[start..end], limits)))
+        .collect();
+    let mut out = Stream::default();
+    for (start, first_line, mut piece) in parsed {
+        let shift = first_line - 1;
+        for mut d in piece.documents.drain(..) {
+            d.line += shift;
+            d.span = d.span.start + start..d.span.end + start;
+            if let Some(p) = d.positions.as_mut() {
+                for line in p.iter_mut().step_by(2) {
+                    *line += shift;
+                }
+            }
+            out.documents.push(d);
+        }
+        for mut e in piece.errors.drain(..) {
+            e.line += shift;
+            out.errors.push(e);
+        }
+    }
+    out
+}
+
+/// Cuts `text` into about `n` pieces at lines that start with a document marker `---`;
+/// returns (byte start, byte end, first line number) of each piece.
+fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
+    let bytes = text.as_bytes();
+    let target = text.len() / n.max(1) + 1;
+    let mut pieces = Vec::new();
+    let (mut start, mut start_line) = (0usize, 1u32);
+    let (mut pos, mut line) = (0usize, 1u32);
+    while let Some(i) = memchr::memchr(b'\n', &bytes[pos..]) {
+        pos += i + 1;
+        line += 1;
+        if pos - start < target {
+            continue;
+        }
+        let rest = &bytes[pos..];
+        // Directives (`%YAML`, `%TAG`) belong to the document after them: never cut there.
+        let prev_line = bytes[..pos - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        if rest.starts_with(b"---")
+            && bytes.get(prev_line) != Some(&b'%')
+            && rest
+                .get(3)
+                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            pieces.push((start, pos, start_line));
+            start = pos;
+            start_line = line;
+        }
+    }
+    pieces.push((start, text.len(), start_line));
+    pieces
+}
+
+/// Parses a YAML stream on the current thread (what [`parse`] does for small inputs and for
+/// each piece of a large one).
+pub fn parse_sequential(text: &str, limits: &Limits) -> Stream {
     let mut out = Stream::default();
     let mut cursor = LineCursor::new(text);
     let mut base_line = 0usize; // lines before the current parser's input

@@ -272,3 +272,34 @@ fn resolved_keys_are_located_by_both_indexes() {
         );
     }
 }
+
+/// A large stream is parsed in parallel pieces; the result must be the same as one sequential
+/// parse: values, lines, spans, recorded positions and errors (including a broken document).
+#[test]
+fn parallel_parse_of_large_streams_equals_sequential() {
+    let mut text = String::new();
+    for i in 0..3000 {
+        if i == 1234 {
+            text.push_str("---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [broken\n");
+            continue;
+        }
+        if i == 2000 {
+            text.push_str("...\n%YAML 1.2\n");
+        }
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  labels: {{app: x, n: \"{i}\"}}\ndata:\n  a: b\n  mode: 0644\n"
+        ));
+    }
+    assert!(text.len() > 300_000);
+    let limits = Limits::default();
+    let par = kubecomply_loader::yaml::parse(&text, &limits);
+    let seq = kubecomply_loader::yaml::parse_sequential(&text, &limits);
+    assert_eq!(par.documents.len(), seq.documents.len());
+    assert_eq!(par.errors, seq.errors);
+    for (p, s) in par.documents.iter().zip(&seq.documents) {
+        assert_eq!(p.value, s.value);
+        assert_eq!(p.line, s.line);
+        assert_eq!(p.span, s.span);
+        assert_eq!(p.positions, s.positions);
+    }
+}
