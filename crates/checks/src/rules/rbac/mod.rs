@@ -20,13 +20,16 @@ pub mod rbac_create_pods;
 pub mod rbac_csr_approve;
 pub mod rbac_escalate;
 pub mod rbac_impersonate;
+pub mod rbac_kube_system_workloads;
 pub mod rbac_nodes_proxy;
 pub mod rbac_pod_exec_attach;
 pub mod rbac_pv_create;
 pub mod rbac_read_secrets;
 pub mod rbac_service_status_write;
+pub mod rbac_token_create;
 pub mod rbac_webhook_config_write;
 pub mod rbac_wildcard;
+pub mod rbac_write_rbac;
 
 /// The rules of this area, in code order.
 pub static RULES: &[&Rule] = &[
@@ -45,6 +48,9 @@ pub static RULES: &[&Rule] = &[
     &default_service_account_binding::RULE,
     &anonymous_or_all_users_binding::RULE,
     &rbac_pv_create::RULE,
+    &rbac_token_create::RULE,
+    &rbac_write_rbac::RULE,
+    &rbac_kube_system_workloads::RULE,
 ];
 
 /// Kinds that hold PolicyRules.
