@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         code: "KC-RBAC-009",
         slug: "rbac-csr-approve",
-        title: "Role or ClusterRole can approve certificate signing requests",
+        title: "Role or ClusterRole can approve or sign certificate signing requests",
         severity: Severity::High,
         category: Category::Rbac,
         since: "0.1.0",
@@ -29,8 +29,9 @@ const CERTS: &str = "certificates.k8s.io";
 
 const DOCS: &str = r#"## What it checks
 Fails for every rule of a Role or ClusterRole that grants `update` or `patch` on
-`certificatesigningrequests/approval`, or `approve` on `signers`, in the `certificates.k8s.io`
-API group. Wildcards count (`*`, `*/approval`); `certificatesigningrequests` without the
+`certificatesigningrequests/approval`, or `approve` on `signers` (approving), or `update` or
+`patch` on `certificatesigningrequests/status`, or `sign` on `signers` (signing: writing the
+issued certificate), in the `certificates.k8s.io` API group. Wildcards count (`*`, `*/approval`); `certificatesigningrequests` without the
 subresource does not cover approval. Approving takes both permissions, but each is reported on
 its own because roles are often split. Aggregated ClusterRoles' own `rules` are ignored.
 
@@ -40,8 +41,9 @@ for any user or group named in it, `system:masters` included, and certificates c
 revoked before they expire.
 
 ## How to fix
-Leave approval to the controller manager's automatic approvers and to administrators. If a
-controller must approve, restrict `approve` with `resourceNames` to the one signer it serves.
+Leave approval to the controller manager's automatic approvers and to administrators, and
+signing to the controller manager's signers. If a controller must approve or sign, restrict
+`approve`/`sign` with `resourceNames` to the one signer it serves.
 "#;
 
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
@@ -52,11 +54,18 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         false,
     );
     found.extend(grants(obj, &[want(CERTS, "signers")], &["approve"], false));
+    found.extend(grants(
+        obj,
+        &[want(CERTS, "certificatesigningrequests/status")],
+        &["update", "patch"],
+        false,
+    ));
+    found.extend(grants(obj, &[want(CERTS, "signers")], &["sign"], false));
     found.sort_by_key(|g| g.rule);
     fail_grants(
         obj,
         out,
         found,
-        "its subjects can approve certificates for any identity, administrators included",
+        "its subjects can approve or issue certificates for any identity, administrators included",
     );
 }
