@@ -84,7 +84,9 @@ pub const MISSING_ROLE: RuleMeta = RuleMeta {
 Fails for a RoleBinding or ClusterRoleBinding whose `roleRef` names a Role (in the binding's
 namespace) or ClusterRole that is neither in the input nor one of the built-in ClusterRoles every
 cluster has, or whose `roleRef.kind` is neither `Role` nor `ClusterRole` (a ClusterRoleBinding
-can only refer to a ClusterRole).
+can only refer to a ClusterRole). A ClusterRole named `system:...` that is not in the input is
+not reported: Kubernetes creates dozens of such roles (controllers, nodes, add-ons) and
+kubecomply models only the bootstrap roles that grant notable power.
 
 ## Why it matters
 The binding grants nothing today, but anyone who later creates a role of that name decides what
@@ -304,9 +306,14 @@ fn direct_findings(inv: &Inventory, auth: &Authorizer, accounts: &Accounts) -> V
     for b in &policy.bindings {
         let Some(obj) = b.object else { continue };
         let rules = policy.rules_of(b);
-        // KC-RBAC-103
+        // KC-RBAC-103. Kubernetes ships many more `system:` ClusterRoles (controllers, nodes,
+        // add-ons) than the bootstrap set modelled here; a binding to an unknown `system:`
+        // ClusterRole is most likely to one of those, so it is not reported (no false positive).
+        let unmodelled_system_role =
+            b.role_ref_kind == "ClusterRole" && b.role_ref_name.starts_with("system:");
         match b.role {
             Some(_) => {}
+            None if unmodelled_system_role => {}
             None => {
                 let known_kind = matches!(
                     (b.role_ref_kind.as_str(), b.kind),

@@ -189,3 +189,21 @@ spec: {template: {spec: {serviceAccountName: 5, automountServiceAccountToken: "y
     let _ = rbac.who_can("get", "/", None, "", None);
     let _ = rbac.paths(None);
 }
+
+/// Bindings to built-in `system:` ClusterRoles that kubecomply does not model (controller roles)
+/// must not be reported as referring to a missing role; other unknown roles must.
+#[test]
+fn unmodelled_system_roles_are_not_missing() {
+    let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: extra-controller}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: \"system:controller:job-controller\"}\nsubjects:\n- {kind: ServiceAccount, name: job-controller, namespace: kube-system}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: typo}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: viewer}\nsubjects:\n- {kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}\n";
+    let loaded = kubecomply_loader::load(
+        kubecomply_loader::files::from_string("b.yaml", text.to_string()),
+        &kubecomply_loader::Limits::default(),
+    );
+    let inv = kubecomply_core::Inventory::new(loaded.objects);
+    let missing: Vec<String> = kubecomply_rbac::review(&inv)
+        .into_iter()
+        .filter(|f| f.rule == "KC-RBAC-103")
+        .filter_map(|f| f.resource.map(|r| r.name))
+        .collect();
+    assert_eq!(missing, vec!["typo".to_string()]);
+}
