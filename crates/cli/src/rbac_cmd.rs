@@ -308,8 +308,28 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                 Err(c) => return Ok(c),
             };
             let rbac = Rbac::new(&inv);
-            let mut findings: Vec<Finding> =
-                kubecomply_rbac::review::review_with(&inv, &rbac.authorizer, &rbac.accounts);
+            // The single-role RBAC rules of the built-in set (wildcards, exec, bind, escalate,
+            // webhooks, CSR, bindings to cluster-admin or anonymous...) plus the review of
+            // effective permissions across objects.
+            let rbac_rules: Vec<&'static kubecomply_checks::Rule> =
+                kubecomply_checks::registry::all()
+                    .into_iter()
+                    .filter(|r| r.meta.category == kubecomply_core::Category::Rbac)
+                    .collect();
+            let engine = kubecomply_checks::Engine::new(
+                &rbac_rules,
+                kubecomply_checks::EngineOptions::default(),
+            );
+            // The two halves are independent: run them side by side.
+            let (single, effective) = rayon::join(
+                || engine.run(&inv).findings,
+                || kubecomply_rbac::review::review_with(&inv, &rbac.authorizer, &rbac.accounts),
+            );
+            let mut findings: Vec<Finding> = single
+                .into_iter()
+                .filter(|f| f.status == kubecomply_core::Status::Fail)
+                .collect();
+            findings.extend(effective);
             kubecomply_loader::locate::resolve(&mut findings, &inv);
             findings.sort_by(|a, b| {
                 (
