@@ -2,6 +2,8 @@
 
 mod catalogue;
 mod config;
+mod frameworks_cmd;
+mod netpol_cmd;
 mod pss;
 mod rbac_cmd;
 mod rules;
@@ -28,6 +30,10 @@ enum Command {
     Pss(pss::PssArgs),
     /// RBAC analysis: who can, effective permissions, risky grants, escalation paths.
     Rbac(rbac_cmd::RbacArgs),
+    /// Network policy reachability: query a connection, print the reachability matrix.
+    Netpol(netpol_cmd::NetpolArgs),
+    /// Compliance frameworks: list, show the requirement tree, check inputs against one.
+    Frameworks(frameworks_cmd::FrameworksArgs),
     /// List the built-in rules, or explain one.
     Rules(rules::RulesArgs),
 }
@@ -101,6 +107,8 @@ fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Pss(a) => pss::run(a),
         Command::Rbac(a) => rbac_cmd::run(a),
+        Command::Netpol(a) => netpol_cmd::run(a),
+        Command::Frameworks(a) => frameworks_cmd::run(a),
         Command::Rules(a) => rules::run(a),
     };
     match result {

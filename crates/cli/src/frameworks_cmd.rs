@@ -1,0 +1,332 @@
+//! `kubecomply frameworks`: the compliance framework catalogues, and checking one on inputs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use kubecomply_core::diagnostic::Level;
+use kubecomply_core::{Finding, Location, Status};
+use kubecomply_frameworks::{
+    Assessment, Framework, FrameworkResult, RequirementResult, RequirementStatus,
+};
+use serde_json::json;
+
+/// Arguments of `frameworks`.
+#[derive(Args, Debug)]
+pub struct FrameworksArgs {
+    #[command(subcommand)]
+    command: Option<FrameworksCommand>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table, global = true)]
+    format: ListFormat,
+    /// A custom framework file (YAML, may `extends` a built-in one); repeatable.
+    #[arg(long = "framework-file", value_name = "FILE", global = true)]
+    framework_files: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum FrameworksCommand {
+    /// Print a framework's requirement tree with assessments and mapped rules.
+    Show {
+        /// Framework id (see `kubecomply frameworks`).
+        id: String,
+    },
+    /// Scan inputs and evaluate a framework on the findings (exit 1 if a requirement fails).
+    Check {
+        /// Framework id (see `kubecomply frameworks`).
+        id: String,
+        /// Files, directories, or `-` for standard input.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+    },
+}
+
+/// Runs `frameworks`.
+pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
+    let frameworks = load(&a.framework_files)?;
+    match a.command {
+        None => list(&frameworks, a.format),
+        Some(FrameworksCommand::Show { id }) => show(find(&frameworks, &id)?, a.format),
+        Some(FrameworksCommand::Check { id, inputs }) => {
+            check(find(&frameworks, &id)?, &inputs, a.format)
+        }
+    }
+}
+
+/// The built-in frameworks followed by the custom ones.
+fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Framework>> {
+    let joined = |errors: Vec<kubecomply_frameworks::FrameworkError>| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    };
+    let mut all = kubecomply_frameworks::builtins().map_err(joined)?;
+    for path in files {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+        let def = kubecomply_frameworks::parse(&text, &name).map_err(joined)?;
+        if all.iter().any(|f| f.id == def.framework.id) {
+            anyhow::bail!(
+                "{name}: a framework with id {:?} already exists",
+                def.framework.id
+            );
+        }
+        let fw = kubecomply_frameworks::resolve(def, &all)?;
+        all.push(fw);
+    }
+    Ok(all)
+}
+
+fn find<'a>(frameworks: &'a [Framework], id: &str) -> anyhow::Result<&'a Framework> {
+    frameworks
+        .iter()
+        .find(|f| f.id.eq_ignore_ascii_case(id))
+        .ok_or_else(|| anyhow::anyhow!("no framework named {id:?} (see `kubecomply frameworks`)"))
+}
+
+fn list(frameworks: &[Framework], format: ListFormat) -> anyhow::Result<u8> {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = frameworks
+                .iter()
+                .map(|f| {
+                    let [a, p, m] = f.counts_by_assessment();
+                    json!({
+                        "id": f.id,
+                        "name": f.name,
+                        "version": f.version,
+                        "description": f.description,
+                        "appliesTo": f.applies_to,
+                        "extends": f.extends,
+                        "requirements": a + p + m,
+                        "byAssessment": {"automated": a, "partial": p, "manual": m},
+                    })
+                })
+                .collect();
+            let doc = json!({"schemaVersion": "1.0", "frameworks": list});
+            crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        }
+        ListFormat::Table => {
+            let mut s = format!(
+                "{:<16} {:<40} {:<22} {:>5} {:>9} {:>7} {:>6}\n",
+                "ID", "NAME", "VERSION", "REQS", "AUTOMATED", "PARTIAL", "MANUAL"
+            );
+            for f in frameworks {
+                let [a, p, m] = f.counts_by_assessment();
+                s.push_str(&format!(
+                    "{:<16} {:<40} {:<22} {:>5} {:>9} {:>7} {:>6}\n",
+                    f.id,
+                    f.name,
+                    f.version,
+                    a + p + m,
+                    a,
+                    p,
+                    m
+                ));
+            }
+            s.push_str(&format!("{} frameworks\n", frameworks.len()));
+            crate::emit(None, &s)?;
+        }
+    }
+    Ok(0)
+}
+
+fn show(f: &Framework, format: ListFormat) -> anyhow::Result<u8> {
+    if format == ListFormat::Json {
+        let doc = json!({"schemaVersion": "1.0", "framework": f});
+        crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        return Ok(0);
+    }
+    let mut s = format!("{} {} ({})\n{}\n", f.name, f.version, f.id, f.description);
+    if let Some(c) = f.applies_to {
+        s.push_str(&format!("Applies to data class: {}\n", c.as_str()));
+    }
+    if let Some(b) = &f.extends {
+        s.push_str(&format!("Extends: {b}\n"));
+    }
+    s.push('\n');
+    for (r, depth) in f.all_requirements() {
+        let indent = "  ".repeat(depth);
+        match r.assessment {
+            None => s.push_str(&format!("{indent}{} {}\n", r.id, r.title)),
+            Some(a) => {
+                s.push_str(&format!("{indent}{} {} [{}]\n", r.id, r.title, a.as_str()));
+                if !r.rules.is_empty() {
+                    s.push_str(&format!("{indent}    rules: {}\n", r.rules.join(", ")));
+                }
+                if !r.planned_rules.is_empty() {
+                    s.push_str(&format!(
+                        "{indent}    planned: {}\n",
+                        r.planned_rules.join(", ")
+                    ));
+                }
+                if !r.needs.is_empty() {
+                    let needs: Vec<&str> = r.needs.iter().map(|n| n.as_str()).collect();
+                    s.push_str(&format!("{indent}    needs: {}\n", needs.join(", ")));
+                }
+            }
+        }
+    }
+    let [a, p, m] = f.counts_by_assessment();
+    s.push_str(&format!(
+        "\n{} requirements: {a} {}, {p} {}, {m} {}\n",
+        a + p + m,
+        Assessment::Automated.as_str(),
+        Assessment::Partial.as_str(),
+        Assessment::Manual.as_str()
+    ));
+    crate::emit(None, &s)?;
+    Ok(0)
+}
+
+fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result<u8> {
+    let limits = kubecomply_loader::Limits::default();
+    let loaded = crate::scan::load_inputs(inputs, &limits);
+    let mut input_errors = false;
+    for d in &loaded.diagnostics {
+        if d.level == Level::Error {
+            input_errors = true;
+            eprintln!("{}", d.render());
+        }
+    }
+    let rules = kubecomply_checks::registry::all();
+    let engine = kubecomply_checks::Engine::new(
+        &rules,
+        kubecomply_checks::EngineOptions {
+            include_passes: true,
+            ..Default::default()
+        },
+    );
+    let mut findings = engine.run(&loaded.inventory).findings;
+    let rbac = engine.adopt(
+        kubecomply_rbac::review(&loaded.inventory),
+        &loaded.inventory,
+    );
+    // The RBAC review reports failures only: a rule with no failure on an inventory that has
+    // RBAC objects gets one cluster-level pass, so its requirements are not "not applicable".
+    let has_rbac = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+        .iter()
+        .any(|k| loaded.inventory.has_kind(k));
+    if has_rbac {
+        for m in kubecomply_rbac::RULES {
+            if !rbac.iter().any(|x| x.rule == m.code) {
+                findings.push(Finding {
+                    rule: m.code.into(),
+                    slug: m.slug.into(),
+                    status: Status::Pass,
+                    severity: m.severity,
+                    resource: None,
+                    container: None,
+                    message: "no violation found by the RBAC review".into(),
+                    location: Location::at("<rbac-review>", 0, 0),
+                    exception: None,
+                });
+            }
+        }
+    }
+    findings.extend(rbac);
+    kubecomply_loader::locate::resolve(&mut findings, &loaded.inventory);
+    let mut known: Vec<&str> = rules.iter().map(|r| r.meta.code).collect();
+    known.extend(kubecomply_rbac::RULES.iter().map(|m| m.code));
+    let result = kubecomply_frameworks::evaluate(f, &findings, &known);
+    match format {
+        ListFormat::Json => {
+            let doc = json!({
+                "schemaVersion": "1.0",
+                "inputs": inputs,
+                "files": loaded.files,
+                "result": result,
+            });
+            crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        }
+        ListFormat::Table => crate::emit(None, &table(&result))?,
+    }
+    Ok(if input_errors {
+        2
+    } else if result.has_failures() {
+        1
+    } else {
+        0
+    })
+}
+
+fn table(r: &FrameworkResult) -> String {
+    fn row(s: &mut String, r: &RequirementResult, depth: usize) {
+        let indent = "  ".repeat(depth);
+        s.push_str(&format!(
+            "{:<15} {indent}{} {}\n",
+            r.status.as_str().to_uppercase(),
+            r.id,
+            r.title
+        ));
+        for f in &r.failed {
+            let what = f.resource.as_ref().map_or_else(String::new, |o| {
+                let ns = o
+                    .namespace
+                    .as_deref()
+                    .map_or(String::new(), |n| format!("{n}/"));
+                format!(" {}/{ns}{}", o.kind, o.name)
+            });
+            s.push_str(&format!(
+                "{:<15} {indent}  ✗ {} {}{what} {}\n",
+                "", f.rule, f.location, f.message
+            ));
+        }
+        for f in &r.excepted {
+            s.push_str(&format!(
+                "{:<15} {indent}  ~ {} {} excepted: {}\n",
+                "",
+                f.rule,
+                f.location,
+                f.exception.as_deref().unwrap_or_default()
+            ));
+        }
+        if r.status == RequirementStatus::NotAssessed && !r.planned_rules.is_empty() {
+            let needs: Vec<&str> = r.needs.iter().map(|n| n.as_str()).collect();
+            s.push_str(&format!(
+                "{:<15} {indent}  no evidence source yet (planned {}{})\n",
+                "",
+                r.planned_rules.join(", "),
+                if needs.is_empty() {
+                    String::new()
+                } else {
+                    format!("; needs {}", needs.join(", "))
+                }
+            ));
+        }
+        for c in &r.requirements {
+            row(s, c, depth + 1);
+        }
+    }
+    let mut s = format!("{} {} ({})\n\n", r.name, r.version, r.id);
+    for q in &r.requirements {
+        row(&mut s, q, 0);
+    }
+    s.push('\n');
+    let counts: Vec<String> = RequirementStatus::ALL
+        .iter()
+        .map(|st| format!("{} {}", r.counts.get(st).copied().unwrap_or(0), st.as_str()))
+        .collect();
+    s.push_str(&format!("Requirements: {}\n", counts.join(", ")));
+    let sev: Vec<String> = r
+        .failed_by_severity
+        .iter()
+        .rev()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    if !sev.is_empty() {
+        s.push_str(&format!("Failed findings: {}\n", sev.join(", ")));
+    }
+    match r.score {
+        Some(score) => s.push_str(&format!(
+            "Score: {score:.1}% (passing / assessed requirements)\n"
+        )),
+        None => s.push_str("Score: n/a (no requirement could be assessed)\n"),
+    }
+    s
+}
