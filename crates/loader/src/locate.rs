@@ -220,24 +220,25 @@ pub fn locate_recorded(value: &Value, positions: &[u32], pointer: &str) -> Optio
 /// parse time where the document has them (looking the value up in `inventory`), otherwise by
 /// parsing the document again, once per document with findings, in parallel across documents.
 pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply_core::Inventory) {
-    let mut values: HashMap<(usize, usize), &Value> = HashMap::new();
-    for o in &inventory.objects {
-        if o.origin.positions.is_some() {
-            values.insert(
+    use rayon::prelude::*;
+    let values: HashMap<(usize, usize), &Value> = inventory
+        .objects
+        .par_iter()
+        .filter(|o| o.origin.positions.is_some())
+        .map(|o| {
+            (
                 (
                     std::sync::Arc::as_ptr(&o.origin.source) as usize,
                     o.origin.span.start,
                 ),
                 &o.value,
-            );
-        }
-    }
-    for f in findings.iter_mut() {
-        let Some(o) = &f.location.origin else {
-            continue;
-        };
+            )
+        })
+        .collect();
+    findings.par_iter_mut().for_each(|f| {
+        let Some(o) = &f.location.origin else { return };
         let Some(positions) = &o.positions else {
-            continue;
+            return;
         };
         let key = (std::sync::Arc::as_ptr(&o.source) as usize, o.span.start);
         if let Some(v) = values.get(&key) {
@@ -246,7 +247,7 @@ pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply
             f.location.line = line;
             f.location.column = column;
         }
-    }
+    });
     // Group finding indexes by (source address, document start).
     let mut groups: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {

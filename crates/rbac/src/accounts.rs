@@ -1,6 +1,6 @@
 //! ServiceAccounts, the workloads that run as them and the legacy token Secrets of the input.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use kubecomply_core::value::{bool_at, str_at};
 use kubecomply_core::{Inventory, Object};
@@ -73,23 +73,30 @@ fn selector_matches(selector: &serde_json::Map<String, Value>, labels: Option<&V
             .all(|(k, v)| labels.and_then(|l| l.get(k)).is_some_and(|l| l == v))
 }
 
-fn exposing_services<'a>(inv: &'a Inventory, ns: &str, labels: Option<&Value>) -> Vec<&'a Object> {
-    inv.in_namespace("Service", ns)
-        .chain(
-            if ns == "default" {
-                Some(inv.in_namespace("Service", ""))
-            } else {
-                None
-            }
-            .into_iter()
-            .flatten(),
-        )
-        .filter(|s| {
-            matches!(
-                str_at(&s.value, &["spec", "type"]),
-                Some("NodePort" | "LoadBalancer")
-            )
-        })
+/// NodePort and LoadBalancer Services with a selector, by namespace (objects without a
+/// namespace count as `default`), computed once so that matching workloads stays linear.
+fn exposing_services(inv: &Inventory) -> HashMap<String, Vec<&Object>> {
+    let mut by_ns: HashMap<String, Vec<&Object>> = HashMap::new();
+    for s in inv.of_kind("Service") {
+        let exposed = matches!(
+            str_at(&s.value, &["spec", "type"]),
+            Some("NodePort" | "LoadBalancer")
+        );
+        let has_selector = matches!(
+            s.value.get("spec").and_then(|sp| sp.get("selector")),
+            Some(Value::Object(sel)) if !sel.is_empty()
+        );
+        if exposed && has_selector {
+            by_ns.entry(namespace_of(s)).or_default().push(s);
+        }
+    }
+    by_ns
+}
+
+fn selected_by<'a>(services: &[&'a Object], labels: Option<&Value>) -> Vec<&'a Object> {
+    services
+        .iter()
+        .copied()
         .filter(
             |s| match s.value.get("spec").and_then(|sp| sp.get("selector")) {
                 Some(Value::Object(sel)) => selector_matches(sel, labels),
@@ -138,6 +145,7 @@ impl Accounts {
                 _ => {}
             }
         }
+        let exposing = exposing_services(inv);
         for (i, o) in inv.objects.iter().enumerate() {
             for t in o.templates() {
                 let ns = namespace_of(o);
@@ -165,7 +173,8 @@ impl Accounts {
                     }
                 }
                 let labels = t.metadata.and_then(|m| m.get("labels"));
-                for s in exposing_services(inv, &ns, labels) {
+                let services = exposing.get(&ns).map(Vec::as_slice).unwrap_or(&[]);
+                for s in selected_by(services, labels) {
                     exposure.push(format!(
                         "exposed by {} Service {}",
                         str_at(&s.value, &["spec", "type"]).unwrap_or(""),
