@@ -73,37 +73,52 @@ fn selector_matches(selector: &serde_json::Map<String, Value>, labels: Option<&V
             .all(|(k, v)| labels.and_then(|l| l.get(k)).is_some_and(|l| l == v))
 }
 
-/// NodePort and LoadBalancer Services with a selector, by namespace (objects without a
-/// namespace count as `default`), computed once so that matching workloads stays linear.
-fn exposing_services(inv: &Inventory) -> HashMap<String, Vec<&Object>> {
-    let mut by_ns: HashMap<String, Vec<&Object>> = HashMap::new();
+/// NodePort and LoadBalancer Services with a selector, indexed by (namespace, first selector
+/// key, its value) (objects without a namespace count as `default`), so that finding the
+/// Services that select a workload costs a lookup per workload label, not a scan of all
+/// Services.
+type ExposingIndex<'a> = HashMap<(String, String, String), Vec<&'a Object>>;
+
+fn exposing_services(inv: &Inventory) -> ExposingIndex<'_> {
+    let mut index: ExposingIndex<'_> = HashMap::new();
     for s in inv.of_kind("Service") {
         let exposed = matches!(
             str_at(&s.value, &["spec", "type"]),
             Some("NodePort" | "LoadBalancer")
         );
-        let has_selector = matches!(
-            s.value.get("spec").and_then(|sp| sp.get("selector")),
-            Some(Value::Object(sel)) if !sel.is_empty()
-        );
-        if exposed && has_selector {
-            by_ns.entry(namespace_of(s)).or_default().push(s);
+        let first = match s.value.get("spec").and_then(|sp| sp.get("selector")) {
+            Some(Value::Object(sel)) => sel
+                .iter()
+                .next()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
+            _ => None,
+        };
+        if let (true, Some((k, v))) = (exposed, first) {
+            index.entry((namespace_of(s), k, v)).or_default().push(s);
         }
     }
-    by_ns
+    index
 }
 
-fn selected_by<'a>(services: &[&'a Object], labels: Option<&Value>) -> Vec<&'a Object> {
-    services
-        .iter()
-        .copied()
-        .filter(
-            |s| match s.value.get("spec").and_then(|sp| sp.get("selector")) {
+fn selected_by<'a>(index: &ExposingIndex<'a>, ns: &str, labels: Option<&Value>) -> Vec<&'a Object> {
+    let Some(Value::Object(map)) = labels else {
+        return Vec::new();
+    };
+    let mut out: Vec<&'a Object> = Vec::new();
+    for (k, v) in map {
+        let Some(v) = v.as_str() else { continue };
+        let key = (ns.to_string(), k.clone(), v.to_string());
+        for s in index.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+            let matches = match s.value.get("spec").and_then(|sp| sp.get("selector")) {
                 Some(Value::Object(sel)) => selector_matches(sel, labels),
                 _ => false,
-            },
-        )
-        .collect()
+            };
+            if matches && !out.iter().any(|o| std::ptr::eq(*o, *s)) {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 impl Accounts {
@@ -173,8 +188,7 @@ impl Accounts {
                     }
                 }
                 let labels = t.metadata.and_then(|m| m.get("labels"));
-                let services = exposing.get(&ns).map(Vec::as_slice).unwrap_or(&[]);
-                for s in selected_by(services, labels) {
+                for s in selected_by(&exposing, &ns, labels) {
                     exposure.push(format!(
                         "exposed by {} Service {}",
                         str_at(&s.value, &["spec", "type"]).unwrap_or(""),
