@@ -209,15 +209,6 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         }
     }
 
-    let engine = Engine::new(&registry::all(), options);
-    let outcome = engine.run(&loaded.inventory);
-    let mut findings = outcome.findings;
-    // The RBAC review works on effective permissions across objects; its findings go through
-    // the same selection, overrides and exceptions.
-    let rbac = engine.adopt(
-        kubecomply_rbac::review(&loaded.inventory),
-        &loaded.inventory,
-    );
     let rbac_selected: Vec<&'static RuleMeta> = kubecomply_rbac::RULES
         .iter()
         .filter(|m| {
@@ -233,6 +224,22 @@ pub fn run(a: ScanArgs) -> Result<u8> {
             (only.is_empty() || named(only)) && !named(&cfg.skip) && !named(&a.skip_rules)
         })
         .collect();
+    let engine = Engine::new(&registry::all(), options);
+    // The RBAC review works on effective permissions across objects; it runs next to the
+    // built-in rules and its findings go through the same selection, overrides and exceptions.
+    let (outcome, rbac) = rayon::join(
+        || engine.run(&loaded.inventory),
+        || {
+            if rbac_selected.is_empty() {
+                Vec::new()
+            } else {
+                kubecomply_rbac::review(&loaded.inventory)
+            }
+        },
+    );
+    let mut findings = outcome.findings;
+    let rbac = engine.adopt(rbac, &loaded.inventory);
+
     findings.extend(rbac);
     phase("evaluate");
     if let Some(min) = a.severity.or(cfg.severity) {
