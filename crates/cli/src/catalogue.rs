@@ -1,5 +1,5 @@
 //! Every rule kubecomply knows, from every analyzer: the built-in rules (with the Pod Security
-//! Standards checks) and the RBAC review. `rules`, `scan` and the generated docs use this list.
+//! Standards checks), the RBAC review and the network policy review. `rules`, `scan` and the generated docs use this list.
 
 use kubecomply_core::RuleMeta;
 
@@ -10,6 +10,7 @@ pub fn all() -> Vec<&'static RuleMeta> {
         .map(|r| &r.meta)
         .collect();
     metas.extend(kubecomply_rbac::RULES.iter());
+    metas.extend(kubecomply_netpol::RULES.iter());
     metas
 }
 

@@ -59,7 +59,7 @@ pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
 }
 
 /// The built-in frameworks followed by the custom ones.
-fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Framework>> {
+pub(crate) fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Framework>> {
     let joined = |errors: Vec<kubecomply_frameworks::FrameworkError>| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("{}", lines.join("\n"))
@@ -82,7 +82,7 @@ fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Framework>> {
     Ok(all)
 }
 
-fn find<'a>(frameworks: &'a [Framework], id: &str) -> anyhow::Result<&'a Framework> {
+pub(crate) fn find<'a>(frameworks: &'a [Framework], id: &str) -> anyhow::Result<&'a Framework> {
     frameworks
         .iter()
         .find(|f| f.id.eq_ignore_ascii_case(id))
@@ -184,37 +184,144 @@ fn show(f: &Framework, format: ListFormat) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result<u8> {
-    let limits = kubecomply_loader::Limits::default();
+/// What a scan gives the frameworks: findings (passes included) and the rules that ran.
+pub(crate) struct Scanned {
+    /// Every finding, located.
+    pub findings: Vec<Finding>,
+    /// Codes of the rules that ran.
+    pub known: Vec<String>,
+    /// Number of input files read.
+    pub files: usize,
+    /// Number of objects loaded.
+    pub objects: usize,
+    /// Whether some input could not be read or parsed (reported on standard error).
+    pub input_errors: bool,
+}
+
+/// Optional scan settings shared by `frameworks check` and `report`.
+#[derive(Debug, Default)]
+pub(crate) struct ScanSettings {
+    /// Configuration file (rule selection, overrides, parameters, exceptions file).
+    pub config: Option<PathBuf>,
+    /// Exceptions file (overrides the configuration's).
+    pub exceptions: Option<PathBuf>,
+}
+
+/// Scans the inputs with the built-in rules and the RBAC review, for framework evaluation.
+pub(crate) fn scan_for_frameworks(
+    inputs: &[String],
+    settings: &ScanSettings,
+) -> anyhow::Result<Scanned> {
+    let cfg = match &settings.config {
+        Some(p) => crate::config::load(p)?,
+        None => crate::config::Config::default(),
+    };
+    let mut limits = kubecomply_loader::Limits::default();
+    if let Some(m) = cfg.max_file_size_mib {
+        limits.max_file_size = m.saturating_mul(1024 * 1024);
+    }
     let loaded = crate::scan::load_inputs(inputs, &limits);
+    let mut diagnostics = loaded.diagnostics;
+    let mut options = kubecomply_checks::EngineOptions {
+        include_passes: true,
+        only: cfg.only.clone(),
+        skip: cfg.skip.clone(),
+        severity_overrides: cfg.severity_overrides.clone(),
+        ..Default::default()
+    };
+    options.params.trusted_registries = cfg.trusted_registries.clone();
+    if let Some(u) = cfg.min_user_id {
+        options.params.min_user_id = u;
+    }
+    if let Some(g) = cfg.min_group_id {
+        options.params.min_group_id = g;
+    }
+    if let Some(p) = settings.exceptions.clone().or(cfg.exceptions_file.clone()) {
+        let (ex, origin) = load_exceptions(&p, &limits, &mut diagnostics);
+        options.exceptions = ex;
+        options.exceptions_origin = origin;
+    }
+    for name in options.only.iter().chain(options.skip.iter()) {
+        if crate::catalogue::find(name).is_none() {
+            anyhow::bail!("no rule named {name:?} (see `kubecomply rules`)");
+        }
+    }
     let mut input_errors = false;
-    for d in &loaded.diagnostics {
+    for d in &diagnostics {
         if d.level == Level::Error {
             input_errors = true;
             eprintln!("{}", d.render());
         }
     }
     let rules = kubecomply_checks::registry::all();
-    let engine = kubecomply_checks::Engine::new(
-        &rules,
-        kubecomply_checks::EngineOptions {
-            include_passes: true,
-            ..Default::default()
-        },
-    );
+    let engine = kubecomply_checks::Engine::new(&rules, options);
     let mut findings = engine.run(&loaded.inventory).findings;
     let rbac = engine.adopt(
         kubecomply_rbac::review(&loaded.inventory),
         &loaded.inventory,
     );
-    // The RBAC review reports failures only: a rule with no failure on an inventory that has
-    // RBAC objects gets one cluster-level pass, so its requirements are not "not applicable".
+    let named = |list: &[String], m: &kubecomply_core::RuleMeta| {
+        list.iter()
+            .any(|s| s.eq_ignore_ascii_case(m.code) || s == m.slug)
+    };
+    let select =
+        |rules: &'static [kubecomply_core::RuleMeta]| -> Vec<&'static kubecomply_core::RuleMeta> {
+            rules
+                .iter()
+                .filter(|m| (cfg.only.is_empty() || named(&cfg.only, m)) && !named(&cfg.skip, m))
+                .collect()
+        };
+    // The RBAC and network policy reviews report failures only: a selected rule with no
+    // failure on an inventory it applies to gets one cluster-level pass, so its requirements
+    // are not "not applicable".
+    let rbac_rules = select(kubecomply_rbac::RULES);
     let has_rbac = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
         .iter()
         .any(|k| loaded.inventory.has_kind(k));
-    if has_rbac {
-        for m in kubecomply_rbac::RULES {
-            if !rbac.iter().any(|x| x.rule == m.code) {
+    add_review(&mut findings, rbac, &rbac_rules, has_rbac, "RBAC review");
+    let netpol_rules = select(kubecomply_netpol::RULES);
+    let model = kubecomply_netpol::Model::new(&loaded.inventory);
+    let netpol = engine.adopt(
+        kubecomply_netpol::review_model(&loaded.inventory, &model),
+        &loaded.inventory,
+    );
+    let has_workloads = !model.workloads.is_empty();
+    add_review(
+        &mut findings,
+        netpol,
+        &netpol_rules,
+        has_workloads,
+        "network policy review",
+    );
+    kubecomply_loader::locate::resolve(&mut findings, &loaded.inventory);
+    let mut known: Vec<String> = engine
+        .rules()
+        .iter()
+        .map(|r| r.meta.code.to_string())
+        .collect();
+    known.extend(rbac_rules.iter().map(|m| m.code.to_string()));
+    known.extend(netpol_rules.iter().map(|m| m.code.to_string()));
+    Ok(Scanned {
+        findings,
+        known,
+        files: loaded.files,
+        objects: loaded.inventory.len(),
+        input_errors,
+    })
+}
+
+/// Adds the failures of a review limited to the selected rules, and one cluster-level pass for
+/// each selected rule without failure when the review applies to the inventory.
+fn add_review(
+    findings: &mut Vec<Finding>,
+    failures: Vec<Finding>,
+    selected: &[&'static kubecomply_core::RuleMeta],
+    applies: bool,
+    what: &str,
+) {
+    if applies {
+        for m in selected {
+            if !failures.iter().any(|x| x.rule == m.code) {
                 findings.push(Finding {
                     rule: m.code.into(),
                     slug: m.slug.into(),
@@ -222,24 +329,94 @@ fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result
                     severity: m.severity,
                     resource: None,
                     container: None,
-                    message: "no violation found by the RBAC review".into(),
-                    location: Location::at("<rbac-review>", 0, 0),
+                    message: format!("no violation found by the {what}"),
+                    location: Location::at(
+                        &format!("<{}>", what.to_lowercase().replace(' ', "-")),
+                        0,
+                        0,
+                    ),
                     exception: None,
                 });
             }
         }
     }
-    findings.extend(rbac);
-    kubecomply_loader::locate::resolve(&mut findings, &loaded.inventory);
-    let mut known: Vec<&str> = rules.iter().map(|r| r.meta.code).collect();
-    known.extend(kubecomply_rbac::RULES.iter().map(|m| m.code));
-    let result = kubecomply_frameworks::evaluate(f, &findings, &known);
+    findings.extend(
+        failures
+            .into_iter()
+            .filter(|x| selected.iter().any(|m| x.rule == m.code)),
+    );
+}
+
+/// Reads an exceptions file (as `scan` does), adding its problems to `diags`.
+fn load_exceptions(
+    path: &std::path::Path,
+    limits: &kubecomply_loader::Limits,
+    diags: &mut Vec<kubecomply_core::Diagnostic>,
+) -> (
+    Vec<kubecomply_core::exceptions::Exception>,
+    Option<kubecomply_core::Origin>,
+) {
+    use kubecomply_core::Diagnostic;
+    use kubecomply_loader::files;
+    let name = path.display().to_string();
+    let src = match files::read(&files::Input::File(path.to_path_buf()), limits) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return (Vec::new(), None);
+        }
+    };
+    let stream = kubecomply_loader::parse_stream(&src.text, src.format, limits);
+    for e in &stream.errors {
+        diags.push(Diagnostic {
+            level: Level::Error,
+            file: name.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        });
+    }
+    let Some(doc) = stream.documents.into_iter().next() else {
+        return (Vec::new(), None);
+    };
+    let (exceptions, errors) = kubecomply_core::exceptions::parse(&doc.value);
+    let index = kubecomply_loader::locate::PositionIndex::build(
+        src.text.get(doc.span.clone()).unwrap_or(&src.text),
+        doc.line,
+    );
+    for e in errors {
+        let (line, column) = index.locate(&e.pointer).unwrap_or((doc.line, 1));
+        diags.push(Diagnostic {
+            level: Level::Error,
+            file: name.clone(),
+            line,
+            column,
+            message: e.message,
+        });
+    }
+    let origin = kubecomply_core::Origin {
+        line: doc.line,
+        span: doc.span,
+        document: 0,
+        prefix: String::new(),
+        positions: None,
+        source: std::sync::Arc::new(src),
+    };
+    (exceptions, Some(origin))
+}
+
+fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result<u8> {
+    let scanned = scan_for_frameworks(inputs, &ScanSettings::default())?;
+    let known: Vec<&str> = scanned.known.iter().map(String::as_str).collect();
+    let result = kubecomply_frameworks::evaluate(f, &scanned.findings, &known);
+    let input_errors = scanned.input_errors;
     match format {
         ListFormat::Json => {
             let doc = json!({
                 "schemaVersion": "1.0",
                 "inputs": inputs,
-                "files": loaded.files,
+                "files": scanned.files,
+                "objects": scanned.objects,
                 "result": result,
             });
             crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;

@@ -6,6 +6,7 @@ mod frameworks_cmd;
 mod netpol_cmd;
 mod pss;
 mod rbac_cmd;
+mod report_cmd;
 mod rules;
 mod scan;
 
@@ -34,6 +35,8 @@ enum Command {
     Netpol(netpol_cmd::NetpolArgs),
     /// Compliance frameworks: list, show the requirement tree, check inputs against one.
     Frameworks(frameworks_cmd::FrameworksArgs),
+    /// Compliance report: scan, evaluate frameworks, write JSON, Markdown or HTML.
+    Report(report_cmd::ReportArgs),
     /// List the built-in rules, or explain one.
     Rules(rules::RulesArgs),
 }
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Rbac(a) => rbac_cmd::run(a),
         Command::Netpol(a) => netpol_cmd::run(a),
         Command::Frameworks(a) => frameworks_cmd::run(a),
+        Command::Report(a) => report_cmd::run(a),
         Command::Rules(a) => rules::run(a),
     };
     match result {

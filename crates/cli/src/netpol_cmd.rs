@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use kubecomply_core::Inventory;
 use kubecomply_core::diagnostic::Level as DiagLevel;
+use kubecomply_core::{Finding, Inventory};
 use kubecomply_loader::Limits;
 use kubecomply_netpol::{Endpoint, Model, Port, PortValue, Protocol};
 use serde_json::json;
@@ -34,6 +34,17 @@ pub enum MatrixFormat {
     /// JSON.
     Json,
     /// CSV, one line per (source, destination, port).
+    Csv,
+}
+
+/// Output format of `netpol inventory`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    /// One line per workload.
+    Table,
+    /// JSON.
+    Json,
+    /// CSV, one line per workload.
     Csv,
 }
 
@@ -101,10 +112,35 @@ pub enum NetpolCommand {
         #[arg(required = true)]
         paths: Vec<String>,
     },
+    /// Per workload: ingress/egress isolation, exposure to the internet, reachability from
+    /// other namespaces, access to the internet.
+    Inventory {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = InventoryFormat::Table)]
+        format: InventoryFormat,
+        /// Files or directories with policies and workloads; `-` reads standard input.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Network compliance findings (KC-NET-101..108) computed from reachability (exit 1 when
+    /// there are any).
+    Review {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = QueryFormat::Table)]
+        format: QueryFormat,
+        /// Files or directories with policies and workloads; `-` reads standard input.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
 }
 
 /// Loads inputs and builds the model; `Err(code)` after printing input errors.
 fn load(paths: &[String]) -> std::result::Result<Model, u8> {
+    load_all(paths).map(|(_, m)| m)
+}
+
+/// [`load`], keeping the inventory.
+fn load_all(paths: &[String]) -> std::result::Result<(Inventory, Model), u8> {
     let loaded = crate::scan::load_inputs(paths, &Limits::default());
     let mut errors = false;
     for d in &loaded.diagnostics {
@@ -125,7 +161,7 @@ fn load(paths: &[String]) -> std::result::Result<Model, u8> {
             );
         }
     }
-    Ok(model)
+    Ok((inv, model))
 }
 
 fn to_json(v: &serde_json::Value) -> Result<String> {
@@ -149,6 +185,8 @@ pub fn run(a: NetpolArgs) -> Result<u8> {
             format,
             paths,
         } => matrix(&ports, &namespace, format, &paths),
+        NetpolCommand::Inventory { format, paths } => inventory(format, &paths),
+        NetpolCommand::Review { format, paths } => review(format, &paths),
     }
 }
 
@@ -384,4 +422,113 @@ fn csv(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn inventory(format: InventoryFormat, paths: &[String]) -> Result<u8> {
+    let (inv, model) = match load_all(paths) {
+        Ok(x) => x,
+        Err(c) => return Ok(c),
+    };
+    let rows = kubecomply_netpol::inventory(&inv, &model);
+    let cross = |v: Option<bool>| v.map_or("n/a", yes_no);
+    let text = match format {
+        InventoryFormat::Json => to_json(&json!({ "workloads": rows }))?,
+        InventoryFormat::Csv => {
+            let mut s = String::from(
+                "workload,ingress_isolated,egress_isolated,internet_exposed,reachable_from_other_namespaces,can_reach_internet\n",
+            );
+            for r in &rows {
+                s.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    csv(&r.workload),
+                    r.ingress_isolated,
+                    r.egress_isolated,
+                    r.internet_exposed,
+                    r.reachable_from_other_namespaces
+                        .map_or(String::new(), |b| b.to_string()),
+                    r.can_reach_internet
+                ));
+            }
+            s
+        }
+        InventoryFormat::Table => {
+            let width = rows
+                .iter()
+                .map(|r| r.workload.len())
+                .chain(std::iter::once("WORKLOAD".len()))
+                .max()
+                .unwrap_or(8);
+            let mut s = format!(
+                "{:<width$}  {:<16}  {:<15}  {:<16}  {:<16}  {}\n",
+                "WORKLOAD",
+                "INGRESS-ISOLATED",
+                "EGRESS-ISOLATED",
+                "INTERNET-EXPOSED",
+                "FROM-OTHER-NS",
+                "TO-INTERNET"
+            );
+            for r in &rows {
+                s.push_str(&format!(
+                    "{:<width$}  {:<16}  {:<15}  {:<16}  {:<16}  {}\n",
+                    r.workload,
+                    yes_no(r.ingress_isolated),
+                    yes_no(r.egress_isolated),
+                    yes_no(r.internet_exposed),
+                    cross(r.reachable_from_other_namespaces),
+                    yes_no(r.can_reach_internet)
+                ));
+            }
+            s
+        }
+    };
+    crate::emit(None, &text)?;
+    Ok(0)
+}
+
+fn review(format: QueryFormat, paths: &[String]) -> Result<u8> {
+    let (inv, model) = match load_all(paths) {
+        Ok(x) => x,
+        Err(c) => return Ok(c),
+    };
+    let mut findings: Vec<Finding> = kubecomply_netpol::review_model(&inv, &model);
+    kubecomply_loader::locate::resolve(&mut findings, &inv);
+    findings.sort_by(|a, b| {
+        (
+            &a.location.file,
+            a.location.line,
+            a.location.column,
+            &a.rule,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                &b.rule,
+            ))
+    });
+    let text = match format {
+        QueryFormat::Json => to_json(&json!({ "findings": findings }))?,
+        QueryFormat::Table => {
+            let mut t = String::new();
+            for f in &findings {
+                t.push_str(&format!(
+                    "{}:{}:{}  {:<8}  {}  {}\n",
+                    f.location.file,
+                    f.location.line,
+                    f.location.column,
+                    f.severity.as_str(),
+                    f.rule,
+                    f.message
+                ));
+            }
+            t.push_str(&format!("{} findings\n", findings.len()));
+            t
+        }
+    };
+    crate::emit(None, &text)?;
+    Ok(if findings.is_empty() { 0 } else { 1 })
 }

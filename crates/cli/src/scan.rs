@@ -47,6 +47,11 @@ pub struct ScanArgs {
     /// Exceptions file (rule, resource match, reason, owner, expiry).
     #[arg(long)]
     pub exceptions: Option<PathBuf>,
+    /// Also run the network policy review (default-deny, exposure, egress, segmentation:
+    /// KC-NET-101...108), computed from reachability; it costs more than the other rules on
+    /// large inputs, so it is opt-in here (`frameworks check` and `report` always run it).
+    #[arg(long)]
+    pub network: bool,
     /// Largest input file to read, in MiB.
     #[arg(long)]
     pub max_file_size: Option<u64>,
@@ -142,6 +147,25 @@ fn load_exceptions(
     (exceptions, Some(origin))
 }
 
+/// The rules of another analyzer that `--rule` / `--skip-rule` and the config select.
+fn selected(
+    rules: &'static [RuleMeta],
+    only: &[String],
+    skip_cfg: &[String],
+    skip_cli: &[String],
+) -> Vec<&'static RuleMeta> {
+    let named = |m: &RuleMeta, list: &[String]| {
+        list.iter()
+            .any(|s| s.eq_ignore_ascii_case(m.code) || s == m.slug)
+    };
+    rules
+        .iter()
+        .filter(|m| {
+            (only.is_empty() || named(m, only)) && !named(m, skip_cfg) && !named(m, skip_cli)
+        })
+        .collect()
+}
+
 /// Runs `scan`.
 pub fn run(a: ScanArgs) -> Result<u8> {
     let cfg = match a.config.clone().or_else(config::discover) {
@@ -209,21 +233,12 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         }
     }
 
-    let rbac_selected: Vec<&'static RuleMeta> = kubecomply_rbac::RULES
-        .iter()
-        .filter(|m| {
-            let named = |list: &[String]| {
-                list.iter()
-                    .any(|s| s.eq_ignore_ascii_case(m.code) || s == m.slug)
-            };
-            let only = if a.rules.is_empty() {
-                &cfg.only
-            } else {
-                &a.rules
-            };
-            (only.is_empty() || named(only)) && !named(&cfg.skip) && !named(&a.skip_rules)
-        })
-        .collect();
+    let only = if a.rules.is_empty() {
+        &cfg.only
+    } else {
+        &a.rules
+    };
+    let rbac_selected = selected(kubecomply_rbac::RULES, only, &cfg.skip, &a.skip_rules);
     let engine = Engine::new(&registry::all(), options);
     // The RBAC review works on effective permissions across objects; it runs next to the
     // built-in rules and its findings go through the same selection, overrides and exceptions.
@@ -239,6 +254,17 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     );
     let mut findings = outcome.findings;
     let rbac = engine.adopt(rbac, &loaded.inventory);
+    let netpol_selected = if a.network {
+        selected(kubecomply_netpol::RULES, only, &cfg.skip, &a.skip_rules)
+    } else {
+        Vec::new()
+    };
+    if !netpol_selected.is_empty() {
+        findings.extend(engine.adopt(
+            kubecomply_netpol::review(&loaded.inventory),
+            &loaded.inventory,
+        ));
+    }
 
     findings.extend(rbac);
     phase("evaluate");
@@ -265,6 +291,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
 
     let mut metas: Vec<&RuleMeta> = engine.rules().iter().map(|r| &r.meta).collect();
     metas.extend(rbac_selected);
+    metas.extend(netpol_selected);
     let report = kubecomply_report::ScanReport {
         tool_version: env!("CARGO_PKG_VERSION"),
         findings: &findings,

@@ -12,6 +12,7 @@ fn catalogue() -> Vec<&'static RuleMeta> {
         .map(|r| &r.meta)
         .collect();
     metas.extend(kubecomply_rbac::RULES.iter());
+    metas.extend(kubecomply_netpol::RULES.iter());
     metas
 }
 

@@ -239,3 +239,156 @@ fn matrix_formats() {
     let o = run(&["netpol", "matrix", "--port", "0", NAMED_PORTS]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+const REVIEW_FIXTURE: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: pay
+  labels: {compliance.kubecomply.io/data-class: pci}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: pay}
+spec:
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: bad, namespace: shop}
+spec:
+  podSelector: {}
+  egress:
+  - ports: [{port: 90, endPort: 80}]
+"#;
+
+const COMPLIANT_FIXTURE: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: app}\nspec: {containers: [{name: c, image: i}]}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: app}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n";
+
+/// Writes a fixture to a temporary file and returns its path.
+fn fixture(name: &str, text: &str) -> String {
+    let path = std::env::temp_dir().join(format!("kc-netpol-{}-{name}.yaml", std::process::id()));
+    std::fs::write(&path, text).expect("write fixture");
+    path.to_string_lossy().to_string()
+}
+
+#[test]
+fn inventory_formats() {
+    let path = fixture("inventory", REVIEW_FIXTURE);
+    let o = run(&["netpol", "inventory", "-f", "json", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let rows = v["workloads"].as_array().expect("workloads");
+    let web = rows
+        .iter()
+        .find(|r| r["workload"] == "shop/Deployment/web")
+        .expect("web");
+    assert_eq!(web["ingress_isolated"], false);
+    assert_eq!(web["internet_exposed"], true);
+    assert_eq!(web["can_reach_internet"], true);
+    assert_eq!(web["reachable_from_other_namespaces"], true);
+    assert!(
+        web["exposure"][0]
+            .as_str()
+            .is_some_and(|s| s.contains("Service shop/web (type LoadBalancer)")),
+        "{web}"
+    );
+    let db = rows
+        .iter()
+        .find(|r| r["workload"] == "pay/Deployment/db")
+        .expect("db");
+    assert_eq!(db["internet_exposed"], false);
+
+    let o = run(&["netpol", "inventory", "-f", "csv", &path]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("workload,ingress_isolated,egress_isolated,internet_exposed,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("shop/Deployment/web,false,false,true,true,true\n"),
+        "{out}"
+    );
+
+    let o = run(&["netpol", "inventory", &path]);
+    let out = stdout(&o);
+    assert!(out.starts_with("WORKLOAD"), "{out}");
+    assert!(out.contains("pay/Deployment/db"), "{out}");
+    // The invalid policy is reported on stderr and ignored.
+    assert!(
+        stderr(&o).contains("NetworkPolicy/shop/bad"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn review_prints_located_findings_and_exits_one() {
+    let path = fixture("review", REVIEW_FIXTURE);
+    let o = run(&["netpol", "review", &path]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    for code in [
+        "KC-NET-101",
+        "KC-NET-102",
+        "KC-NET-103",
+        "KC-NET-104",
+        "KC-NET-105",
+        "KC-NET-108",
+    ] {
+        assert!(out.contains(code), "{code} missing:\n{out}");
+    }
+    // The Namespace `pay` starts at line 1; its name is on line 4.
+    assert!(
+        out.contains(&format!("{path}:4:3  medium    KC-NET-101  namespace pay")),
+        "{out}"
+    );
+    let exposed = out
+        .lines()
+        .find(|l| l.contains("KC-NET-103"))
+        .expect("KC-NET-103 line");
+    assert!(
+        exposed.contains("  high      KC-NET-103  shop/Deployment/web"),
+        "{exposed}"
+    );
+    let invalid = out
+        .lines()
+        .find(|l| l.contains("KC-NET-108"))
+        .expect("KC-NET-108 line");
+    assert!(invalid.starts_with(&format!("{path}:37:")), "{invalid}");
+
+    let o = run(&["netpol", "review", "-f", "json", &path]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "KC-NET-108")
+        .expect("108");
+    assert_eq!(f["location"]["pointer"], "/spec/egress/0/ports/0/endPort");
+    assert_eq!(f["status"], "fail");
+    let _ = std::fs::remove_file(&path);
+
+    let path = fixture("compliant", COMPLIANT_FIXTURE);
+    let o = run(&["netpol", "review", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o), "0 findings\n");
+    let _ = std::fs::remove_file(&path);
+}

@@ -2,9 +2,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use kubecomply_core::finding::AppliedException;
 use kubecomply_core::{Finding, ObjectRef, Severity, Status};
 use serde::Serialize;
 
+use crate::attest::{Attestation, AttestationState};
 use crate::{Assessment, Framework, Need, Requirement};
 
 /// The status of one requirement.
@@ -17,8 +19,11 @@ pub enum RequirementStatus {
     Fail,
     /// The rules that ran pass, but they cover only part of the requirement.
     Partial,
-    /// Needs an attestation (attestations are not supported yet: never satisfied).
+    /// Needs an attestation and has no valid one: `manual (not attested)`.
     Manual,
+    /// A manual requirement with a valid attestation: `manual (attested)`; counts as passing.
+    #[serde(rename = "manual-attested")]
+    Attested,
     /// No evidence source: none of its rules exist or ran.
     NotAssessed,
     /// Its rules ran but found no resource to check.
@@ -27,11 +32,12 @@ pub enum RequirementStatus {
 
 impl RequirementStatus {
     /// All statuses, in display order.
-    pub const ALL: [RequirementStatus; 6] = [
+    pub const ALL: [RequirementStatus; 7] = [
         RequirementStatus::Pass,
         RequirementStatus::Fail,
         RequirementStatus::Partial,
         RequirementStatus::Manual,
+        RequirementStatus::Attested,
         RequirementStatus::NotAssessed,
         RequirementStatus::NotApplicable,
     ];
@@ -42,7 +48,8 @@ impl RequirementStatus {
             RequirementStatus::Pass => "pass",
             RequirementStatus::Fail => "fail",
             RequirementStatus::Partial => "partial",
-            RequirementStatus::Manual => "manual",
+            RequirementStatus::Manual => "manual (not attested)",
+            RequirementStatus::Attested => "manual (attested)",
             RequirementStatus::NotAssessed => "not assessed",
             RequirementStatus::NotApplicable => "not applicable",
         }
@@ -52,8 +59,16 @@ impl RequirementStatus {
     pub fn is_assessed(self) -> bool {
         matches!(
             self,
-            RequirementStatus::Pass | RequirementStatus::Fail | RequirementStatus::Partial
+            RequirementStatus::Pass
+                | RequirementStatus::Fail
+                | RequirementStatus::Partial
+                | RequirementStatus::Attested
         )
+    }
+
+    /// Whether the status counts as passing in the score's numerator.
+    pub fn is_passing(self) -> bool {
+        matches!(self, RequirementStatus::Pass | RequirementStatus::Attested)
     }
 }
 
@@ -79,6 +94,9 @@ pub struct FindingRef {
     /// Owner and reason of the exception, for excepted findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
+    /// The exception itself (source, reason, owner, expiry), for excepted findings.
+    #[serde(rename = "exceptionDetail", skip_serializing_if = "Option::is_none")]
+    pub exception_detail: Option<AppliedException>,
 }
 
 impl FindingRef {
@@ -109,6 +127,7 @@ impl FindingRef {
                 }
                 s
             }),
+            exception_detail: f.exception.clone(),
         }
     }
 }
@@ -139,6 +158,9 @@ pub struct RequirementResult {
     pub needs: Vec<Need>,
     /// Number of passing findings behind it.
     pub passed: usize,
+    /// The passing findings (resources checked and found compliant).
+    #[serde(rename = "passedFindings", skip_serializing_if = "Vec::is_empty")]
+    pub passed_findings: Vec<FindingRef>,
     /// The failing findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<FindingRef>,
@@ -148,6 +170,9 @@ pub struct RequirementResult {
     /// Findings whose rule could not be evaluated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FindingRef>,
+    /// Attestations naming this requirement (valid or not), when attestations were applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<Attestation>,
     /// Children.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<RequirementResult>,
@@ -164,11 +189,12 @@ pub struct FrameworkResult {
     pub version: String,
     /// The score, 0–100 (one decimal), or `None` when no requirement could be assessed.
     ///
-    /// `score = passing / assessed × 100`, over leaf requirements, where *assessed* counts the
-    /// leaves whose status is `pass`, `fail` or `partial`. `partial` is in the denominator but
-    /// not the numerator (it is not proven until the manual part is attested); `manual`,
-    /// `not assessed` and `not applicable` are left out, so missing evidence never raises or
-    /// lowers the score. Every requirement weighs the same.
+    /// `score = passing / assessed × 100`, over leaf requirements, where *passing* counts the
+    /// leaves whose status is `pass` or `manual (attested)` and *assessed* those whose status
+    /// is `pass`, `fail`, `partial` or `manual (attested)`. `partial` is in the denominator but
+    /// not the numerator (it is not proven until the manual part is attested); `manual (not
+    /// attested)`, `not assessed` and `not applicable` are left out, so missing evidence never
+    /// raises or lowers the score. Every requirement weighs the same.
     ///
     /// Kubescape's framework score, as we understand its documentation, averages per-control
     /// scores (each the share of resources passing the control), so one failing resource among
@@ -216,24 +242,7 @@ pub fn evaluate(
         .iter()
         .map(|r| ctx.requirement(r))
         .collect();
-    let mut counts: BTreeMap<RequirementStatus, usize> =
-        RequirementStatus::ALL.into_iter().map(|s| (s, 0)).collect();
-    fn count(r: &RequirementResult, counts: &mut BTreeMap<RequirementStatus, usize>) {
-        if r.requirements.is_empty() {
-            *counts.entry(r.status).or_default() += 1;
-        }
-        for c in &r.requirements {
-            count(c, counts);
-        }
-    }
-    for r in &requirements {
-        count(r, &mut counts);
-    }
-    let n = |s| counts.get(&s).copied().unwrap_or(0);
-    let assessed =
-        n(RequirementStatus::Pass) + n(RequirementStatus::Fail) + n(RequirementStatus::Partial);
-    let score = (assessed > 0)
-        .then(|| (n(RequirementStatus::Pass) as f64 * 1000.0 / assessed as f64).round() / 10.0);
+    let (counts, score) = tally(&requirements);
     let mapped: HashSet<&str> = framework.rule_codes().into_iter().collect();
     let mut failed_by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
     for f in findings {
@@ -255,6 +264,87 @@ pub fn evaluate(
     }
 }
 
+/// Counts leaves per status and computes the score (see [`FrameworkResult::score`]).
+fn tally(requirements: &[RequirementResult]) -> (BTreeMap<RequirementStatus, usize>, Option<f64>) {
+    let mut counts: BTreeMap<RequirementStatus, usize> =
+        RequirementStatus::ALL.into_iter().map(|s| (s, 0)).collect();
+    fn count(r: &RequirementResult, counts: &mut BTreeMap<RequirementStatus, usize>) {
+        if r.requirements.is_empty() {
+            *counts.entry(r.status).or_default() += 1;
+        }
+        for c in &r.requirements {
+            count(c, counts);
+        }
+    }
+    for r in requirements {
+        count(r, &mut counts);
+    }
+    let sum = |f: fn(RequirementStatus) -> bool| -> usize {
+        counts.iter().filter(|(s, _)| f(**s)).map(|(_, n)| *n).sum()
+    };
+    let assessed = sum(RequirementStatus::is_assessed);
+    let passing = sum(RequirementStatus::is_passing);
+    let score = (assessed > 0).then(|| (passing as f64 * 1000.0 / assessed as f64).round() / 10.0);
+    (counts, score)
+}
+
+/// Applies attestations (already checked with [`crate::check_attestations`]) to a result:
+/// each leaf requirement of `result`'s framework gets the attestations that name it; a
+/// `manual` leaf with a `valid` one becomes `manual (attested)`, which counts as passing.
+/// Groups, counts and the score are recomputed. Returns the attestations that named no
+/// requirement of this framework although they name the framework (to report them).
+pub fn apply_attestations<'a>(
+    result: &mut FrameworkResult,
+    attestations: &'a [Attestation],
+) -> Vec<&'a Attestation> {
+    let mine: Vec<&Attestation> = attestations
+        .iter()
+        .filter(|a| a.framework.eq_ignore_ascii_case(&result.id))
+        .collect();
+    let mut used = vec![false; mine.len()];
+    fn walk(r: &mut RequirementResult, mine: &[&Attestation], used: &mut [bool]) {
+        if !r.requirements.is_empty() {
+            for c in &mut r.requirements {
+                walk(c, mine, used);
+            }
+            r.status = aggregate(r.requirements.iter().map(|c| c.status));
+            return;
+        }
+        r.attestations.clear();
+        for (i, a) in mine.iter().enumerate() {
+            if a.requirement == r.id {
+                used[i] = true;
+                r.attestations.push((*a).clone());
+            }
+        }
+        if matches!(
+            r.status,
+            RequirementStatus::Manual | RequirementStatus::Attested
+        ) {
+            r.status = if r
+                .attestations
+                .iter()
+                .any(|a| a.state == AttestationState::Valid)
+            {
+                RequirementStatus::Attested
+            } else {
+                RequirementStatus::Manual
+            };
+        }
+    }
+    for r in &mut result.requirements {
+        walk(r, &mine, &mut used);
+    }
+    let (counts, score) = tally(&result.requirements);
+    result.counts = counts;
+    result.score = score;
+    mine.into_iter()
+        .zip(used)
+        .filter(|(_, u)| !u)
+        .map(|(a, _)| a)
+        .collect()
+}
+
 struct Ctx<'a> {
     findings: &'a [Finding],
     known: &'a HashSet<&'a str>,
@@ -273,9 +363,11 @@ impl Ctx<'_> {
             planned_rules: r.planned_rules.clone(),
             needs: r.needs.clone(),
             passed: 0,
+            passed_findings: Vec::new(),
             failed: Vec::new(),
             excepted: Vec::new(),
             errors: Vec::new(),
+            attestations: Vec::new(),
             requirements: Vec::new(),
         };
         if !r.is_leaf() {
@@ -294,7 +386,10 @@ impl Ctx<'_> {
             for &i in self.by_rule.get(code.as_str()).into_iter().flatten() {
                 let f = &self.findings[i];
                 match f.status {
-                    Status::Pass => out.passed += 1,
+                    Status::Pass => {
+                        out.passed += 1;
+                        out.passed_findings.push(FindingRef::of(f));
+                    }
                     Status::Fail => out.failed.push(FindingRef::of(f)),
                     Status::Excepted => out.excepted.push(FindingRef::of(f)),
                     Status::Error => out.errors.push(FindingRef::of(f)),
@@ -337,8 +432,11 @@ fn aggregate(children: impl Iterator<Item = RequirementStatus>) -> RequirementSt
     let has = |s: S| all.contains(&s);
     if has(S::Fail) {
         S::Fail
-    } else if has(S::Pass) || has(S::Partial) {
-        if all.iter().all(|s| matches!(s, S::Pass | S::NotApplicable)) {
+    } else if has(S::Pass) || has(S::Partial) || has(S::Attested) {
+        if all
+            .iter()
+            .all(|s| matches!(s, S::Pass | S::Attested | S::NotApplicable))
+        {
             S::Pass
         } else {
             S::Partial

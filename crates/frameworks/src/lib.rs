@@ -10,10 +10,17 @@
 //! format users write for custom frameworks ([`parse`], [`resolve`]). Evaluation is in
 //! [`evaluate`]; the score formula is documented on [`FrameworkResult::score`].
 
+mod attest;
 mod eval;
 mod parse;
+pub mod report;
 
-pub use eval::{FindingRef, FrameworkResult, RequirementResult, RequirementStatus, evaluate};
+pub use attest::{
+    Attestation, AttestationState, Evidence, check_attestations, parse_attestations, sha256_hex,
+};
+pub use eval::{
+    FindingRef, FrameworkResult, RequirementResult, RequirementStatus, apply_attestations, evaluate,
+};
 pub use parse::{FrameworkError, parse};
 
 use serde::Serialize;

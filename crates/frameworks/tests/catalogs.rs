@@ -28,6 +28,7 @@ fn existing_codes() -> HashSet<&'static str> {
         .map(|r| r.meta.code)
         .collect();
     codes.extend(kubecomply_rbac::RULES.iter().map(|m| m.code));
+    codes.extend(kubecomply_netpol::RULES.iter().map(|m| m.code));
     codes
 }
 

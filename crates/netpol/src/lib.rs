@@ -19,14 +19,19 @@
 mod cidr;
 mod model;
 mod policy;
+mod review;
 mod selector;
 
 pub use cidr::Cidr;
 pub use model::{
-    DirectionVerdict, Endpoint, EndpointRef, Model, PolicyRef, QueryError, RuleRef, Verdict,
-    Workload,
+    Admission, DirectionVerdict, Endpoint, EndpointRef, Model, PolicyRef, QueryError, RuleRef,
+    Verdict, Workload,
 };
 pub use policy::{NetworkPolicy, validate};
+pub use review::{
+    EGRESS_UNRESTRICTED, INVALID_POLICY, METADATA_REACHABLE, NO_DEFAULT_DENY_INGRESS, RULES,
+    SEGMENTATION_VIOLATED, WorkloadPosture, exposed_to_internet, inventory, review, review_model,
+};
 pub use selector::LabelSelector;
 
 use serde::Serialize;

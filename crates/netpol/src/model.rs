@@ -41,6 +41,12 @@ pub struct Workload {
     pub host_network: bool,
     /// `status.podIP(s)` of a Pod.
     pub ips: Vec<IpAddr>,
+    /// Index of the object in the inventory.
+    #[serde(skip)]
+    pub object: usize,
+    /// JSON pointer of the pod template in the object (empty for a Pod).
+    #[serde(skip)]
+    pub pointer: String,
 }
 
 impl Workload {
@@ -201,6 +207,15 @@ pub struct Model {
     by_name: HashMap<(String, String), Vec<usize>>,
 }
 
+/// How a direction of a workload lets a peer through, on at least one port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Admission {
+    /// No policy isolates the workload for the direction (or it uses hostNetwork).
+    NotIsolated,
+    /// A rule of a selecting policy allows it.
+    Rule(RuleRef),
+}
+
 #[derive(Clone, Copy)]
 enum Dir {
     Ingress,
@@ -217,7 +232,7 @@ fn str_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn workloads_of(o: &Object, out: &mut Vec<Workload>) {
+fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
     let namespace = o.namespace.clone().unwrap_or_else(|| "default".to_string());
     for t in o.templates() {
         let labels = str_map(t.metadata.and_then(|m| m.get("labels")));
@@ -275,6 +290,8 @@ fn workloads_of(o: &Object, out: &mut Vec<Workload>) {
             ports,
             host_network,
             ips,
+            object: index,
+            pointer: t.pointer.to_string(),
         });
     }
 }
@@ -283,7 +300,7 @@ impl Model {
     /// Builds the model from an inventory.
     pub fn new(inv: &Inventory) -> Model {
         let mut m = Model::default();
-        for o in &inv.objects {
+        for (index, o) in inv.objects.iter().enumerate() {
             if o.kind == "Namespace" && o.namespace.is_none() && !o.name.is_empty() {
                 let mut labels = str_map(o.labels().map(|_| &o.value["metadata"]["labels"]));
                 labels.insert(NAME_LABEL.to_string(), o.name.clone());
@@ -294,7 +311,7 @@ impl Model {
                     Err(problems) => m.rejected.push((o.display_name(), problems)),
                 }
             } else if o.kind != "PodTemplate" {
-                workloads_of(o, &mut m.workloads);
+                workloads_of(index, o, &mut m.workloads);
             }
         }
         let mut referenced: Vec<String> = m.workloads.iter().map(|w| w.namespace.clone()).collect();
@@ -555,6 +572,67 @@ impl Model {
             policies,
             allowed_by: None,
         }
+    }
+
+    fn selecting(&self, dir: Dir, w: &Workload) -> Vec<&NetworkPolicy> {
+        self.policies
+            .iter()
+            .filter(|p| match dir {
+                Dir::Ingress => p.ingress_type,
+                Dir::Egress => p.egress_type,
+            })
+            .filter(|p| self.selects(p, w))
+            .collect()
+    }
+
+    /// Whether some policy isolates workload `w` for ingress (`ingress`) or egress.
+    pub fn isolated(&self, w: usize, ingress: bool) -> bool {
+        let dir = if ingress { Dir::Ingress } else { Dir::Egress };
+        self.workloads
+            .get(w)
+            .is_some_and(|wl| !self.selecting(dir, wl).is_empty())
+    }
+
+    /// Whether the ingress (`ingress`) or egress of workload `w` admits `peer` on at least one
+    /// port, and how; `None` when it admits it on no port. Named ports count when the
+    /// destination declares them (never towards an address).
+    pub fn admits_any_port(&self, w: usize, ingress: bool, peer: Endpoint) -> Option<Admission> {
+        let wl = self.workloads.get(w)?;
+        let dir = if ingress { Dir::Ingress } else { Dir::Egress };
+        let dst = if ingress { Endpoint::Workload(w) } else { peer };
+        let selecting = self.selecting(dir, wl);
+        if selecting.is_empty() {
+            return Some(Admission::NotIsolated);
+        }
+        for p in selecting {
+            let rules = if ingress { &p.ingress } else { &p.egress };
+            for (i, r) in rules.iter().enumerate() {
+                let peer_ok = r
+                    .peers
+                    .as_ref()
+                    .is_none_or(|ps| ps.iter().any(|x| self.peer_matches(&p.namespace, x, peer)));
+                let port_ok = r.ports.as_ref().is_none_or(|ps| {
+                    ps.iter().any(|x| match &x.port {
+                        None | Some(PortValue::Number(_)) => true,
+                        Some(PortValue::Name(n)) => self.workload(dst).is_some_and(|d| {
+                            d.ports.iter().any(|cp| {
+                                cp.name.as_deref() == Some(n.as_str()) && cp.protocol == x.protocol
+                            })
+                        }),
+                    })
+                });
+                if peer_ok && port_ok {
+                    return Some(Admission::Rule(RuleRef {
+                        policy: PolicyRef {
+                            namespace: p.namespace.clone(),
+                            name: p.name.clone(),
+                        },
+                        rule: i,
+                    }));
+                }
+            }
+        }
+        None
     }
 
     /// Resolves a (possibly named) port on the destination.
