@@ -237,7 +237,7 @@ pub(crate) fn scan_for_frameworks(
         options.params.min_group_id = g;
     }
     if let Some(p) = settings.exceptions.clone().or(cfg.exceptions_file.clone()) {
-        let (ex, origin) = load_exceptions(&p, &limits, &mut diagnostics);
+        let (ex, origin) = crate::scan::load_exceptions(&p, &limits, &mut diagnostics);
         options.exceptions = ex;
         options.exceptions_origin = origin;
     }
@@ -345,64 +345,6 @@ fn add_review(
             .into_iter()
             .filter(|x| selected.iter().any(|m| x.rule == m.code)),
     );
-}
-
-/// Reads an exceptions file (as `scan` does), adding its problems to `diags`.
-fn load_exceptions(
-    path: &std::path::Path,
-    limits: &kubecomply_loader::Limits,
-    diags: &mut Vec<kubecomply_core::Diagnostic>,
-) -> (
-    Vec<kubecomply_core::exceptions::Exception>,
-    Option<kubecomply_core::Origin>,
-) {
-    use kubecomply_core::Diagnostic;
-    use kubecomply_loader::files;
-    let name = path.display().to_string();
-    let src = match files::read(&files::Input::File(path.to_path_buf()), limits) {
-        Ok(s) => s,
-        Err(d) => {
-            diags.push(d);
-            return (Vec::new(), None);
-        }
-    };
-    let stream = kubecomply_loader::parse_stream(&src.text, src.format, limits);
-    for e in &stream.errors {
-        diags.push(Diagnostic {
-            level: Level::Error,
-            file: name.clone(),
-            line: e.line,
-            column: e.column,
-            message: e.message.clone(),
-        });
-    }
-    let Some(doc) = stream.documents.into_iter().next() else {
-        return (Vec::new(), None);
-    };
-    let (exceptions, errors) = kubecomply_core::exceptions::parse(&doc.value);
-    let index = kubecomply_loader::locate::PositionIndex::build(
-        src.text.get(doc.span.clone()).unwrap_or(&src.text),
-        doc.line,
-    );
-    for e in errors {
-        let (line, column) = index.locate(&e.pointer).unwrap_or((doc.line, 1));
-        diags.push(Diagnostic {
-            level: Level::Error,
-            file: name.clone(),
-            line,
-            column,
-            message: e.message,
-        });
-    }
-    let origin = kubecomply_core::Origin {
-        line: doc.line,
-        span: doc.span,
-        document: 0,
-        prefix: String::new(),
-        positions: None,
-        source: std::sync::Arc::new(src),
-    };
-    (exceptions, Some(origin))
 }
 
 fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result<u8> {

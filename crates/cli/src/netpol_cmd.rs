@@ -495,40 +495,7 @@ fn review(format: QueryFormat, paths: &[String]) -> Result<u8> {
         Err(c) => return Ok(c),
     };
     let mut findings: Vec<Finding> = kubecomply_netpol::review_model(&inv, &model);
-    kubecomply_loader::locate::resolve(&mut findings, &inv);
-    findings.sort_by(|a, b| {
-        (
-            &a.location.file,
-            a.location.line,
-            a.location.column,
-            &a.rule,
-        )
-            .cmp(&(
-                &b.location.file,
-                b.location.line,
-                b.location.column,
-                &b.rule,
-            ))
-    });
-    let text = match format {
-        QueryFormat::Json => to_json(&json!({ "findings": findings }))?,
-        QueryFormat::Table => {
-            let mut t = String::new();
-            for f in &findings {
-                t.push_str(&format!(
-                    "{}:{}:{}  {:<8}  {}  {}\n",
-                    f.location.file,
-                    f.location.line,
-                    f.location.column,
-                    f.severity.as_str(),
-                    f.rule,
-                    f.message
-                ));
-            }
-            t.push_str(&format!("{} findings\n", findings.len()));
-            t
-        }
-    };
+    let text = crate::scan::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
     crate::emit(None, &text)?;
     Ok(if findings.is_empty() { 0 } else { 1 })
 }

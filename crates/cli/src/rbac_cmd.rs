@@ -330,40 +330,8 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                 .filter(|f| f.status == kubecomply_core::Status::Fail)
                 .collect();
             findings.extend(effective);
-            kubecomply_loader::locate::resolve(&mut findings, &inv);
-            findings.sort_by(|a, b| {
-                (
-                    &a.location.file,
-                    a.location.line,
-                    a.location.column,
-                    &a.rule,
-                )
-                    .cmp(&(
-                        &b.location.file,
-                        b.location.line,
-                        b.location.column,
-                        &b.rule,
-                    ))
-            });
-            let text = match format {
-                RbacFormat::Json => to_json(&json!({"findings": findings}))?,
-                RbacFormat::Table => {
-                    let mut t = String::new();
-                    for f in &findings {
-                        t.push_str(&format!(
-                            "{}:{}:{}  {:<8}  {}  {}\n",
-                            f.location.file,
-                            f.location.line,
-                            f.location.column,
-                            f.severity.as_str(),
-                            f.rule,
-                            f.message
-                        ));
-                    }
-                    t.push_str(&format!("{} findings\n", findings.len()));
-                    t
-                }
-            };
+            let text =
+                crate::scan::review_text(&mut findings, &inv, matches!(format, RbacFormat::Json))?;
             crate::emit(None, &text)?;
             let failed = !findings.is_empty();
             leak((findings, rbac, inv));

@@ -97,7 +97,55 @@ pub fn load_inputs(paths: &[String], limits: &Limits) -> Loaded {
     }
 }
 
-fn load_exceptions(
+/// Orders findings by file, line, column and rule, the order every output uses.
+pub(crate) fn sort_findings(findings: &mut [kubecomply_core::Finding]) {
+    findings.sort_by(|x, y| {
+        (
+            &*x.location.file,
+            x.location.line,
+            x.location.column,
+            &x.rule,
+        )
+            .cmp(&(
+                &*y.location.file,
+                y.location.line,
+                y.location.column,
+                &y.rule,
+            ))
+    });
+}
+
+/// Resolves positions, sorts and renders the findings of an analyzer's `review` command:
+/// `file:line:column  severity  code  message` lines and a count, or `{"findings": [...]}`.
+pub(crate) fn review_text(
+    findings: &mut [kubecomply_core::Finding],
+    inventory: &Inventory,
+    json: bool,
+) -> Result<String> {
+    kubecomply_loader::locate::resolve(findings, inventory);
+    sort_findings(findings);
+    if json {
+        let doc = serde_json::json!({ "findings": findings });
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&doc)?));
+    }
+    let mut t = String::new();
+    for f in findings.iter() {
+        t.push_str(&format!(
+            "{}:{}:{}  {:<8}  {}  {}\n",
+            f.location.file,
+            f.location.line,
+            f.location.column,
+            f.severity.as_str(),
+            f.rule,
+            f.message
+        ));
+    }
+    t.push_str(&format!("{} findings\n", findings.len()));
+    Ok(t)
+}
+
+/// Reads an exceptions file; problems become diagnostics with file, line and column.
+pub(crate) fn load_exceptions(
     path: &std::path::Path,
     limits: &Limits,
     diags: &mut Vec<Diagnostic>,
@@ -273,20 +321,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     }
     kubecomply_loader::locate::resolve(&mut findings, &loaded.inventory);
     phase("locate");
-    findings.sort_by(|x, y| {
-        (
-            &*x.location.file,
-            x.location.line,
-            x.location.column,
-            &x.rule,
-        )
-            .cmp(&(
-                &*y.location.file,
-                y.location.line,
-                y.location.column,
-                &y.rule,
-            ))
-    });
+    sort_findings(&mut findings);
     diagnostics.sort_by(|x, y| (&x.file, x.line, x.column).cmp(&(&y.file, y.line, y.column)));
 
     let mut metas: Vec<&RuleMeta> = engine.rules().iter().map(|r| &r.meta).collect();

@@ -145,3 +145,32 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<AppliedException>,
 }
+
+impl Finding {
+    /// A failed check of `meta` on `object`, pointing at `pointer` (relative to the object; the
+    /// List-item prefix of the object's origin is added). Analyzers other than the rule engine
+    /// build their findings with this.
+    pub fn failure(
+        meta: &crate::rule::RuleMeta,
+        object: &Object,
+        pointer: &str,
+        message: String,
+    ) -> Finding {
+        let full = if object.origin.prefix.is_empty() {
+            pointer.to_string()
+        } else {
+            format!("{}{pointer}", object.origin.prefix)
+        };
+        Finding {
+            rule: Cow::Borrowed(meta.code),
+            slug: Cow::Borrowed(meta.slug),
+            status: Status::Fail,
+            severity: meta.severity,
+            resource: Some(ObjectRef::of(object)),
+            container: None,
+            message,
+            location: Location::in_object(object, full),
+            exception: None,
+        }
+    }
+}

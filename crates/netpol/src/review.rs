@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use kubecomply_core::rule::reference;
-use kubecomply_core::{
-    Category, Finding, Inventory, Location, Object, ObjectRef, RuleMeta, Severity, Status,
-};
+use kubecomply_core::{Category, Finding, Inventory, Object, RuleMeta, Severity};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -252,17 +250,7 @@ fn finding(
     message: String,
 ) -> Option<Finding> {
     let o = inv.objects.get(object)?;
-    Some(Finding {
-        rule: meta.code.into(),
-        slug: meta.slug.into(),
-        status: Status::Fail,
-        severity: meta.severity,
-        resource: Some(ObjectRef::of(o)),
-        container: None,
-        message,
-        location: Location::in_object(o, pointer),
-        exception: None,
-    })
+    Some(Finding::failure(meta, o, pointer, message))
 }
 
 fn rule_name(r: &RuleRef, dir: &str) -> String {

@@ -6,9 +6,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use kubecomply_core::rule::reference;
-use kubecomply_core::{
-    Category, Finding, Inventory, Location, ObjectRef, RuleMeta, Severity, Status,
-};
+use kubecomply_core::{Category, Finding, Inventory, RuleMeta, Severity};
 
 use crate::accounts::Accounts;
 use crate::authorizer::{Authorizer, Request, rule_allows};
@@ -261,17 +259,7 @@ fn finding(
     message: String,
 ) -> Option<Finding> {
     let o = inv.objects.get(object)?;
-    Some(Finding {
-        rule: meta.code.into(),
-        slug: meta.slug.into(),
-        status: Status::Fail,
-        severity: meta.severity,
-        resource: Some(ObjectRef::of(o)),
-        container: None,
-        message,
-        location: Location::in_object(o, pointer),
-        exception: None,
-    })
+    Some(Finding::failure(meta, o, &pointer, message))
 }
 
 fn role_desc(b: &Binding) -> String {
