@@ -222,30 +222,15 @@ pub(crate) fn scan_for_frameworks(
     }
     let loaded = crate::scan::load_inputs(inputs, &limits);
     let mut diagnostics = loaded.diagnostics;
-    let mut options = kubecomply_checks::EngineOptions {
-        include_passes: true,
-        only: cfg.only.clone(),
-        skip: cfg.skip.clone(),
-        severity_overrides: cfg.severity_overrides.clone(),
-        ..Default::default()
-    };
-    options.params.trusted_registries = cfg.trusted_registries.clone();
-    if let Some(u) = cfg.min_user_id {
-        options.params.min_user_id = u;
-    }
-    if let Some(g) = cfg.min_group_id {
-        options.params.min_group_id = g;
-    }
-    if let Some(p) = settings.exceptions.clone().or(cfg.exceptions_file.clone()) {
-        let (ex, origin) = crate::scan::load_exceptions(&p, &limits, &mut diagnostics);
-        options.exceptions = ex;
-        options.exceptions_origin = origin;
-    }
-    for name in options.only.iter().chain(options.skip.iter()) {
-        if crate::catalogue::find(name).is_none() {
-            anyhow::bail!("no rule named {name:?} (see `kubecomply rules`)");
-        }
-    }
+    let mut options = crate::scan::engine_options(
+        &cfg,
+        cfg.only.clone(),
+        cfg.skip.clone(),
+        settings.exceptions.clone(),
+        &limits,
+        &mut diagnostics,
+    )?;
+    options.include_passes = true;
     let mut input_errors = false;
     for d in &diagnostics {
         if d.level == Level::Error {

@@ -42,6 +42,19 @@ pub struct Question {
     pub name: Option<String>,
 }
 
+impl Question {
+    /// The request this question asks about.
+    fn request(&self) -> kubecomply_rbac::Request {
+        kubecomply_rbac::Request::new(
+            &self.verb,
+            &self.resource,
+            &self.api_group,
+            self.namespace.as_deref(),
+            self.name.as_deref(),
+        )
+    }
+}
+
 /// `rbac` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum RbacCommand {
@@ -179,13 +192,7 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                 &q.api_group,
                 q.name.as_deref(),
             );
-            let req = kubecomply_rbac::Request::new(
-                &q.verb,
-                &q.resource,
-                &q.api_group,
-                q.namespace.as_deref(),
-                q.name.as_deref(),
-            );
+            let req = q.request();
             let text = match format {
                 RbacFormat::Json => to_json(&json!({
                     "request": req.describe(),
@@ -232,13 +239,7 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                 &q.api_group,
                 q.name.as_deref(),
             );
-            let req = kubecomply_rbac::Request::new(
-                &q.verb,
-                &q.resource,
-                &q.api_group,
-                q.namespace.as_deref(),
-                q.name.as_deref(),
-            );
+            let req = q.request();
             let text = match format {
                 RbacFormat::Json => to_json(&json!({
                     "subject": subject,

@@ -97,6 +97,43 @@ pub fn load_inputs(paths: &[String], limits: &Limits) -> Loaded {
     }
 }
 
+/// Engine options from the configuration: rule selection (validated against the catalogue),
+/// severity overrides, rule parameters and the exceptions file (`exceptions`, else the
+/// config's), whose problems become diagnostics.
+pub(crate) fn engine_options(
+    cfg: &Config,
+    only: Vec<String>,
+    skip: Vec<String>,
+    exceptions: Option<PathBuf>,
+    limits: &Limits,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<EngineOptions> {
+    for name in only.iter().chain(skip.iter()) {
+        if crate::catalogue::find(name).is_none() {
+            anyhow::bail!("no rule named {name:?} (see `kubecomply rules`)");
+        }
+    }
+    let mut options = EngineOptions {
+        only,
+        skip,
+        severity_overrides: cfg.severity_overrides.clone(),
+        ..EngineOptions::default()
+    };
+    options.params.trusted_registries = cfg.trusted_registries.clone();
+    if let Some(u) = cfg.min_user_id {
+        options.params.min_user_id = u;
+    }
+    if let Some(g) = cfg.min_group_id {
+        options.params.min_group_id = g;
+    }
+    if let Some(p) = exceptions.or_else(|| cfg.exceptions_file.clone()) {
+        let (ex, origin) = load_exceptions(&p, limits, diagnostics);
+        options.exceptions = ex;
+        options.exceptions_origin = origin;
+    }
+    Ok(options)
+}
+
 /// Orders findings by file, line, column and rule, the order every output uses.
 pub(crate) fn sort_findings(findings: &mut [kubecomply_core::Finding]) {
     findings.sort_by(|x, y| {
@@ -247,39 +284,23 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     phase("load");
     let mut diagnostics = loaded.diagnostics;
 
-    let mut options = EngineOptions {
-        include_passes: matches!(a.format, Format::Json | Format::Junit) && !a.only_failed,
-        only: if a.rules.is_empty() {
+    let mut options = engine_options(
+        &cfg,
+        if a.rules.is_empty() {
             cfg.only.clone()
         } else {
             a.rules.clone()
         },
-        skip: cfg
-            .skip
+        cfg.skip
             .iter()
             .chain(a.skip_rules.iter())
             .cloned()
             .collect(),
-        severity_overrides: cfg.severity_overrides.clone(),
-        ..EngineOptions::default()
-    };
-    options.params.trusted_registries = cfg.trusted_registries.clone();
-    if let Some(u) = cfg.min_user_id {
-        options.params.min_user_id = u;
-    }
-    if let Some(g) = cfg.min_group_id {
-        options.params.min_group_id = g;
-    }
-    if let Some(p) = a.exceptions.clone().or(cfg.exceptions_file.clone()) {
-        let (ex, origin) = load_exceptions(&p, &limits, &mut diagnostics);
-        options.exceptions = ex;
-        options.exceptions_origin = origin;
-    }
-    for name in options.only.iter().chain(options.skip.iter()) {
-        if crate::catalogue::find(name).is_none() {
-            anyhow::bail!("no rule named {name:?} (see `kubecomply rules`)");
-        }
-    }
+        a.exceptions.clone(),
+        &limits,
+        &mut diagnostics,
+    )?;
+    options.include_passes = matches!(a.format, Format::Json | Format::Junit) && !a.only_failed;
 
     let only = if a.rules.is_empty() {
         &cfg.only
