@@ -6,9 +6,7 @@ use std::borrow::Cow;
 use kubecomply_core::date::Date;
 use kubecomply_core::exceptions::Exception;
 use kubecomply_core::finding::AppliedException;
-use kubecomply_core::{
-    Finding, Inventory, Location, Object, ObjectRef, Origin, RuleMeta, Severity, Status,
-};
+use kubecomply_core::{Finding, Inventory, Location, Object, Origin, RuleMeta, Severity, Status};
 use rayon::prelude::*;
 
 use crate::params::Params;
@@ -217,22 +215,11 @@ impl Engine {
         message: String,
         container: Option<String>,
     ) -> Finding {
-        let full = if obj.origin.prefix.is_empty() {
-            pointer
-        } else {
-            format!("{}{}", obj.origin.prefix, pointer)
-        };
-        Finding {
-            rule: Cow::Borrowed(rule.meta.code),
-            slug: Cow::Borrowed(rule.meta.slug),
-            status,
-            severity: self.severity(&rule.meta),
-            resource: Some(ObjectRef::of(obj)),
-            container,
-            message,
-            location: Location::in_object(obj, full),
-            exception: None,
-        }
+        let mut f = Finding::failure(&rule.meta, obj, pointer, message);
+        f.status = status;
+        f.severity = self.severity(&rule.meta);
+        f.container = container;
+        f
     }
 
     fn apply_suppressions(

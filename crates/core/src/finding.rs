@@ -153,14 +153,13 @@ impl Finding {
     pub fn failure(
         meta: &crate::rule::RuleMeta,
         object: &Object,
-        pointer: &str,
+        pointer: impl Into<String>,
         message: String,
     ) -> Finding {
-        let full = if object.origin.prefix.is_empty() {
-            pointer.to_string()
-        } else {
-            format!("{}{pointer}", object.origin.prefix)
-        };
+        let mut full: String = pointer.into();
+        if !object.origin.prefix.is_empty() {
+            full.insert_str(0, &object.origin.prefix);
+        }
         Finding {
             rule: Cow::Borrowed(meta.code),
             slug: Cow::Borrowed(meta.slug),

@@ -259,7 +259,7 @@ fn finding(
     message: String,
 ) -> Option<Finding> {
     let o = inv.objects.get(object)?;
-    Some(Finding::failure(meta, o, &pointer, message))
+    Some(Finding::failure(meta, o, pointer, message))
 }
 
 fn role_desc(b: &Binding) -> String {
