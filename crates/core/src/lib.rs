@@ -20,4 +20,4 @@ pub use finding::{Finding, Location, ObjectRef, Status};
 pub use inventory::Inventory;
 pub use object::{Object, Origin, SourceFile, SourceFormat};
 pub use pod::PodTemplate;
-pub use rule::{Category, Reference, RuleMeta, Severity};
+pub use rule::{Category, CustomRule, FrameworkRef, Reference, RuleMeta, Severity};

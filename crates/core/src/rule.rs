@@ -81,6 +81,8 @@ pub enum Category {
     Namespaces,
     /// Input validity and general hygiene.
     Hygiene,
+    /// The team's own policies (Rego, Gatekeeper, CEL).
+    Policy,
 }
 
 impl Category {
@@ -99,6 +101,7 @@ impl Category {
             Category::Network => "network",
             Category::Namespaces => "namespaces",
             Category::Hygiene => "hygiene",
+            Category::Policy => "policy",
         }
     }
 }
@@ -136,4 +139,37 @@ pub struct RuleMeta {
     pub docs: &'static str,
     /// Equivalent ids in other tools and standards.
     pub references: &'static [Reference],
+}
+
+/// A framework requirement a custom rule gives evidence for, e.g. `pci-dss` / `2.2.1`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkRef {
+    /// Framework id as in `kubecomply frameworks`.
+    pub framework: String,
+    /// Requirement id inside it.
+    pub requirement: String,
+}
+
+/// Metadata of a rule defined at run time by the team's own policies (a Rego module, a
+/// Gatekeeper template and its constraint, a ValidatingAdmissionPolicy). It plays the part
+/// of [`RuleMeta`] for them: listed by `kubecomply rules`, referenced by frameworks, carried
+/// by findings through `code` and `slug`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomRule {
+    /// Code, unique among all rules (e.g. `ACME-001`, or derived: `GK-K8SREQUIREDLABELS-MUST-HAVE-OWNER`).
+    pub code: String,
+    /// Kebab-case name.
+    pub slug: String,
+    /// One-line title.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// Markdown description.
+    pub description: String,
+    /// `rego`, `gatekeeper` or `cel`.
+    pub engine: String,
+    /// The file that defines it.
+    pub source: String,
+    /// Framework requirements it gives evidence for.
+    pub frameworks: Vec<FrameworkRef>,
 }
