@@ -82,8 +82,15 @@ pub fn discover(args: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {
     (inputs, diags)
 }
 
-fn read_limited(mut r: impl Read, name: &str, limits: &Limits) -> Result<String, Diagnostic> {
-    let mut buf = Vec::new();
+fn read_limited(
+    mut r: impl Read,
+    name: &str,
+    limits: &Limits,
+    size_hint: u64,
+) -> Result<String, Diagnostic> {
+    // Sized from the file's length (plus one byte to see the end without growing), so the
+    // text is held without spare capacity.
+    let mut buf = Vec::with_capacity(size_hint.min(limits.max_file_size) as usize + 1);
     r.by_ref()
         .take(limits.max_file_size + 1)
         .read_to_end(&mut buf)
@@ -99,12 +106,10 @@ fn read_limited(mut r: impl Read, name: &str, limits: &Limits) -> Result<String,
         ));
     }
     // A byte-order mark is allowed at the start.
-    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        0
-    };
-    match String::from_utf8(buf[start..].to_vec()) {
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        buf.drain(..3);
+    }
+    match String::from_utf8(buf) {
         Ok(s) => {
             if s.contains('\0') {
                 return Err(Diagnostic::file(
@@ -116,7 +121,8 @@ fn read_limited(mut r: impl Read, name: &str, limits: &Limits) -> Result<String,
             Ok(s)
         }
         Err(e) => {
-            let at = e.utf8_error().valid_up_to() + start;
+            let at = e.utf8_error().valid_up_to();
+            let buf = e.into_bytes();
             let line = memchr::memchr_iter(b'\n', &buf[..at]).count() + 1;
             let col = at
                 - buf[..at]
@@ -139,7 +145,7 @@ fn read_limited(mut r: impl Read, name: &str, limits: &Limits) -> Result<String,
 pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
     let (name, text) = match input {
         Input::Stdin => {
-            let text = read_limited(std::io::stdin().lock(), STDIN, limits)?;
+            let text = read_limited(std::io::stdin().lock(), STDIN, limits, 0)?;
             (STDIN.to_string(), text)
         }
         Input::File(p) => {
@@ -162,7 +168,8 @@ pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
                     ));
                 }
             }
-            let text = read_limited(f, &name, limits)?;
+            let size = f.metadata().map_or(0, |m| m.len());
+            let text = read_limited(f, &name, limits, size)?;
             (name, text)
         }
     };

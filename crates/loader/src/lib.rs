@@ -8,6 +8,7 @@
 //! * Every problem is a [`Diagnostic`] with file, line and column; loading always goes on.
 //! * Line and column of a finding are resolved lazily with [`locate::PositionIndex`].
 
+mod fast;
 pub mod files;
 pub mod json;
 pub mod locate;

@@ -376,44 +376,76 @@ impl<'l> Builder<'l> {
     }
 }
 
-/// Streams at least this large are split at document markers and parsed in parallel.
+/// Streams at least this large have their documents parsed in parallel.
 const PARALLEL_THRESHOLD: usize = 256 * 1024;
 
-/// Parses a YAML stream into documents. Large streams (`helm template` output, cluster dumps)
-/// are cut at `---` lines that start a document and the pieces are parsed in parallel: a
-/// document marker at the start of a line always ends the previous document (inside a
-/// document such a line is either a boundary or an error), so the result is the same.
+/// Parses a YAML stream into documents.
+///
+/// The stream is cut at `---` lines that start a document: a document marker at the start of a
+/// line always ends the previous document (inside a document such a line is either a boundary
+/// or an error), so each piece holds at most one document and parses the same alone. Each
+/// piece is read by the fast path for plain block YAML (`fast.rs`) and, when it uses anything
+/// else, by the full saphyr parser ([`parse_sequential`]); large streams (`helm template`
+/// output, cluster dumps) have their pieces parsed in parallel.
 pub fn parse(text: &str, limits: &Limits) -> Stream {
-    if text.len() < PARALLEL_THRESHOLD {
-        return parse_sequential(text, limits);
-    }
-    let pieces = split_at_documents(text, rayon::current_num_threads().max(1) * 4);
-    if pieces.len() < 2 {
-        return parse_sequential(text, limits);
-    }
-    use rayon::prelude::*;
-    let parsed: Vec<(usize, u32, Stream)> = pieces
-        .par_iter()
-        .map(|&(start, end, line)| (start, line, parse_sequential(&text[start..end], limits)))
-        .collect();
-    let mut out = Stream::default();
-    for (start, first_line, mut piece) in parsed {
-        let shift = first_line - 1;
-        for mut d in piece.documents.drain(..) {
-            d.line += shift;
-            d.span = d.span.start + start..d.span.end + start;
-            if let Some(p) = d.positions.as_mut() {
-                for line in p.iter_mut().step_by(2) {
-                    *line += shift;
+    let pieces = split_at_documents(text, usize::MAX);
+    let one = |&(start, end, line): &(usize, usize, u32)| -> Stream {
+        let piece = &text[start..end];
+        match crate::fast::parse_piece(piece, line, limits) {
+            Ok(doc) => Stream {
+                documents: doc
+                    .map(|d| RawDocument {
+                        value: d.value,
+                        line: d.line,
+                        span: start + d.start..end,
+                        positions: Some(d.positions),
+                    })
+                    .into_iter()
+                    .collect(),
+                errors: Vec::new(),
+            },
+            Err(()) => {
+                let mut s = parse_sequential(piece, limits);
+                let shift = line - 1;
+                for d in &mut s.documents {
+                    d.line += shift;
+                    d.span = d.span.start + start..d.span.end + start;
+                    if let Some(p) = d.positions.as_mut() {
+                        for l in p.iter_mut().step_by(2) {
+                            *l += shift;
+                        }
+                    }
                 }
+                for e in &mut s.errors {
+                    e.line += shift;
+                }
+                s
             }
-            out.documents.push(d);
         }
-        for mut e in piece.errors.drain(..) {
-            e.line += shift;
-            out.errors.push(e);
+    };
+    let parsed: Vec<Stream> = if text.len() >= PARALLEL_THRESHOLD && pieces.len() > 1 {
+        use rayon::prelude::*;
+        pieces.par_iter().map(one).collect()
+    } else {
+        pieces.iter().map(one).collect()
+    };
+    let mut out = Stream::default();
+    for mut piece in parsed {
+        out.documents.append(&mut piece.documents);
+        out.errors.append(&mut piece.errors);
+    }
+    // Each document ends where the next one starts.
+    for i in 1..out.documents.len() {
+        let next = out.documents[i].span.start;
+        let cur = &mut out.documents[i - 1].span;
+        if next >= cur.start {
+            cur.end = next;
         }
     }
+    if let Some(last) = out.documents.last_mut() {
+        last.span.end = text.len();
+    }
+    out.errors.sort_by_key(|e| (e.line, e.column));
     out
 }
 
