@@ -128,9 +128,18 @@ impl<'a> Reader<'a> {
         (self.at < self.lines.len()).then_some(self.at)
     }
 
+    /// Records a node at byte column `column0` of line `line`. Columns count characters, as
+    /// the full parser does.
     fn position(&mut self, line: usize, column0: usize) {
+        let start = self.lines[line].start;
+        let prefix = &self.text.as_bytes()[start..start + column0];
+        let column = if prefix.is_ascii() {
+            column0
+        } else {
+            self.text[start..start + column0].chars().count()
+        };
         self.positions.push(self.first_line + line as u32);
-        self.positions.push(column0 as u32 + 1);
+        self.positions.push(column as u32 + 1);
     }
 
     fn document(&mut self) -> R<Option<FastDocument>> {
