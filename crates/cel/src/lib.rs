@@ -1,1 +1,15 @@
-//! Placeholder: being written.
+//! The team's own CEL policies, evaluated offline as the Kubernetes API server would.
+//!
+//! * [`GatekeeperCel`]: the `K8sNativeValidation` engine of Gatekeeper ConstraintTemplates.
+//!
+//! Semantics and the known differences from the API server are listed in the crate's
+//! README.md.
+
+mod checks;
+mod convert;
+mod cost;
+mod expr;
+pub mod gatekeeper;
+mod resources;
+
+pub use gatekeeper::GatekeeperCel;

@@ -1,0 +1,225 @@
+//! One compiled CEL expression: parsed once, checked for what this engine cannot run, and
+//! evaluated under the cost bound.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use kube_cel::KubeCelExt;
+use kube_cel::cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use kube_cel::cel::parser::Parser;
+use kube_cel::cel::{Context, Value};
+
+use crate::convert::Sizes;
+use crate::cost;
+
+/// Longest accepted expression (bytes). The API server bounds whole objects (3 MiB by
+/// default) rather than expressions; this keeps parsing cheap.
+pub(crate) const MAX_EXPRESSION_LENGTH: usize = 64 * 1024;
+
+thread_local! {
+    /// The standard library plus the Kubernetes libraries, built once per worker thread:
+    /// registering the functions is far more expensive than one evaluation.
+    static LIBRARY: Context<'static> = Context::default().with_all();
+}
+
+/// Runs `f` with a fresh scope over the function library, where variables can be bound.
+pub(crate) fn with_scope<R>(f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+    LIBRARY.with(|lib| {
+        let mut scope = lib.new_inner_scope();
+        f(&mut scope)
+    })
+}
+
+/// Why an expression does not compile, with its position inside the expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CompileError {
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line inside the expression (0 when unknown).
+    pub line: u32,
+    /// 1-based column inside the expression (0 when unknown).
+    pub column: u32,
+}
+
+/// A parsed expression.
+#[derive(Debug)]
+pub(crate) struct Expression {
+    /// The source text.
+    pub source: String,
+    ast: IdedExpr,
+    /// Whether it refers to the `authorizer` variable, which is not available offline.
+    uses_authorizer: bool,
+    /// The names `variables.<name>` it refers to.
+    pub variables: Vec<String>,
+}
+
+impl Expression {
+    /// Parses `source` (with the optional-value syntax `?.` / `[?` that Kubernetes enables).
+    pub fn compile(source: &str) -> Result<Expression, CompileError> {
+        if source.len() > MAX_EXPRESSION_LENGTH {
+            return Err(CompileError {
+                message: format!(
+                    "expression is {} bytes long, more than the limit of {MAX_EXPRESSION_LENGTH}",
+                    source.len()
+                ),
+                line: 0,
+                column: 0,
+            });
+        }
+        if source.trim().is_empty() {
+            return Err(CompileError {
+                message: "expression is empty".to_string(),
+                line: 1,
+                column: 1,
+            });
+        }
+        let parsed = catch_unwind(|| Parser::new().enable_optional_syntax(true).parse(source));
+        let ast = match parsed {
+            Ok(Ok(ast)) => ast,
+            Ok(Err(errors)) => {
+                let first = errors.errors.first();
+                return Err(CompileError {
+                    message: first
+                        .map(|e| e.msg.clone())
+                        .unwrap_or_else(|| errors.to_string()),
+                    line: first.map_or(0, |e| e.pos.0.max(0) as u32),
+                    column: first.map_or(0, |e| (e.pos.1.max(0) + 1) as u32),
+                });
+            }
+            Err(_) => {
+                return Err(CompileError {
+                    message: "the CEL parser failed on this expression".to_string(),
+                    line: 0,
+                    column: 0,
+                });
+            }
+        };
+        let mut uses_authorizer = false;
+        let mut variables = Vec::new();
+        let mut unsupported = None;
+        visit(&ast, &mut |e| match &e.expr {
+            Expr::Ident(name) if name == "authorizer" => uses_authorizer = true,
+            Expr::Select(s) => {
+                if let Expr::Ident(root) = &s.operand.expr
+                    && root == "variables"
+                    && !variables.contains(&s.field)
+                {
+                    variables.push(s.field.clone());
+                }
+            }
+            Expr::Struct(s) => unsupported = Some(s.type_name.clone()),
+            Expr::Unspecified => unsupported = Some(String::new()),
+            _ => {}
+        });
+        if let Some(type_name) = unsupported {
+            return Err(CompileError {
+                message: format!(
+                    "message construction `{type_name}{{...}}` is not supported by this CEL engine"
+                ),
+                line: 0,
+                column: 0,
+            });
+        }
+        Ok(Expression {
+            source: source.to_string(),
+            ast,
+            uses_authorizer,
+            variables,
+        })
+    }
+
+    /// Evaluates in `scope`, refusing to start when the cost estimate for data no larger than
+    /// `sizes` exceeds the per-call limit. Never panics.
+    pub fn evaluate(&self, scope: &Context<'_>, sizes: Sizes) -> Result<Value, String> {
+        if self.uses_authorizer {
+            return Err(
+                "the `authorizer` variable needs a live API server and is not available offline"
+                    .to_string(),
+            );
+        }
+        let estimate = cost::estimate(&self.ast, sizes, self.source.len());
+        if estimate.is_nan() || estimate > cost::PER_CALL_LIMIT {
+            return Err(format!(
+                "operation cancelled: estimated cost limit exceeded (cost bound {} for this input, limit {})",
+                if estimate.is_finite() {
+                    format!("{estimate:.0}")
+                } else {
+                    "unbounded".to_string()
+                },
+                cost::PER_CALL_LIMIT
+            ));
+        }
+        match catch_unwind(AssertUnwindSafe(|| Value::resolve(&self.ast, scope))) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("the CEL interpreter failed on this expression".to_string()),
+        }
+    }
+
+    /// Evaluates to a boolean; any other result type is an error, as in the API server.
+    pub fn evaluate_bool(&self, scope: &Context<'_>, sizes: Sizes) -> Result<bool, String> {
+        match self.evaluate(scope, sizes)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!(
+                "expression must evaluate to bool, got {}",
+                type_name(&other)
+            )),
+        }
+    }
+}
+
+/// The CEL type name of a value, for messages.
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "list",
+        Value::Map(_) => "map",
+        Value::Function(..) => "function",
+        Value::Int(_) => "int",
+        Value::UInt(_) => "uint",
+        Value::Float(_) => "double",
+        Value::String(_) => "string",
+        Value::Bytes(_) => "bytes",
+        Value::Bool(_) => "bool",
+        Value::Duration(_) => "google.protobuf.Duration",
+        Value::Timestamp(_) => "google.protobuf.Timestamp",
+        Value::Opaque(_) => "opaque",
+        Value::Null => "null_type",
+    }
+}
+
+fn visit<'a>(e: &'a IdedExpr, f: &mut impl FnMut(&'a IdedExpr)) {
+    f(e);
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                visit(t, f);
+            }
+            c.args.iter().for_each(|a| visit(a, f));
+        }
+        Expr::Comprehension(c) => {
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                visit(x, f);
+            }
+        }
+        Expr::List(l) => l.elements.iter().for_each(|x| visit(x, f)),
+        Expr::Map(m) => m.entries.iter().for_each(|x| visit_entry(&x.expr, f)),
+        Expr::Struct(s) => s.entries.iter().for_each(|x| visit_entry(&x.expr, f)),
+        Expr::Select(s) => visit(&s.operand, f),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+fn visit_entry<'a>(e: &'a EntryExpr, f: &mut impl FnMut(&'a IdedExpr)) {
+    match e {
+        EntryExpr::MapEntry(m) => {
+            visit(&m.key, f);
+            visit(&m.value, f);
+        }
+        EntryExpr::StructField(s) => visit(&s.value, f),
+    }
+}

@@ -1,0 +1,99 @@
+//! The `K8sNativeValidation` engine Gatekeeper templates use.
+
+use kubecomply_cel::GatekeeperCel;
+use serde_json::{Value, json};
+
+fn source(yaml: &str) -> Value {
+    let docs = kubecomply_loader::parse_documents(yaml).expect("fixture parses");
+    docs.into_iter().next().expect("one document")
+}
+
+const REQUIRED_LABELS: &str = r#"
+variables:
+- name: missing
+  expression: "variables.params.labels.filter(l, !(l in object.metadata.labels))"
+validations:
+- expression: "size(variables.missing) == 0"
+  messageExpression: "'missing labels: ' + variables.missing.join(', ')"
+- expression: "params.spec.parameters.labels.all(l, l in object.metadata.labels)"
+  message: "a required label is missing"
+"#;
+
+#[test]
+fn required_labels_reports_messages_from_parameters() {
+    let gk = GatekeeperCel::compile(&source(REQUIRED_LABELS)).expect("compiles");
+    let params = json!({"labels": ["owner", "team"]});
+    let bad = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "a", "labels": {"team": "x"}}});
+    assert_eq!(
+        gk.violations(&bad, &params, None).expect("evaluates"),
+        vec![
+            "missing labels: owner".to_string(),
+            "a required label is missing".to_string()
+        ]
+    );
+    let good = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "labels": {"team": "x", "owner": "y"}}});
+    assert!(
+        gk.violations(&good, &params, None)
+            .expect("evaluates")
+            .is_empty()
+    );
+}
+
+#[test]
+fn any_object_namespace_object_and_match_conditions() {
+    let gk = GatekeeperCel::compile(&source(
+        r#"
+matchConditions:
+- name: only-pods
+  expression: "request.kind.kind == 'Pod'"
+validations:
+- expression: "variables.anyObject.metadata.name != 'forbidden'"
+- expression: "namespaceObject == null || namespaceObject.metadata.labels.env != 'prod'"
+  message: prod namespace
+"#,
+    ))
+    .expect("compiles");
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "forbidden", "namespace": "n"}});
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n", "labels": {"env": "prod"}}});
+    assert_eq!(
+        gk.violations(&pod, &Value::Null, Some(&ns))
+            .expect("evaluates"),
+        vec![
+            "failed expression: variables.anyObject.metadata.name != 'forbidden'".to_string(),
+            "prod namespace".to_string()
+        ]
+    );
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "forbidden"}});
+    assert!(
+        gk.violations(&cm, &Value::Null, Some(&ns))
+            .expect("evaluates")
+            .is_empty()
+    );
+}
+
+#[test]
+fn syntax_error_names_field_and_position() {
+    let err = GatekeeperCel::compile(&json!({"validations": [
+        {"expression": "object.spec.replicas <= "}
+    ]}))
+    .expect_err("does not compile");
+    assert!(err.starts_with("validations[0].expression:1:"), "{err}");
+}
+
+#[test]
+fn runtime_error_is_an_error() {
+    let gk = GatekeeperCel::compile(&json!({"validations": [
+        {"expression": "object.spec.replicas <= 3"}
+    ]}))
+    .expect("compiles");
+    let err = gk
+        .violations(
+            &json!({"apiVersion": "v1", "kind": "ConfigMap"}),
+            &Value::Null,
+            None,
+        )
+        .expect_err("no spec");
+    assert!(err.contains("object.spec.replicas <= 3"), "{err}");
+}
