@@ -1,0 +1,231 @@
+//! OPA builtins that regorus does not provide and that real policies still call: the
+//! deprecated ones Gatekeeper templates were written with (`any`, `all`, `re_match`,
+//! `set_diff`, `cast_*`, `net.cidr_overlap`) and a few current ones (`net.cidr_intersects`,
+//! `regex.find_all_string_submatch_n`). Semantics follow OPA's Go implementation.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use anyhow::{Result, anyhow, bail};
+use regorus::{Engine, Value};
+
+/// Registers every extension on `engine`. Registration only fails for a duplicate name, which
+/// cannot happen on a fresh engine; such a failure is ignored rather than aborting a scan.
+/// An extension implemented as a plain function.
+type Builtin = fn(Vec<Value>) -> Result<Value>;
+
+pub(crate) fn register(engine: &mut Engine) {
+    let one: [(&str, Builtin); 8] = [
+        ("any", any),
+        ("all", all),
+        ("cast_array", cast_array),
+        ("cast_set", cast_set),
+        ("cast_string", cast_string),
+        ("cast_boolean", cast_boolean),
+        ("cast_null", cast_null),
+        ("cast_object", cast_object),
+    ];
+    for (name, f) in one {
+        let _ = engine.add_extension(name.to_string(), 1, Box::new(f));
+    }
+    let two: [(&str, Builtin); 4] = [
+        ("re_match", re_match),
+        ("set_diff", set_diff),
+        ("net.cidr_overlap", cidr_overlap),
+        ("net.cidr_intersects", cidr_intersects),
+    ];
+    for (name, f) in two {
+        let _ = engine.add_extension(name.to_string(), 2, Box::new(f));
+    }
+    let _ = engine.add_extension(
+        "regex.find_all_string_submatch_n".to_string(),
+        3,
+        Box::new(find_all_string_submatch_n as Builtin),
+    );
+}
+
+fn arg(args: &[Value], i: usize) -> Result<&Value> {
+    args.get(i)
+        .ok_or_else(|| anyhow!("missing argument {}", i + 1))
+}
+
+fn string_arg(args: &[Value], i: usize, name: &str) -> Result<String> {
+    match arg(args, i)? {
+        Value::String(s) => Ok(s.to_string()),
+        _ => bail!("{name}: operand {} must be a string", i + 1),
+    }
+}
+
+fn elements(v: &Value, name: &str) -> Result<Vec<Value>> {
+    match v {
+        Value::Array(a) => Ok(a.iter().cloned().collect()),
+        Value::Set(s) => Ok(s.iter().cloned().collect()),
+        _ => bail!("{name}: operand 1 must be an array or a set"),
+    }
+}
+
+/// `any(collection)`: whether some element is `true`.
+fn any(args: Vec<Value>) -> Result<Value> {
+    let items = elements(arg(&args, 0)?, "any")?;
+    Ok(Value::Bool(items.contains(&Value::Bool(true))))
+}
+
+/// `all(collection)`: whether every element is `true` (true for an empty collection).
+fn all(args: Vec<Value>) -> Result<Value> {
+    let items = elements(arg(&args, 0)?, "all")?;
+    Ok(Value::Bool(items.iter().all(|v| *v == Value::Bool(true))))
+}
+
+/// `re_match(pattern, value)`: the old name of `regex.match`.
+fn re_match(args: Vec<Value>) -> Result<Value> {
+    let pattern = string_arg(&args, 0, "re_match")?;
+    let value = string_arg(&args, 1, "re_match")?;
+    let re = regex::Regex::new(&pattern).map_err(|e| anyhow!("re_match: {e}"))?;
+    Ok(Value::Bool(re.is_match(&value)))
+}
+
+/// `set_diff(a, b)`: the old name of `a - b` on sets.
+fn set_diff(args: Vec<Value>) -> Result<Value> {
+    match (arg(&args, 0)?, arg(&args, 1)?) {
+        (Value::Set(a), Value::Set(b)) => {
+            let out: BTreeSet<Value> = a.iter().filter(|v| !b.contains(v)).cloned().collect();
+            Ok(Value::from(out))
+        }
+        _ => bail!("set_diff: operands must be sets"),
+    }
+}
+
+fn cast_array(args: Vec<Value>) -> Result<Value> {
+    Ok(Value::from(elements(arg(&args, 0)?, "cast_array")?))
+}
+
+fn cast_set(args: Vec<Value>) -> Result<Value> {
+    let items = elements(arg(&args, 0)?, "cast_set")?;
+    Ok(Value::from(items.into_iter().collect::<BTreeSet<Value>>()))
+}
+
+fn cast_string(args: Vec<Value>) -> Result<Value> {
+    match arg(&args, 0)? {
+        v @ Value::String(_) => Ok(v.clone()),
+        _ => bail!("cast_string: operand 1 must be a string"),
+    }
+}
+
+fn cast_boolean(args: Vec<Value>) -> Result<Value> {
+    match arg(&args, 0)? {
+        v @ Value::Bool(_) => Ok(v.clone()),
+        _ => bail!("cast_boolean: operand 1 must be a boolean"),
+    }
+}
+
+fn cast_null(args: Vec<Value>) -> Result<Value> {
+    match arg(&args, 0)? {
+        Value::Null => Ok(Value::Null),
+        _ => bail!("cast_null: operand 1 must be null"),
+    }
+}
+
+fn cast_object(args: Vec<Value>) -> Result<Value> {
+    match arg(&args, 0)? {
+        v @ Value::Object(_) => Ok(v.clone()),
+        _ => bail!("cast_object: operand 1 must be an object"),
+    }
+}
+
+/// An IP network as (address bits, prefix length, IPv4?), IPv4 in the low 32 bits.
+fn parse_net(s: &str) -> Result<(u128, u32, bool)> {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let ip: IpAddr = addr
+        .parse()
+        .map_err(|_| anyhow!("invalid CIDR or IP {s:?}"))?;
+    let (bits, width, v4) = match ip {
+        IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32, true),
+        IpAddr::V6(v6) => (u128::from(v6), 128, false),
+    };
+    let prefix = match prefix {
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p <= width)
+            .ok_or_else(|| anyhow!("invalid prefix in {s:?}"))?,
+        None => width,
+    };
+    Ok((bits, prefix, v4))
+}
+
+fn mask(bits: u128, prefix: u32, v4: bool) -> u128 {
+    let width = if v4 { 32 } else { 128 };
+    if prefix == 0 {
+        return 0;
+    }
+    let keep = width - prefix;
+    (bits >> keep) << keep
+}
+
+/// `net.cidr_overlap(cidr, ip)`: the old name of `net.cidr_contains` for an address.
+fn cidr_overlap(args: Vec<Value>) -> Result<Value> {
+    let (nb, np, n4) = parse_net(&string_arg(&args, 0, "net.cidr_overlap")?)?;
+    let (ib, _, i4) = parse_net(&string_arg(&args, 1, "net.cidr_overlap")?)?;
+    Ok(Value::Bool(
+        n4 == i4 && mask(nb, np, n4) == mask(ib, np, i4),
+    ))
+}
+
+/// `net.cidr_intersects(a, b)`: whether two networks share an address.
+fn cidr_intersects(args: Vec<Value>) -> Result<Value> {
+    let (ab, ap, a4) = parse_net(&string_arg(&args, 0, "net.cidr_intersects")?)?;
+    let (bb, bp, b4) = parse_net(&string_arg(&args, 1, "net.cidr_intersects")?)?;
+    let p = ap.min(bp);
+    Ok(Value::Bool(a4 == b4 && mask(ab, p, a4) == mask(bb, p, b4)))
+}
+
+/// `regex.find_all_string_submatch_n(pattern, value, n)`: every match with its groups, at most
+/// `n` (all when negative).
+fn find_all_string_submatch_n(args: Vec<Value>) -> Result<Value> {
+    let pattern = string_arg(&args, 0, "regex.find_all_string_submatch_n")?;
+    let value = string_arg(&args, 1, "regex.find_all_string_submatch_n")?;
+    let n = arg(&args, 2)?.as_i64()?;
+    let re = regex::Regex::new(&pattern).map_err(|e| anyhow!("{e}"))?;
+    let limit = usize::try_from(n).unwrap_or(usize::MAX);
+    let matches: Vec<Value> = re
+        .captures_iter(&value)
+        .take(limit)
+        .map(|caps| {
+            Value::from(
+                caps.iter()
+                    .map(|m| Value::from(m.map_or("", |m| m.as_str())))
+                    .collect::<Vec<Value>>(),
+            )
+        })
+        .collect();
+    Ok(Value::from(matches))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_helpers() {
+        let s = |v: &str| Value::from(v);
+        assert_eq!(
+            cidr_overlap(vec![s("10.0.0.0/8"), s("10.1.2.3")]).ok(),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(
+            cidr_overlap(vec![s("10.0.0.0/8"), s("11.1.2.3")]).ok(),
+            Some(Value::Bool(false))
+        );
+        assert_eq!(
+            cidr_intersects(vec![s("10.0.0.0/8"), s("10.2.0.0/16")]).ok(),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(
+            cidr_intersects(vec![s("0.0.0.0/0"), s("::/0")]).ok(),
+            Some(Value::Bool(false))
+        );
+    }
+}
