@@ -1,5 +1,7 @@
 //! The team's own CEL policies, evaluated offline as the Kubernetes API server would.
 //!
+//! * [`VapSet`]: `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicies and their
+//!   bindings, evaluated against every object of an inventory as CREATE requests.
 //! * [`GatekeeperCel`]: the `K8sNativeValidation` engine of Gatekeeper ConstraintTemplates.
 //!
 //! Semantics and the known differences from the API server are listed in the crate's
@@ -13,3 +15,7 @@ pub mod gatekeeper;
 mod resources;
 
 pub use gatekeeper::GatekeeperCel;
+mod matching;
+pub mod vap;
+
+pub use vap::VapSet;

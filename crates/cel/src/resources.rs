@@ -99,7 +99,6 @@ pub(crate) fn resource_of(kind: &str) -> String {
 /// Whether objects of a kind are cluster-scoped: the table, then any object without a
 /// namespace whose kind is not known to be namespaced is treated as cluster-scoped when its
 /// group is a Gatekeeper constraint group (`constraints.gatekeeper.sh`).
-#[allow(dead_code)] // Used by the admission-policy evaluator.
 pub(crate) fn cluster_scoped(kind: &str, group: &str) -> bool {
     KINDS.iter().any(|(k, _, cluster)| *k == kind && *cluster)
         || group == "constraints.gatekeeper.sh"
@@ -148,7 +147,6 @@ pub(crate) fn create_request(object: &Value, namespace: Option<&str>) -> Value {
 
 /// A Namespace object for a namespace absent from the input: its name and the implicit
 /// `kubernetes.io/metadata.name` label only.
-#[allow(dead_code)] // Used by the admission-policy evaluator.
 pub(crate) fn implicit_namespace(name: &str) -> Value {
     json!({
         "apiVersion": "v1",
