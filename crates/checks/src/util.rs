@@ -1,5 +1,7 @@
 //! Helpers shared by rules: capability names, image references, host paths.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pod::{Container, PodTemplate};
 use serde_json::Value;
 
@@ -17,8 +19,8 @@ pub fn normalize_capability(name: &str) -> String {
 /// with their index in the list.
 pub fn capabilities<'a>(c: &Container<'a>, list: &str) -> Vec<(usize, String)> {
     c.value
-        .get("securityContext")
-        .and_then(|s| s.get("capabilities"))
+        .field("securityContext")
+        .and_then(|s| s.field("capabilities"))
         .and_then(|caps| caps.get(list))
         .and_then(Value::as_array)
         .map(|a| {
@@ -76,13 +78,13 @@ pub fn parse_image(image: &str) -> ImageRef<'_> {
 
 /// The `image` of a container, if it is a string.
 pub fn image_of<'a>(c: &Container<'a>) -> Option<&'a str> {
-    c.value.get("image").and_then(Value::as_str)
+    c.value.field("image").and_then(Value::as_str)
 }
 
 /// The volumes of a pod template with their index.
 pub fn volumes<'a>(t: &PodTemplate<'a>) -> impl Iterator<Item = (usize, &'a Value)> + 'a {
     t.spec
-        .get("volumes")
+        .field("volumes")
         .and_then(Value::as_array)
         .map(|a| a.as_slice())
         .unwrap_or(&[])

@@ -20,6 +20,8 @@
 //!
 //! An expired exception stops applying; the engine reports it as a finding of its own.
 
+use crate::value::Field;
+
 use serde_json::Value;
 
 use crate::date::Date;
@@ -88,7 +90,7 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
     let mut errors = Vec::new();
     let (items, base) = match doc {
         Value::Array(a) => (a.as_slice(), String::new()),
-        Value::Object(m) => match m.get("exceptions") {
+        Value::Object(m) => match m.field("exceptions") {
             Some(Value::Array(a)) => (a.as_slice(), "/exceptions".to_string()),
             _ => {
                 errors.push(ExceptionError {
@@ -117,7 +119,7 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
             continue;
         }
         let mut rules = Vec::new();
-        match item.get("rules") {
+        match item.field("rules") {
             Some(Value::Array(a)) => {
                 for r in a {
                     if let Some(s) = r.as_str() {
@@ -138,9 +140,9 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
             });
             continue;
         }
-        let m = item.get("match").cloned().unwrap_or(Value::Null);
+        let m = item.field("match").cloned().unwrap_or(Value::Null);
         let mp = format!("{p}/match");
-        let labels = match m.get("labels") {
+        let labels = match m.field("labels") {
             Some(Value::Object(l)) => l
                 .iter()
                 .map(|(k, v)| {

@@ -1,5 +1,7 @@
 //! Kubernetes objects with the place they came from.
 
+use crate::value::Field;
+
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -96,14 +98,14 @@ impl Object {
 
     /// `metadata.labels`, if it is a map.
     pub fn labels(&self) -> Option<&serde_json::Map<String, Value>> {
-        self.value.get("metadata")?.get("labels")?.as_object()
+        self.value.field("metadata")?.field("labels")?.as_object()
     }
 
     /// One annotation value.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.value
-            .get("metadata")?
-            .get("annotations")?
+            .field("metadata")?
+            .field("annotations")?
             .get(key)?
             .as_str()
     }

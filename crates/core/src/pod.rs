@@ -6,6 +6,8 @@
 //! `spec.jobTemplate.spec.template` of CronJobs, the `template` of a `PodTemplate`).
 //! Discovery walks the object rather than consulting a list of kinds.
 
+use crate::value::Field;
+
 use serde_json::Value;
 
 use crate::object::Object;
@@ -128,11 +130,11 @@ impl<'a> PodTemplate<'a> {
     /// The template at `pointer` inside `object`.
     pub fn at(object: &'a Object, pointer: &'a str) -> Option<PodTemplate<'a>> {
         let t = pointer::get(&object.value, pointer)?;
-        let spec = t.get("spec")?;
+        let spec = t.field("spec")?;
         Some(PodTemplate {
             object,
             pointer,
-            metadata: t.get("metadata"),
+            metadata: t.field("metadata"),
             spec,
         })
     }
@@ -172,7 +174,7 @@ impl<'a> PodTemplate<'a> {
                 .map(move |(index, value)| Container {
                     kind,
                     index,
-                    name: value.get("name").and_then(Value::as_str).unwrap_or(""),
+                    name: value.field("name").and_then(Value::as_str).unwrap_or(""),
                     value,
                 })
         })
@@ -198,12 +200,16 @@ impl<'a> PodTemplate<'a> {
     /// `appArmorProfile`, `windowsOptions`): the container's value wins, else the pod's.
     /// Returns the value and the pointer it was read from.
     pub fn effective(&self, c: &Container<'a>, field: &str) -> Option<(&'a Value, String)> {
-        if let Some(v) = c.value.get("securityContext").and_then(|s| s.get(field))
+        if let Some(v) = c.value.field("securityContext").and_then(|s| s.get(field))
             && !v.is_null()
         {
             return Some((v, self.container_path(c, &["securityContext", field])));
         }
-        match self.spec.get("securityContext").and_then(|s| s.get(field)) {
+        match self
+            .spec
+            .field("securityContext")
+            .and_then(|s| s.get(field))
+        {
             Some(v) if !v.is_null() => Some((v, self.spec_path(&["securityContext", field]))),
             _ => None,
         }
@@ -211,11 +217,11 @@ impl<'a> PodTemplate<'a> {
 
     /// The pod-level `securityContext`, if any.
     pub fn pod_security_context(&self) -> Option<&'a Value> {
-        self.spec.get("securityContext")
+        self.spec.field("securityContext")
     }
 
     /// The object-level annotations of the template (where seccomp/AppArmor annotations live).
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.metadata?.get("annotations")?.get(key)?.as_str()
+        self.metadata?.field("annotations")?.get(key)?.as_str()
     }
 }

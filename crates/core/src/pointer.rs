@@ -61,7 +61,7 @@ pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
             token
         };
         cur = match cur {
-            Value::Object(m) => m.get(token)?,
+            Value::Object(m) => crate::value::field(m, token)?,
             Value::Array(a) => a.get(token.parse::<usize>().ok()?)?,
             _ => return None,
         };

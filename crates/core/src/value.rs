@@ -4,13 +4,49 @@
 //! `"true"`, because the API server would reject such an object. Wrong types are reported once,
 //! by the field-type rule, instead of being silently coerced by each rule.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+/// The value of `key` in `map`. Kubernetes objects are made of small mappings, for which
+/// comparing the keys in order is several times cheaper than hashing the key (the map's
+/// SipHash); larger mappings use the index.
+#[inline]
+pub fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 12 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// Key lookup through [`field`]: `value.field("spec")` instead of `value.field("spec")`, for
+/// values and maps alike.
+pub trait Field {
+    /// The value of `key`, when this is an object that has it.
+    fn field(&self, key: &str) -> Option<&Value>;
+}
+
+impl Field for Value {
+    #[inline]
+    fn field(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(m) => field(m, key),
+            _ => None,
+        }
+    }
+}
+
+impl Field for Map<String, Value> {
+    #[inline]
+    fn field(&self, key: &str) -> Option<&Value> {
+        field(self, key)
+    }
+}
 
 /// Follows `path` (object keys) from `v`.
 pub fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     let mut cur = v;
-    for key in path {
-        cur = cur.as_object()?.get(*key)?;
+    for k in path {
+        cur = cur.field(k)?;
     }
     Some(cur)
 }

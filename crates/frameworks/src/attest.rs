@@ -18,6 +18,8 @@
 //! `invalid` when the evidence file is missing or its sha256 differs, or `date` is in the future.
 //! Only valid attestations satisfy a requirement.
 
+use kubecomply_core::value::Field;
+
 use std::path::Path;
 
 use kubecomply_core::date::Date;
@@ -147,7 +149,7 @@ pub fn parse_attestations(text: &str, file: &str) -> Result<Vec<Attestation>, Ve
                     ));
                 }
             }
-            match m.get("attestations") {
+            match m.field("attestations") {
                 Some(Value::Array(a)) => (Some(a), "/attestations".to_string()),
                 Some(Value::Null) | None => (None, String::new()),
                 Some(_) => {
@@ -287,7 +289,7 @@ fn entry(v: &Value, ptr: &str, p: &mut Vec<(String, String)>) -> Option<Attestat
         ));
     }
     let ep = format!("{ptr}/evidence");
-    let evidence = match m.get("evidence") {
+    let evidence = match m.field("evidence") {
         None => {
             p.push((ptr.into(), "missing required field \"evidence\"".into()));
             None

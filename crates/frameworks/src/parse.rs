@@ -1,5 +1,7 @@
 //! The framework file format: YAML parsed with the loader (positions for errors) into types.
 
+use kubecomply_core::value::Field;
+
 use std::collections::HashSet;
 
 use kubecomply_loader::Limits;
@@ -157,7 +159,7 @@ impl Ctx {
     }
 
     fn assessment(&mut self, m: &Map<String, Value>, ptr: &str) -> Option<Assessment> {
-        let v = m.get("assessment")?;
+        let v = m.field("assessment")?;
         match v.as_str().and_then(Assessment::parse) {
             Some(a) => Some(a),
             None => {
@@ -202,7 +204,7 @@ impl Ctx {
         let assessment = self.assessment(m, ptr);
         let mut needs = Vec::new();
         for (i, n) in self
-            .strings(m.get("needs"), ptr, "needs")
+            .strings(m.field("needs"), ptr, "needs")
             .iter()
             .enumerate()
         {
@@ -214,8 +216,8 @@ impl Ctx {
                 ),
             }
         }
-        let rules = self.rule_codes(m.get("rules"), ptr, "rules");
-        let planned_rules = self.rule_codes(m.get("plannedRules"), ptr, "plannedRules");
+        let rules = self.rule_codes(m.field("rules"), ptr, "rules");
+        let planned_rules = self.rule_codes(m.field("plannedRules"), ptr, "plannedRules");
         for (i, c) in planned_rules.iter().enumerate() {
             if rules.contains(c) {
                 self.err(
@@ -224,8 +226,8 @@ impl Ctx {
                 );
             }
         }
-        let requirements = self.requirements(m.get("requirements"), ptr);
-        if requirements.is_empty() && assessment.is_none() && m.get("assessment").is_none() {
+        let requirements = self.requirements(m.field("requirements"), ptr);
+        if requirements.is_empty() && assessment.is_none() && m.field("assessment").is_none() {
             self.err(
                 ptr,
                 format!("requirement {id:?} has no children and no assessment (automated, partial or manual)"),
@@ -337,7 +339,7 @@ fn build(
         ctx.err("/id", "id must be lower-case letters, digits and '-'");
     }
     let name = ctx.string(m, "", "name", true);
-    let extends = match m.get("extends") {
+    let extends = match m.field("extends") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
@@ -347,7 +349,7 @@ fn build(
     };
     let version = ctx.string(m, "", "version", extends.is_none());
     let description = ctx.string(m, "", "description", false);
-    let applies_to = match m.get("appliesTo") {
+    let applies_to = match m.field("appliesTo") {
         None => None,
         Some(v) => {
             let c = v.as_str().and_then(DataClass::parse);
@@ -362,13 +364,13 @@ fn build(
         locate("/extends").0,
         locate("/extends").1,
     )];
-    let drop = ctx.strings(m.get("drop"), "", "drop");
+    let drop = ctx.strings(m.field("drop"), "", "drop");
     for i in 0..drop.len() {
         let (l, c) = locate(&format!("/drop/{i}"));
         positions.push((format!("drop/{i}"), l, c));
     }
     let mut remap = Vec::new();
-    if let Some(r) = m.get("remap")
+    if let Some(r) = m.field("remap")
         && let Some(rm) = ctx.object(r, "/remap", "remap")
     {
         for (rid, spec) in rm {
@@ -383,10 +385,10 @@ fn build(
                 id: rid.clone(),
                 rules: sm
                     .contains_key("rules")
-                    .then(|| ctx.rule_codes(sm.get("rules"), &p, "rules")),
+                    .then(|| ctx.rule_codes(sm.field("rules"), &p, "rules")),
                 planned_rules: sm
                     .contains_key("plannedRules")
-                    .then(|| ctx.rule_codes(sm.get("plannedRules"), &p, "plannedRules")),
+                    .then(|| ctx.rule_codes(sm.field("plannedRules"), &p, "plannedRules")),
                 assessment: ctx.assessment(sm, &p),
             });
         }
@@ -394,7 +396,7 @@ fn build(
     if extends.is_none() && (!drop.is_empty() || !remap.is_empty()) {
         ctx.err("", "drop and remap need extends");
     }
-    let requirements = ctx.requirements(m.get("requirements"), "");
+    let requirements = ctx.requirements(m.field("requirements"), "");
     if requirements.is_empty() && extends.is_none() {
         ctx.err("", "a framework needs at least one requirement");
     }

@@ -1,5 +1,7 @@
 //! Endpoints, namespaces and policies of one inventory, and reachability queries.
 
+use kubecomply_core::value::Field;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
@@ -235,21 +237,21 @@ fn str_map(v: Option<&Value>) -> BTreeMap<String, String> {
 fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
     let namespace = o.namespace.clone().unwrap_or_else(|| "default".to_string());
     for t in o.templates() {
-        let labels = str_map(t.metadata.and_then(|m| m.get("labels")));
+        let labels = str_map(t.metadata.and_then(|m| m.field("labels")));
         let mut ports = Vec::new();
         for c in t.regular_and_init() {
-            let Some(Value::Array(ps)) = c.value.get("ports") else {
+            let Some(Value::Array(ps)) = c.value.field("ports") else {
                 continue;
             };
             for p in ps {
                 let Some(port) = p
-                    .get("containerPort")
+                    .field("containerPort")
                     .and_then(Value::as_u64)
                     .and_then(|n| u16::try_from(n).ok())
                 else {
                     continue;
                 };
-                let protocol = match p.get("protocol").and_then(Value::as_str) {
+                let protocol = match p.field("protocol").and_then(Value::as_str) {
                     None => Protocol::Tcp,
                     Some(s) => match Protocol::parse(s) {
                         Some(p) => p,
@@ -257,16 +259,16 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
                     },
                 };
                 ports.push(ContainerPort {
-                    name: p.get("name").and_then(Value::as_str).map(str::to_string),
+                    name: p.field("name").and_then(Value::as_str).map(str::to_string),
                     port,
                     protocol,
                 });
             }
         }
-        let host_network = t.spec.get("hostNetwork").and_then(Value::as_bool) == Some(true);
+        let host_network = t.spec.field("hostNetwork").and_then(Value::as_bool) == Some(true);
         let mut ips = Vec::new();
         if t.pointer.is_empty()
-            && let Some(status) = o.value.get("status")
+            && let Some(status) = o.value.field("status")
         {
             let mut add = |v: Option<&Value>| {
                 if let Some(ip) = v.and_then(Value::as_str).and_then(|s| s.parse().ok())
@@ -275,10 +277,10 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
                     ips.push(ip);
                 }
             };
-            add(status.get("podIP"));
-            if let Some(Value::Array(a)) = status.get("podIPs") {
+            add(status.field("podIP"));
+            if let Some(Value::Array(a)) = status.field("podIPs") {
                 for e in a {
-                    add(e.get("ip"));
+                    add(e.field("ip"));
                 }
             }
         }

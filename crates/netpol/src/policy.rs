@@ -1,5 +1,7 @@
 //! `networking.k8s.io/v1` NetworkPolicy: parsing with API defaulting, and validation.
 
+use kubecomply_core::value::Field;
+
 use serde_json::Value;
 
 use crate::cidr::Cidr;
@@ -62,23 +64,23 @@ impl NetworkPolicy {
 }
 
 fn parse_valid(v: &Value) -> Option<NetworkPolicy> {
-    let meta = v.get("metadata");
+    let meta = v.field("metadata");
     let namespace = meta
-        .and_then(|m| m.get("namespace"))
+        .and_then(|m| m.field("namespace"))
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .unwrap_or("default")
         .to_string();
     let name = meta
-        .and_then(|m| m.get("name"))
+        .and_then(|m| m.field("name"))
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let spec = v.get("spec").unwrap_or(&Value::Null);
-    let pod_selector = LabelSelector::parse(spec.get("podSelector").unwrap_or(&Value::Null))?;
-    let ingress = rules(spec.get("ingress"), "from")?;
-    let egress = rules(spec.get("egress"), "to")?;
-    let types: Vec<&str> = match spec.get("policyTypes") {
+    let spec = v.field("spec").unwrap_or(&Value::Null);
+    let pod_selector = LabelSelector::parse(spec.field("podSelector").unwrap_or(&Value::Null))?;
+    let ingress = rules(spec.field("ingress"), "from")?;
+    let egress = rules(spec.field("egress"), "to")?;
+    let types: Vec<&str> = match spec.field("policyTypes") {
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
@@ -116,7 +118,7 @@ fn rules(v: Option<&Value>, peer_key: &str) -> Option<Vec<Rule>> {
                 .iter()
                 .map(peer)
                 .collect::<Option<Vec<_>>>()?;
-            let ports = list(r.get("ports"))?
+            let ports = list(r.field("ports"))?
                 .iter()
                 .map(port_rule)
                 .collect::<Option<Vec<_>>>()?;
@@ -129,9 +131,9 @@ fn rules(v: Option<&Value>, peer_key: &str) -> Option<Vec<Rule>> {
 }
 
 fn peer(p: &Value) -> Option<Peer> {
-    if let Some(b) = p.get("ipBlock").filter(|b| !b.is_null()) {
-        let cidr = Cidr::parse(b.get("cidr")?.as_str()?)?;
-        let except = list(b.get("except"))?
+    if let Some(b) = p.field("ipBlock").filter(|b| !b.is_null()) {
+        let cidr = Cidr::parse(b.field("cidr")?.as_str()?)?;
+        let except = list(b.field("except"))?
             .iter()
             .map(|e| e.as_str().and_then(Cidr::parse))
             .collect::<Option<Vec<_>>>()?;
@@ -148,16 +150,16 @@ fn peer(p: &Value) -> Option<Peer> {
 }
 
 fn port_rule(p: &Value) -> Option<PortRule> {
-    let protocol = match p.get("protocol") {
+    let protocol = match p.field("protocol") {
         None | Some(Value::Null) => Protocol::Tcp,
         Some(v) => Protocol::parse(v.as_str()?)?,
     };
-    let port = match p.get("port") {
+    let port = match p.field("port") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(PortValue::Name(s.clone())),
         Some(v) => Some(PortValue::Number(u16::try_from(v.as_u64()?).ok()?)),
     };
-    let end_port = match p.get("endPort") {
+    let end_port = match p.field("endPort") {
         None | Some(Value::Null) => None,
         Some(v) => Some(u16::try_from(v.as_u64()?).ok()?),
     };
@@ -184,7 +186,7 @@ fn is_port_name(s: &str) -> bool {
 /// message) pairs; empty for a valid policy.
 pub fn validate(v: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let spec = match v.get("spec") {
+    let spec = match v.field("spec") {
         Some(Value::Object(_)) => &v["spec"],
         None | Some(Value::Null) => &Value::Null,
         Some(_) => {
@@ -192,10 +194,10 @@ pub fn validate(v: &Value) -> Vec<(String, String)> {
             return out;
         }
     };
-    if let Some(s) = spec.get("podSelector") {
+    if let Some(s) = spec.field("podSelector") {
         selector::problems(s, "/spec/podSelector", &mut out);
     }
-    match spec.get("policyTypes") {
+    match spec.field("policyTypes") {
         None | Some(Value::Null) => {}
         Some(Value::Array(a)) => {
             if a.len() > 2 {
@@ -234,7 +236,7 @@ pub fn validate(v: &Value) -> Vec<(String, String)> {
                 out.push((at, "must be an object".into()));
                 continue;
             }
-            match list(r.get("ports")) {
+            match list(r.field("ports")) {
                 None => out.push((format!("{at}/ports"), "must be a list".into())),
                 Some(ports) => {
                     for (j, p) in ports.iter().enumerate() {
@@ -260,7 +262,7 @@ fn port_problems(p: &Value, at: &str, out: &mut Vec<(String, String)>) {
         out.push((at.into(), "must be an object".into()));
         return;
     }
-    match p.get("protocol") {
+    match p.field("protocol") {
         None | Some(Value::Null) => {}
         Some(v) if v.as_str().and_then(Protocol::parse).is_some() => {}
         Some(_) => out.push((
@@ -270,7 +272,7 @@ fn port_problems(p: &Value, at: &str, out: &mut Vec<(String, String)>) {
     }
     let mut number = None;
     let mut named = false;
-    match p.get("port") {
+    match p.field("port") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) => {
             named = true;
@@ -289,7 +291,7 @@ fn port_problems(p: &Value, at: &str, out: &mut Vec<(String, String)>) {
             )),
         },
     }
-    match p.get("endPort") {
+    match p.field("endPort") {
         None | Some(Value::Null) => {}
         Some(v) => {
             let ep = format!("{at}/endPort");
@@ -301,7 +303,7 @@ fn port_problems(p: &Value, at: &str, out: &mut Vec<(String, String)>) {
                         if e < n {
                             out.push((ep, "must be greater than or equal to `port`".into()));
                         }
-                    } else if p.get("port").is_none_or(Value::is_null) {
+                    } else if p.field("port").is_none_or(Value::is_null) {
                         out.push((
                             ep,
                             "may not be specified when `port` is not specified".into(),
@@ -338,11 +340,11 @@ fn peer_problems(p: &Value, at: &str, out: &mut Vec<(String, String)>) {
             selector::problems(s, &format!("{at}/{k}"), out);
         }
     }
-    let Some(b) = map.get("ipBlock").filter(|b| !b.is_null()) else {
+    let Some(b) = map.field("ipBlock").filter(|b| !b.is_null()) else {
         return;
     };
     let at = format!("{at}/ipBlock");
-    let cidr = match b.get("cidr").and_then(Value::as_str) {
+    let cidr = match b.field("cidr").and_then(Value::as_str) {
         Some(s) => match Cidr::parse(s) {
             Some(c) => Some(c),
             None => {
@@ -355,7 +357,7 @@ fn peer_problems(p: &Value, at: &str, out: &mut Vec<(String, String)>) {
             None
         }
     };
-    match list(b.get("except")) {
+    match list(b.field("except")) {
         None => out.push((format!("{at}/except"), "must be a list".into())),
         Some(ex) => {
             for (i, e) in ex.iter().enumerate() {

@@ -2,6 +2,8 @@
 //! policies allow), not from which fields are present; and the per-workload posture behind
 //! `netpol inventory`.
 
+use kubecomply_core::value::Field;
+
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -301,23 +303,23 @@ fn ingress_backends(inv: &Inventory) -> BTreeMap<(String, String), String> {
         if o.kind != "Ingress" || !matches!(o.group(), "networking.k8s.io" | "extensions") {
             continue;
         }
-        let spec = o.value.get("spec").unwrap_or(&Value::Null);
+        let spec = o.value.field("spec").unwrap_or(&Value::Null);
         let mut backends: Vec<&Value> = Vec::new();
         for key in ["defaultBackend", "backend"] {
             if let Some(b) = spec.get(key) {
                 backends.push(b);
             }
         }
-        if let Some(Value::Array(rules)) = spec.get("rules") {
+        if let Some(Value::Array(rules)) = spec.field("rules") {
             for r in rules {
-                if let Some(Value::Array(paths)) = r.get("http").and_then(|h| h.get("paths")) {
-                    backends.extend(paths.iter().filter_map(|p| p.get("backend")));
+                if let Some(Value::Array(paths)) = r.field("http").and_then(|h| h.field("paths")) {
+                    backends.extend(paths.iter().filter_map(|p| p.field("backend")));
                 }
             }
         }
         for b in backends {
             let name = b
-                .get("service")
+                .field("service")
                 .and_then(|s| str_field(s, "name"))
                 .or_else(|| str_field(b, "serviceName"));
             if let Some(name) = name {
@@ -338,14 +340,14 @@ pub fn exposed_to_internet(inv: &Inventory, model: &Model) -> Vec<Vec<String>> {
         if o.kind != "Service" || !o.group().is_empty() {
             continue;
         }
-        let spec = o.value.get("spec").unwrap_or(&Value::Null);
+        let spec = o.value.field("spec").unwrap_or(&Value::Null);
         let ns = ns_of(o);
         let svc = format!("Service {ns}/{}", o.name);
         let mut ways = Vec::new();
         if let Some(t @ ("NodePort" | "LoadBalancer")) = str_field(spec, "type") {
             ways.push(format!("{svc} (type {t})"));
         }
-        if matches!(spec.get("externalIPs"), Some(Value::Array(a)) if !a.is_empty()) {
+        if matches!(spec.field("externalIPs"), Some(Value::Array(a)) if !a.is_empty()) {
             ways.push(format!("{svc} (externalIPs)"));
         }
         if let Some(ing) = ingresses.get(&(ns.to_string(), o.name.clone())) {
@@ -354,10 +356,10 @@ pub fn exposed_to_internet(inv: &Inventory, model: &Model) -> Vec<Vec<String>> {
         if ways.is_empty() {
             continue;
         }
-        let Some(Value::Object(selector)) = spec.get("selector") else {
+        let Some(Value::Object(selector)) = spec.field("selector") else {
             continue;
         };
-        let ports: &[Value] = match spec.get("ports") {
+        let ports: &[Value] = match spec.field("ports") {
             Some(Value::Array(a)) => a,
             _ => &[],
         };
@@ -370,7 +372,7 @@ pub fn exposed_to_internet(inv: &Inventory, model: &Model) -> Vec<Vec<String>> {
                 else {
                     continue;
                 };
-                let target = match sp.get("targetPort").or_else(|| sp.get("port")) {
+                let target = match sp.field("targetPort").or_else(|| sp.field("port")) {
                     Some(Value::Number(n)) => {
                         match n.as_u64().and_then(|n| u16::try_from(n).ok()) {
                             Some(n) if n > 0 => PortValue::Number(n),

@@ -1,5 +1,7 @@
 //! `metav1.LabelSelector` with the API server's matching rules.
 
+use kubecomply_core::value::Field;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -29,7 +31,7 @@ impl LabelSelector {
             _ => return None,
         };
         let mut sel = LabelSelector::default();
-        match map.get("matchLabels") {
+        match map.field("matchLabels") {
             None | Some(Value::Null) => {}
             Some(Value::Object(ml)) => {
                 for (k, v) in ml {
@@ -38,7 +40,7 @@ impl LabelSelector {
             }
             Some(_) => return None,
         }
-        match map.get("matchExpressions") {
+        match map.field("matchExpressions") {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
                 for e in items {
@@ -70,8 +72,8 @@ impl LabelSelector {
 }
 
 fn parse_requirement(e: &Value) -> Option<Requirement> {
-    let key = e.get("key")?.as_str()?.to_string();
-    let values = match e.get("values") {
+    let key = e.field("key")?.as_str()?.to_string();
+    let values = match e.field("values") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a
             .iter()
@@ -79,7 +81,7 @@ fn parse_requirement(e: &Value) -> Option<Requirement> {
             .collect::<Option<Vec<_>>>()?,
         Some(_) => return None,
     };
-    match e.get("operator")?.as_str()? {
+    match e.field("operator")?.as_str()? {
         "In" if !values.is_empty() => Some(Requirement::In(key, values)),
         "NotIn" if !values.is_empty() => Some(Requirement::NotIn(key, values)),
         "Exists" if values.is_empty() => Some(Requirement::Exists(key)),
@@ -98,7 +100,7 @@ pub(crate) fn problems(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
             return;
         }
     };
-    match map.get("matchLabels") {
+    match map.field("matchLabels") {
         None | Some(Value::Null) => {}
         Some(Value::Object(ml)) => {
             for (k, v) in ml {
@@ -115,14 +117,14 @@ pub(crate) fn problems(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
         }
         Some(_) => out.push((format!("{at}/matchLabels"), "must be a map".into())),
     }
-    match map.get("matchExpressions") {
+    match map.field("matchExpressions") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
             for (i, e) in items.iter().enumerate() {
-                if let Some(m) = e.get("key").and_then(Value::as_str).and_then(key_problem) {
+                if let Some(m) = e.field("key").and_then(Value::as_str).and_then(key_problem) {
                     out.push((format!("{at}/matchExpressions/{i}/key"), m));
                 }
-                if let Some(Value::Array(vs)) = e.get("values") {
+                if let Some(Value::Array(vs)) = e.field("values") {
                     for (j, v) in vs.iter().enumerate() {
                         if let Some(s) = v.as_str().filter(|s| !is_label_value(s)) {
                             out.push((

@@ -596,6 +596,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kubecomply_core::value::Field;
     use serde_json::json;
 
     #[test]
@@ -691,7 +692,7 @@ mod tests {
         });
         let tmpl = &deployment["spec"]["template"];
         let out = evaluate(
-            tmpl.get("metadata"),
+            tmpl.field("metadata"),
             "/spec/template/metadata",
             &tmpl["spec"],
             "/spec/template/spec",

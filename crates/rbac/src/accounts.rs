@@ -1,5 +1,7 @@
 //! ServiceAccounts, the workloads that run as them and the legacy token Secrets of the input.
 
+use kubecomply_core::value::Field;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use kubecomply_core::value::{bool_at, str_at};
@@ -86,7 +88,7 @@ fn exposing_services(inv: &Inventory) -> ExposingIndex<'_> {
             str_at(&s.value, &["spec", "type"]),
             Some("NodePort" | "LoadBalancer")
         );
-        let first = match s.value.get("spec").and_then(|sp| sp.get("selector")) {
+        let first = match s.value.field("spec").and_then(|sp| sp.field("selector")) {
             Some(Value::Object(sel)) => sel
                 .iter()
                 .next()
@@ -109,7 +111,7 @@ fn selected_by<'a>(index: &ExposingIndex<'a>, ns: &str, labels: Option<&Value>) 
         let Some(v) = v.as_str() else { continue };
         let key = (ns.to_string(), k.clone(), v.to_string());
         for s in index.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
-            let matches = match s.value.get("spec").and_then(|sp| sp.get("selector")) {
+            let matches = match s.value.field("spec").and_then(|sp| sp.field("selector")) {
                 Some(Value::Object(sel)) => selector_matches(sel, labels),
                 _ => false,
             };
@@ -187,7 +189,7 @@ impl Accounts {
                         exposure.push(f.to_string());
                     }
                 }
-                let labels = t.metadata.and_then(|m| m.get("labels"));
+                let labels = t.metadata.and_then(|m| m.field("labels"));
                 for s in selected_by(&exposing, &ns, labels) {
                     exposure.push(format!(
                         "exposed by {} Service {}",

@@ -1,6 +1,8 @@
 //! The RBAC model: rules, roles (with aggregation resolved), bindings and subjects, built from
 //! an inventory plus the bootstrap policy.
 
+use kubecomply_core::value::Field;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -49,11 +51,11 @@ impl PolicyRule {
     /// Reads a rule from its JSON form; fields of the wrong type count as empty.
     pub fn from_value(v: &Value) -> PolicyRule {
         PolicyRule {
-            verbs: strings(v.get("verbs")),
-            api_groups: strings(v.get("apiGroups")),
-            resources: strings(v.get("resources")),
-            resource_names: strings(v.get("resourceNames")),
-            non_resource_urls: strings(v.get("nonResourceURLs")),
+            verbs: strings(v.field("verbs")),
+            api_groups: strings(v.field("apiGroups")),
+            resources: strings(v.field("resources")),
+            resource_names: strings(v.field("resourceNames")),
+            non_resource_urls: strings(v.field("nonResourceURLs")),
             aggregated_from: None,
         }
     }
@@ -472,7 +474,7 @@ pub fn namespace_of(o: &kubecomply_core::Object) -> String {
 }
 
 fn labels_of(v: &Value) -> BTreeMap<String, String> {
-    match v.get("metadata").and_then(|m| m.get("labels")) {
+    match v.field("metadata").and_then(|m| m.field("labels")) {
         Some(Value::Object(m)) => m
             .iter()
             .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
@@ -482,17 +484,17 @@ fn labels_of(v: &Value) -> BTreeMap<String, String> {
 }
 
 fn subject_of(v: &Value, binding_kind: BindingKind, binding_ns: &str) -> Option<Subject> {
-    let kind = match v.get("kind").and_then(Value::as_str)? {
+    let kind = match v.field("kind").and_then(Value::as_str)? {
         "User" => SubjectKind::User,
         "Group" => SubjectKind::Group,
         "ServiceAccount" => SubjectKind::ServiceAccount,
         _ => return None,
     };
-    let name = v.get("name").and_then(Value::as_str)?.to_string();
+    let name = v.field("name").and_then(Value::as_str)?.to_string();
     let namespace = match kind {
         SubjectKind::ServiceAccount => {
             let ns = v
-                .get("namespace")
+                .field("namespace")
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty());
             match (ns, binding_kind) {
@@ -532,16 +534,16 @@ impl Policy {
                         RoleKind::Role => namespace_of(o),
                         RoleKind::ClusterRole => String::new(),
                     };
-                    let rules = match o.value.get("rules") {
+                    let rules = match o.value.field("rules") {
                         Some(Value::Array(a)) => a.iter().map(PolicyRule::from_value).collect(),
                         _ => Vec::new(),
                     };
                     let aggregation = match kind {
-                        RoleKind::ClusterRole => o.value.get("aggregationRule").map(|a| {
-                            match a.get("clusterRoleSelectors") {
-                                Some(Value::Array(s)) => s.iter().map(Selector::parse).collect(),
-                                _ => Vec::new(),
-                            }
+                        RoleKind::ClusterRole => o.value.field("aggregationRule").map(|a| match a
+                            .field("clusterRoleSelectors")
+                        {
+                            Some(Value::Array(s)) => s.iter().map(Selector::parse).collect(),
+                            _ => Vec::new(),
                         }),
                         RoleKind::Role => None,
                     };
@@ -565,14 +567,14 @@ impl Policy {
                         BindingKind::RoleBinding => namespace_of(o),
                         BindingKind::ClusterRoleBinding => String::new(),
                     };
-                    let rr = o.value.get("roleRef");
+                    let rr = o.value.field("roleRef");
                     let field = |k: &str| {
                         rr.and_then(|r| r.get(k))
                             .and_then(Value::as_str)
                             .unwrap_or("")
                             .to_string()
                     };
-                    let subjects = match o.value.get("subjects") {
+                    let subjects = match o.value.field("subjects") {
                         Some(Value::Array(a)) => {
                             a.iter().map(|s| subject_of(s, kind, &namespace)).collect()
                         }

@@ -1,5 +1,7 @@
 //! Label selectors (`metav1.LabelSelector`) as used by `aggregationRule.clusterRoleSelectors`.
 
+use kubecomply_core::value::Field;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -26,7 +28,7 @@ impl Selector {
     pub fn parse(v: &Value) -> Selector {
         let mut requirements = Vec::new();
         let mut invalid = !v.is_object();
-        if let Some(m) = v.get("matchLabels") {
+        if let Some(m) = v.field("matchLabels") {
             match m.as_object() {
                 Some(m) => {
                     for (k, val) in m {
@@ -42,14 +44,14 @@ impl Selector {
                 None => invalid = true,
             }
         }
-        if let Some(Value::Array(exprs)) = v.get("matchExpressions") {
+        if let Some(Value::Array(exprs)) = v.field("matchExpressions") {
             for e in exprs {
                 let key = e
-                    .get("key")
+                    .field("key")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                let values: Vec<String> = match e.get("values") {
+                let values: Vec<String> = match e.field("values") {
                     Some(Value::Array(a)) => a
                         .iter()
                         .filter_map(Value::as_str)
@@ -57,7 +59,7 @@ impl Selector {
                         .collect(),
                     _ => Vec::new(),
                 };
-                let op = e.get("operator").and_then(Value::as_str).unwrap_or("");
+                let op = e.field("operator").and_then(Value::as_str).unwrap_or("");
                 // Upstream validation: In/NotIn need values, Exists/DoesNotExist forbid them.
                 let r = match op {
                     "In" if !values.is_empty() => Requirement::In(key, values),

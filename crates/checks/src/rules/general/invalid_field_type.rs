@@ -1,5 +1,7 @@
 //! KC-GEN-001 invalid-field-type.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pod::PodTemplate;
 use kubecomply_core::value::{short, type_name};
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -184,7 +186,7 @@ fn check_string_map(v: Option<&Value>, base: &str, what: &str, out: &mut Violati
 fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
     let spec_ptr = t.spec_pointer();
     check_fields(t.spec, &spec_ptr, POD_FIELDS, out);
-    if let Some(sc) = t.spec.get("securityContext") {
+    if let Some(sc) = t.spec.field("securityContext") {
         check_fields(
             sc,
             &format!("{spec_ptr}/securityContext"),
@@ -196,9 +198,9 @@ fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
         && !t.pointer.is_empty()
     {
         let mp = t.meta_pointer();
-        check_string_map(meta.get("labels"), &format!("{mp}/labels"), "labels", out);
+        check_string_map(meta.field("labels"), &format!("{mp}/labels"), "labels", out);
         check_string_map(
-            meta.get("annotations"),
+            meta.field("annotations"),
             &format!("{mp}/annotations"),
             "annotations",
             out,
@@ -207,14 +209,14 @@ fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
     for c in t.containers() {
         let cp = t.container_path(&c, &[]);
         check_fields(c.value, &cp, CONTAINER_FIELDS, out);
-        if let Some(sc) = c.value.get("securityContext") {
+        if let Some(sc) = c.value.field("securityContext") {
             check_fields(
                 sc,
                 &format!("{cp}/securityContext"),
                 SECURITY_CONTEXT_FIELDS,
                 out,
             );
-            if let Some(caps) = sc.get("capabilities") {
+            if let Some(caps) = sc.field("capabilities") {
                 check_fields(
                     caps,
                     &format!("{cp}/securityContext/capabilities"),
@@ -253,15 +255,15 @@ fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
 }
 
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    let meta = obj.value.get("metadata");
+    let meta = obj.value.field("metadata");
     check_string_map(
-        meta.and_then(|m| m.get("labels")),
+        meta.and_then(|m| m.field("labels")),
         "/metadata/labels",
         "labels",
         out,
     );
     check_string_map(
-        meta.and_then(|m| m.get("annotations")),
+        meta.and_then(|m| m.field("annotations")),
         "/metadata/annotations",
         "annotations",
         out,

@@ -1,5 +1,7 @@
 //! KC-CTR-013 apparmor-unconfined.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pointer;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -50,8 +52,8 @@ Remove the `Unconfined` setting (the runtime default then applies) or use
 "#;
 
 fn unconfined(sc: Option<&Value>) -> bool {
-    sc.and_then(|s| s.get("appArmorProfile"))
-        .and_then(|p| p.get("type"))
+    sc.and_then(|s| s.field("appArmorProfile"))
+        .and_then(|p| p.field("type"))
         .and_then(Value::as_str)
         == Some("Unconfined")
 }
@@ -65,7 +67,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
             );
         }
         for c in t.containers() {
-            if unconfined(c.value.get("securityContext")) {
+            if unconfined(c.value.field("securityContext")) {
                 out.fail_container(
                     &c,
                     t.container_path(&c, &["securityContext", "appArmorProfile", "type"]),
@@ -79,7 +81,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         }
         let annotations = t
             .metadata
-            .and_then(|m| m.get("annotations"))
+            .and_then(|m| m.field("annotations"))
             .and_then(Value::as_object);
         for (key, value) in annotations.into_iter().flatten() {
             let Some(name) = key.strip_prefix(ANNOTATION_PREFIX) else {

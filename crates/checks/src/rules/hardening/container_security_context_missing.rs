@@ -1,5 +1,7 @@
 //! KC-CTR-016 container-security-context-missing.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -50,7 +52,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
             let who = format!("{} {:?}", c.kind.noun(), c.name);
-            match c.value.get("securityContext") {
+            match c.value.field("securityContext") {
                 Some(Value::Object(m)) if !m.is_empty() => {}
                 Some(Value::Object(_)) => out.fail_container(
                     &c,

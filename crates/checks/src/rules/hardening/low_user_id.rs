@@ -1,5 +1,7 @@
 //! KC-CTR-004 low-user-id.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -62,7 +64,7 @@ is not the UID on the node.
 fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     let min = cx.params.min_user_id;
     for t in obj.templates() {
-        if is_windows(&t) || t.spec.get("hostUsers").and_then(Value::as_bool) == Some(false) {
+        if is_windows(&t) || t.spec.field("hostUsers").and_then(Value::as_bool) == Some(false) {
             continue;
         }
         for c in t.containers() {

@@ -1,5 +1,7 @@
 //! Container hardening: process identity, capabilities, seccomp, AppArmor and SELinux.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::Object;
 use kubecomply_core::pod::{Container, PodTemplate};
 use kubecomply_core::pointer;
@@ -50,8 +52,8 @@ pub static RULES: &[&Rule] = &[
 /// are forbidden there, so rules about them skip such pods.
 pub(crate) fn is_windows(t: &PodTemplate<'_>) -> bool {
     t.spec
-        .get("os")
-        .and_then(|o| o.get("name"))
+        .field("os")
+        .and_then(|o| o.field("name"))
         .and_then(Value::as_str)
         == Some("windows")
 }
@@ -59,7 +61,7 @@ pub(crate) fn is_windows(t: &PodTemplate<'_>) -> bool {
 /// A field of the container's own `securityContext`, if present and not null.
 pub(crate) fn sc_field<'a>(c: &Container<'a>, field: &str) -> Option<&'a Value> {
     c.value
-        .get("securityContext")
+        .field("securityContext")
         .and_then(|s| s.get(field))
         .filter(|v| !v.is_null())
 }
@@ -128,7 +130,7 @@ fn annotation_type(value: &str) -> Option<&'static str> {
 }
 
 fn from_field(profile: &Value, base: String) -> Seccomp {
-    match profile.get("type").and_then(Value::as_str) {
+    match profile.field("type").and_then(Value::as_str) {
         Some(k) => Seccomp {
             kind: k.to_string(),
             pointer: pointer::join(&base, &["type"]),
@@ -172,7 +174,7 @@ pub(crate) fn container_seccomp(t: &PodTemplate<'_>, c: &Container<'_>) -> Optio
 pub(crate) fn pod_seccomp(t: &PodTemplate<'_>) -> Option<Seccomp> {
     match t
         .pod_security_context()
-        .and_then(|s| s.get("seccompProfile"))
+        .and_then(|s| s.field("seccompProfile"))
         .filter(|v| !v.is_null())
     {
         Some(p) => Some(from_field(
@@ -195,8 +197,8 @@ pub(crate) fn capability_entries<'a>(
     list: &str,
 ) -> Vec<(usize, &'a str, String)> {
     c.value
-        .get("securityContext")
-        .and_then(|s| s.get("capabilities"))
+        .field("securityContext")
+        .and_then(|s| s.field("capabilities"))
         .and_then(|caps| caps.get(list))
         .and_then(Value::as_array)
         .map(|a| {

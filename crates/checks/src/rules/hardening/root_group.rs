@@ -1,5 +1,7 @@
 //! KC-CTR-005 root-group.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -65,13 +67,13 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         let Some(sc) = t.pod_security_context() else {
             continue;
         };
-        if sc.get("fsGroup").and_then(Value::as_i64) == Some(0) {
+        if sc.field("fsGroup").and_then(Value::as_i64) == Some(0) {
             out.fail(
                 t.spec_path(&["securityContext", "fsGroup"]),
                 "pod makes its volumes owned by the root group (fsGroup=0)",
             );
         }
-        if let Some(groups) = sc.get("supplementalGroups").and_then(Value::as_array) {
+        if let Some(groups) = sc.field("supplementalGroups").and_then(Value::as_array) {
             for (i, g) in groups.iter().enumerate() {
                 if g.as_i64() == Some(0) {
                     out.fail(

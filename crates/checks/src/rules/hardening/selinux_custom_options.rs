@@ -1,5 +1,7 @@
 //! KC-CTR-014 selinux-custom-options.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pointer;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -75,7 +77,7 @@ fn inspect(opts: Option<&Value>, base: &str, who: &str) -> Vec<(String, String)>
             ));
         }
     }
-    if let Some(v) = opts.get("type").and_then(Value::as_str)
+    if let Some(v) = opts.field("type").and_then(Value::as_str)
         && !v.is_empty()
         && !ALLOWED_TYPES.contains(&v)
     {
@@ -92,7 +94,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         let base = t.spec_path(&["securityContext", "seLinuxOptions"]);
         let opts = t
             .pod_security_context()
-            .and_then(|s| s.get("seLinuxOptions"));
+            .and_then(|s| s.field("seLinuxOptions"));
         for (ptr, msg) in inspect(opts, &base, "pod") {
             out.fail(ptr, msg);
         }
@@ -100,8 +102,8 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
             let base = t.container_path(&c, &["securityContext", "seLinuxOptions"]);
             let opts = c
                 .value
-                .get("securityContext")
-                .and_then(|s| s.get("seLinuxOptions"));
+                .field("securityContext")
+                .and_then(|s| s.field("seLinuxOptions"));
             let who = format!("{} {:?}", c.kind.noun(), c.name);
             for (ptr, msg) in inspect(opts, &base, &who) {
                 out.fail_container(&c, ptr, msg);

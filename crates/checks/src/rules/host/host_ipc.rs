@@ -1,5 +1,7 @@
 //! KC-HOST-004 host-ipc.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -49,7 +51,7 @@ other; nothing else should need the node's.
 
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
-        if t.spec.get("hostIPC").and_then(Value::as_bool) == Some(true) {
+        if t.spec.field("hostIPC").and_then(Value::as_bool) == Some(true) {
             out.fail(
                 t.spec_path(&["hostIPC"]),
                 "pod shares the host IPC namespace (hostIPC=true)",

@@ -1,5 +1,7 @@
 //! KC-HOST-002 host-network.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -51,7 +53,7 @@ documented exception.
 
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
-        if t.spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
+        if t.spec.field("hostNetwork").and_then(Value::as_bool) == Some(true) {
             out.fail(
                 t.spec_path(&["hostNetwork"]),
                 "pod shares the host network namespace (hostNetwork=true)",

@@ -1,5 +1,7 @@
 //! KC-HOST-003 host-pid.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -50,7 +52,7 @@ demand (for example `kubectl debug node/...`) rather than deployed permanently.
 
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
-        if t.spec.get("hostPID").and_then(Value::as_bool) == Some(true) {
+        if t.spec.field("hostPID").and_then(Value::as_bool) == Some(true) {
             out.fail(
                 t.spec_path(&["hostPID"]),
                 "pod shares the host process ID namespace (hostPID=true)",

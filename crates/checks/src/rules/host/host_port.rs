@@ -1,5 +1,7 @@
 //! KC-HOST-009 host-port.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -49,18 +51,18 @@ Remove `hostPort` and expose the workload with a Service (`ClusterIP`, or `NodeP
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            let Some(ports) = c.value.get("ports").and_then(Value::as_array) else {
+            let Some(ports) = c.value.field("ports").and_then(Value::as_array) else {
                 continue;
             };
             for (i, p) in ports.iter().enumerate() {
-                let Some(host_port) = p.get("hostPort").and_then(Value::as_i64) else {
+                let Some(host_port) = p.field("hostPort").and_then(Value::as_i64) else {
                     continue;
                 };
                 if host_port == 0 {
                     continue;
                 }
                 let target = p
-                    .get("containerPort")
+                    .field("containerPort")
                     .and_then(Value::as_i64)
                     .map(|cp| format!(" (containerPort {cp})"))
                     .unwrap_or_default();

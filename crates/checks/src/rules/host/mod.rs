@@ -1,5 +1,7 @@
 //! Host access: privileged mode, host namespaces, host paths and ports.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pod::PodTemplate;
 use serde_json::Value;
 
@@ -69,11 +71,11 @@ impl HostPathVolume<'_> {
 pub(crate) fn host_path_volumes<'a>(t: &PodTemplate<'a>) -> Vec<HostPathVolume<'a>> {
     volumes(t)
         .filter_map(|(index, v)| {
-            let hp = v.get("hostPath").filter(|h| h.is_object())?;
+            let hp = v.field("hostPath").filter(|h| h.is_object())?;
             Some(HostPathVolume {
                 index,
-                name: v.get("name").and_then(Value::as_str).unwrap_or(""),
-                path: hp.get("path").and_then(Value::as_str),
+                name: v.field("name").and_then(Value::as_str).unwrap_or(""),
+                path: hp.field("path").and_then(Value::as_str),
             })
         })
         .collect()

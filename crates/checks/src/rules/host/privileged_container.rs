@@ -1,5 +1,7 @@
 //! KC-HOST-001 privileged-container.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 
@@ -55,8 +57,8 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         for c in t.containers() {
             let privileged = c
                 .value
-                .get("securityContext")
-                .and_then(|s| s.get("privileged"))
+                .field("securityContext")
+                .and_then(|s| s.field("privileged"))
                 .and_then(|v| v.as_bool());
             if privileged == Some(true) {
                 out.fail_container(

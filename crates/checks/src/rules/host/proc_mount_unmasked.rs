@@ -1,5 +1,7 @@
 //! KC-HOST-011 proc-mount-unmasked.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -53,8 +55,8 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         for c in t.containers() {
             let proc_mount = c
                 .value
-                .get("securityContext")
-                .and_then(|s| s.get("procMount"))
+                .field("securityContext")
+                .and_then(|s| s.field("procMount"))
                 .and_then(Value::as_str);
             if proc_mount == Some("Unmasked") {
                 out.fail_container(

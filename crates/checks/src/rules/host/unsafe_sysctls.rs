@@ -1,5 +1,7 @@
 //! KC-HOST-012 unsafe-sysctls.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -78,13 +80,13 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         let Some(sysctls) = t
             .pod_security_context()
-            .and_then(|s| s.get("sysctls"))
+            .and_then(|s| s.field("sysctls"))
             .and_then(Value::as_array)
         else {
             continue;
         };
         for (i, s) in sysctls.iter().enumerate() {
-            let Some(name) = s.get("name").and_then(Value::as_str) else {
+            let Some(name) = s.field("name").and_then(Value::as_str) else {
                 continue;
             };
             let dotted = name.replace('/', ".");
@@ -92,7 +94,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
                 continue;
             }
             let value = s
-                .get("value")
+                .field("value")
                 .and_then(Value::as_str)
                 .map(|v| format!(" = {v:?}"))
                 .unwrap_or_default();

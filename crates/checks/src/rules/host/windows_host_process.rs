@@ -1,5 +1,7 @@
 //! KC-HOST-010 windows-host-process.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -46,8 +48,8 @@ exception.
 "#;
 
 fn host_process(sc: Option<&Value>) -> bool {
-    sc.and_then(|s| s.get("windowsOptions"))
-        .and_then(|w| w.get("hostProcess"))
+    sc.and_then(|s| s.field("windowsOptions"))
+        .and_then(|w| w.field("hostProcess"))
         .and_then(Value::as_bool)
         == Some(true)
 }
@@ -61,7 +63,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
             );
         }
         for c in t.containers() {
-            if host_process(c.value.get("securityContext")) {
+            if host_process(c.value.field("securityContext")) {
                 out.fail_container(
                     &c,
                     t.container_path(&c, &["securityContext", "windowsOptions", "hostProcess"]),

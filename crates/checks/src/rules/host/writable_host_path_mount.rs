@@ -1,5 +1,7 @@
 //! KC-HOST-006 writable-host-path-mount.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -55,17 +57,17 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
             continue;
         }
         for c in t.containers() {
-            let Some(mounts) = c.value.get("volumeMounts").and_then(Value::as_array) else {
+            let Some(mounts) = c.value.field("volumeMounts").and_then(Value::as_array) else {
                 continue;
             };
             for (i, m) in mounts.iter().enumerate() {
-                let Some(name) = m.get("name").and_then(Value::as_str) else {
+                let Some(name) = m.field("name").and_then(Value::as_str) else {
                     continue;
                 };
                 let Some(v) = hp.iter().find(|v| v.name == name) else {
                     continue;
                 };
-                let read_only = m.get("readOnly").and_then(Value::as_bool);
+                let read_only = m.field("readOnly").and_then(Value::as_bool);
                 if read_only == Some(true) {
                     continue;
                 }
@@ -74,7 +76,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
                     Some(false) => t.container_path(&c, &["volumeMounts", &idx, "readOnly"]),
                     _ => t.container_path(&c, &["volumeMounts", &idx]),
                 };
-                let mount_path = m.get("mountPath").and_then(Value::as_str).unwrap_or("");
+                let mount_path = m.field("mountPath").and_then(Value::as_str).unwrap_or("");
                 let host = v
                     .path
                     .map(|p| format!(" (host path {p:?})"))

@@ -1,5 +1,7 @@
 //! KC-IMG-005 image-missing.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
 
@@ -40,7 +42,7 @@ digest.
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            match c.value.get("image") {
+            match c.value.field("image") {
                 None => out.fail_container(
                     &c,
                     t.container_path(&c, &[]),

@@ -1,5 +1,7 @@
 //! KC-IMG-003 image-pull-policy-not-always.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -71,7 +73,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
             if pinned(&r) {
                 continue;
             }
-            match c.value.get("imagePullPolicy").and_then(Value::as_str) {
+            match c.value.field("imagePullPolicy").and_then(Value::as_str) {
                 Some("Always") => {}
                 Some(policy) => out.fail_container(
                     &c,

@@ -1,5 +1,7 @@
 //! KC-NET-005 ingress-without-tls.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::value::array_at;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -63,7 +65,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     if tls.is_empty() {
         let ptr = if obj.value.pointer("/spec/tls").is_some() {
             "/spec/tls"
-        } else if obj.value.get("spec").is_some() {
+        } else if obj.value.field("spec").is_some() {
             "/spec"
         } else {
             ""
@@ -84,7 +86,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         .collect();
     for (i, rule) in array_at(&obj.value, &["spec", "rules"]).iter().enumerate() {
         let Some(host) = rule
-            .get("host")
+            .field("host")
             .and_then(Value::as_str)
             .filter(|h| !h.is_empty())
         else {

@@ -1,5 +1,7 @@
 //! Network exposure: Services, Ingresses and NetworkPolicies.
 
+use kubecomply_core::value::Field;
+
 use serde_json::{Map, Value};
 
 use crate::rule::Rule;
@@ -41,7 +43,7 @@ pub(crate) fn selector_matches(
         Some(_) => return false,
     };
     let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-    match selector.get("matchLabels") {
+    match selector.field("matchLabels") {
         None | Some(Value::Null) => {}
         Some(Value::Object(ml)) => {
             for (k, v) in ml {
@@ -53,20 +55,20 @@ pub(crate) fn selector_matches(
         }
         Some(_) => return false,
     }
-    match selector.get("matchExpressions") {
+    match selector.field("matchExpressions") {
         None | Some(Value::Null) => {}
         Some(Value::Array(exprs)) => {
             for e in exprs {
-                let Some(key) = e.get("key").and_then(Value::as_str) else {
+                let Some(key) = e.field("key").and_then(Value::as_str) else {
                     return false;
                 };
-                let values: Vec<&str> = match e.get("values") {
+                let values: Vec<&str> = match e.field("values") {
                     None | Some(Value::Null) => Vec::new(),
                     Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
                     Some(_) => return false,
                 };
                 let have = label(key);
-                let ok = match e.get("operator").and_then(Value::as_str) {
+                let ok = match e.field("operator").and_then(Value::as_str) {
                     Some("In") => have.is_some_and(|h| values.contains(&h)),
                     Some("NotIn") => have.is_none_or(|h| !values.contains(&h)),
                     Some("Exists") => have.is_some(),
@@ -108,7 +110,10 @@ pub(crate) const NGINX_PREFIX: &str = "nginx.ingress.kubernetes.io/";
 
 /// The ingress-nginx snippet annotations of an object: (key, value), in key order.
 pub(crate) fn nginx_snippets(obj: &kubecomply_core::Object) -> Vec<(&str, Option<&str>)> {
-    let Some(Value::Object(ann)) = obj.value.get("metadata").and_then(|m| m.get("annotations"))
+    let Some(Value::Object(ann)) = obj
+        .value
+        .field("metadata")
+        .and_then(|m| m.field("annotations"))
     else {
         return Vec::new();
     };

@@ -1,5 +1,7 @@
 //! KC-NET-009 networkpolicy-allows-all.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::value::array_at;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -60,7 +62,7 @@ fn effective(obj: &Object, direction: &str) -> bool {
 fn dns_only(rule: &Value) -> bool {
     let ports = array_at(rule, &["ports"]);
     !ports.is_empty()
-        && ports.iter().all(|p| match p.get("port") {
+        && ports.iter().all(|p| match p.field("port") {
             Some(Value::Number(n)) => n.as_i64() == Some(53),
             Some(Value::String(s)) => s == "53" || s == "dns" || s == "dns-tcp",
             _ => false,
@@ -119,8 +121,11 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
                     );
                     continue;
                 }
-                if peer.get("namespaceSelector").is_some_and(is_empty_selector) {
-                    let pods_open = match peer.get("podSelector") {
+                if peer
+                    .field("namespaceSelector")
+                    .is_some_and(is_empty_selector)
+                {
+                    let pods_open = match peer.field("podSelector") {
                         None | Some(Value::Null) => true,
                         Some(p) => is_empty_selector(p),
                     };
@@ -136,8 +141,8 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
                     }
                 }
                 if let Some(cidr) = peer
-                    .get("ipBlock")
-                    .and_then(|b| b.get("cidr"))
+                    .field("ipBlock")
+                    .and_then(|b| b.field("cidr"))
                     .and_then(Value::as_str)
                     .filter(|c| is_whole_internet(c))
                 {

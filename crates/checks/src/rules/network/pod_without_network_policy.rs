@@ -1,5 +1,7 @@
 //! KC-NET-001 pod-without-network-policy.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pointer::nearest_existing;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -73,7 +75,7 @@ fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         .in_namespace("NetworkPolicy", ns.unwrap_or(""))
         .collect();
     for t in obj.templates() {
-        if t.spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
+        if t.spec.field("hostNetwork").and_then(Value::as_bool) == Some(true) {
             out.fail(
                 t.spec_path(&["hostNetwork"]),
                 format!(
@@ -85,11 +87,11 @@ fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         }
         let labels = t
             .metadata
-            .and_then(|m| m.get("labels"))
+            .and_then(|m| m.field("labels"))
             .and_then(Value::as_object);
         let selected = policies.iter().any(|p| {
-            let spec = p.value.get("spec");
-            selector_matches(spec.and_then(|s| s.get("podSelector")), labels)
+            let spec = p.value.field("spec");
+            selector_matches(spec.and_then(|s| s.field("podSelector")), labels)
         });
         if selected {
             continue;

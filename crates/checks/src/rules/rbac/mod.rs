@@ -6,6 +6,8 @@
 //! `resource/subresource` or `*/subresource` (never `resource/*`), and `verbs` holds the verb or
 //! `*`. Strings are compared exactly, as the authorizer does.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::Object;
 use kubecomply_core::value::{array_at, str_at};
 use serde_json::Value;
@@ -69,7 +71,7 @@ pub(crate) fn policy_rules(obj: &Object) -> impl Iterator<Item = (usize, &Value)
     let aggregated = obj.kind == "ClusterRole"
         && obj
             .value
-            .get("aggregationRule")
+            .field("aggregationRule")
             .is_some_and(Value::is_object);
     let rules: &[Value] = if aggregated {
         &[]
@@ -280,9 +282,9 @@ pub(crate) fn subjects(obj: &Object) -> impl Iterator<Item = (usize, &str, &str,
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let kind = s.get("kind")?.as_str()?;
-            let name = s.get("name")?.as_str()?;
-            let ns = s.get("namespace").and_then(Value::as_str).unwrap_or("");
+            let kind = s.field("kind")?.as_str()?;
+            let name = s.field("name")?.as_str()?;
+            let ns = s.field("namespace").and_then(Value::as_str).unwrap_or("");
             Some((i, kind, name, ns))
         })
 }

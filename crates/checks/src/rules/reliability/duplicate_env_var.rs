@@ -1,5 +1,7 @@
 //! KC-REL-004 duplicate-env-var.
 
+use kubecomply_core::value::Field;
+
 use std::collections::HashMap;
 
 use kubecomply_core::rule::reference;
@@ -47,12 +49,12 @@ Remove all but one definition of the variable.
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            let Some(env) = c.value.get("env").and_then(Value::as_array) else {
+            let Some(env) = c.value.field("env").and_then(Value::as_array) else {
                 continue;
             };
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for (i, e) in env.iter().enumerate() {
-                let Some(name) = e.get("name").and_then(Value::as_str) else {
+                let Some(name) = e.field("name").and_then(Value::as_str) else {
                     continue;
                 };
                 match seen.get(name) {

@@ -1,5 +1,7 @@
 //! KC-REL-009 git-sync-dangerous.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -74,9 +76,9 @@ fn dangerous_flag(arg: &str) -> Option<&'static str> {
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            if let Some(env) = c.value.get("env").and_then(Value::as_array) {
+            if let Some(env) = c.value.field("env").and_then(Value::as_array) {
                 for (i, e) in env.iter().enumerate() {
-                    let Some(name) = e.get("name").and_then(Value::as_str) else {
+                    let Some(name) = e.field("name").and_then(Value::as_str) else {
                         continue;
                     };
                     if ENV_NAMES.contains(&name) {

@@ -1,5 +1,7 @@
 //! Reliability: probes, controllers, selectors and legacy components.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::Object;
 use kubecomply_core::pod::PodTemplate;
 use serde_json::Value;
@@ -37,7 +39,7 @@ pub(crate) fn runs_to_completion(obj: &Object, t: &PodTemplate<'_>) -> bool {
         return true;
     }
     if matches!(
-        t.spec.get("restartPolicy").and_then(Value::as_str),
+        t.spec.field("restartPolicy").and_then(Value::as_str),
         Some("Never" | "OnFailure")
     ) {
         return true;
@@ -45,12 +47,12 @@ pub(crate) fn runs_to_completion(obj: &Object, t: &PodTemplate<'_>) -> bool {
     obj.kind == "Pod"
         && obj
             .value
-            .get("metadata")
-            .and_then(|m| m.get("ownerReferences"))
+            .field("metadata")
+            .and_then(|m| m.field("ownerReferences"))
             .and_then(Value::as_array)
             .is_some_and(|refs| {
                 refs.iter()
-                    .any(|r| r.get("kind").and_then(Value::as_str) == Some("Job"))
+                    .any(|r| r.field("kind").and_then(Value::as_str) == Some("Job"))
             })
 }
 
@@ -71,7 +73,7 @@ pub(crate) fn label<'a>(
 ) -> Option<(&'a str, String)> {
     if let Some(v) = t
         .metadata
-        .and_then(|m| m.get("labels"))
+        .and_then(|m| m.field("labels"))
         .and_then(|l| l.get(key))
         .and_then(Value::as_str)
     {

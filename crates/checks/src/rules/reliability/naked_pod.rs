@@ -1,5 +1,7 @@
 //! KC-REL-003 naked-pod.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pointer::nearest_existing;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -43,8 +45,8 @@ and put the pod spec in its `template`.
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     let owned = obj
         .value
-        .get("metadata")
-        .and_then(|m| m.get("ownerReferences"))
+        .field("metadata")
+        .and_then(|m| m.field("ownerReferences"))
         .and_then(Value::as_array)
         .is_some_and(|a| !a.is_empty());
     if !owned {

@@ -1,5 +1,7 @@
 //! KC-REL-005 selector-mismatch.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pointer::join;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -73,7 +75,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     let Some(selector) = obj.value.pointer("/spec/selector").filter(|s| !s.is_null()) else {
         if strict {
             out.fail(
-                if obj.value.get("spec").is_some() {
+                if obj.value.field("spec").is_some() {
                     "/spec"
                 } else {
                     ""
@@ -86,9 +88,9 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         }
         return;
     };
-    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
+    let match_labels = selector.field("matchLabels").and_then(Value::as_object);
     let exprs = selector
-        .get("matchExpressions")
+        .field("matchExpressions")
         .and_then(Value::as_array)
         .map(|a| a.as_slice())
         .unwrap_or(&[]);
@@ -117,10 +119,10 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         }
     }
     for (i, e) in exprs.iter().enumerate() {
-        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let op = e.get("operator").and_then(Value::as_str).unwrap_or("");
+        let key = e.field("key").and_then(Value::as_str).unwrap_or("");
+        let op = e.field("operator").and_then(Value::as_str).unwrap_or("");
         let values: Vec<&str> = e
-            .get("values")
+            .field("values")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();

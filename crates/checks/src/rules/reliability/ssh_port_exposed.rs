@@ -1,5 +1,7 @@
 //! KC-REL-006 ssh-port-exposed.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -42,14 +44,14 @@ server, a bastion), document an exception.
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            let Some(ports) = c.value.get("ports").and_then(Value::as_array) else {
+            let Some(ports) = c.value.field("ports").and_then(Value::as_array) else {
                 continue;
             };
             for (i, p) in ports.iter().enumerate() {
-                if p.get("containerPort").and_then(Value::as_i64) != Some(22) {
+                if p.field("containerPort").and_then(Value::as_i64) != Some(22) {
                     continue;
                 }
-                let protocol = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+                let protocol = p.field("protocol").and_then(Value::as_str).unwrap_or("TCP");
                 if protocol != "TCP" {
                     continue;
                 }

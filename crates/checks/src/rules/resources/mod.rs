@@ -1,5 +1,7 @@
 //! Resources: CPU, memory and ephemeral-storage requests and limits.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pod::{Container, PodTemplate};
 use kubecomply_core::pointer::nearest_existing;
 use kubecomply_core::{Inventory, Object};
@@ -26,7 +28,7 @@ pub static RULES: &[&Rule] = &[
 /// non-empty string or a number. Other types are treated as unset.
 fn has(holder: &Value, section: &str, name: &str) -> bool {
     match holder
-        .get("resources")
+        .field("resources")
         .and_then(|r| r.get(section))
         .and_then(|s| s.get(name))
     {
@@ -51,13 +53,13 @@ fn limit_range_default(inventory: &Inventory, obj: &Object, section: &str, name:
         .in_namespace("LimitRange", ns)
         .flat_map(|lr| {
             lr.value
-                .get("spec")
-                .and_then(|s| s.get("limits"))
+                .field("spec")
+                .and_then(|s| s.field("limits"))
                 .and_then(Value::as_array)
                 .map(|a| a.as_slice())
                 .unwrap_or(&[])
         })
-        .filter(|item| item.get("type").and_then(Value::as_str) == Some("Container"))
+        .filter(|item| item.field("type").and_then(Value::as_str) == Some("Container"))
         .any(|item| {
             fields
                 .iter()

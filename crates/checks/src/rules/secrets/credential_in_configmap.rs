@@ -1,5 +1,7 @@
 //! KC-SEC-003 credential-in-configmap.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::pointer::join;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
@@ -143,7 +145,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    if let Some(data) = obj.value.get("data").and_then(Value::as_object) {
+    if let Some(data) = obj.value.field("data").and_then(Value::as_object) {
         for (key, value) in data {
             let Some(value) = value.as_str() else {
                 continue;
@@ -159,7 +161,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
             }
         }
     }
-    if let Some(data) = obj.value.get("binaryData").and_then(Value::as_object) {
+    if let Some(data) = obj.value.field("binaryData").and_then(Value::as_object) {
         for (key, value) in data {
             let Some(value) = value.as_str() else {
                 continue;

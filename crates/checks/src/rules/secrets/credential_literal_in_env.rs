@@ -1,5 +1,7 @@
 //! KC-SEC-002 credential-literal-in-env.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -78,17 +80,17 @@ keys. kubecomply looks at both the name and the value and never prints the value
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            let Some(env) = c.value.get("env").and_then(Value::as_array) else {
+            let Some(env) = c.value.field("env").and_then(Value::as_array) else {
                 continue;
             };
             for (i, e) in env.iter().enumerate() {
-                if e.get("valueFrom").is_some_and(|v| !v.is_null()) {
+                if e.field("valueFrom").is_some_and(|v| !v.is_null()) {
                     continue;
                 }
-                let Some(value) = e.get("value").and_then(Value::as_str) else {
+                let Some(value) = e.field("value").and_then(Value::as_str) else {
                     continue;
                 };
-                let name = e.get("name").and_then(Value::as_str).unwrap_or("");
+                let name = e.field("name").and_then(Value::as_str).unwrap_or("");
                 let why = if let Some(format) = credential_format(value) {
                     format!("a value that looks like {format}")
                 } else if credential_name(name) && literal_value(value) {

@@ -1,5 +1,7 @@
 //! KC-SEC-001 secret-in-env-ref.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -48,18 +50,18 @@ file.
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         for c in t.containers() {
-            if let Some(env) = c.value.get("env").and_then(Value::as_array) {
+            if let Some(env) = c.value.field("env").and_then(Value::as_array) {
                 for (i, e) in env.iter().enumerate() {
                     let Some(r) = e
-                        .get("valueFrom")
-                        .and_then(|v| v.get("secretKeyRef"))
+                        .field("valueFrom")
+                        .and_then(|v| v.field("secretKeyRef"))
                         .filter(|r| r.is_object())
                     else {
                         continue;
                     };
-                    let var = e.get("name").and_then(Value::as_str).unwrap_or("");
-                    let secret = r.get("name").and_then(Value::as_str).unwrap_or("");
-                    let key = r.get("key").and_then(Value::as_str).unwrap_or("");
+                    let var = e.field("name").and_then(Value::as_str).unwrap_or("");
+                    let secret = r.field("name").and_then(Value::as_str).unwrap_or("");
+                    let key = r.field("key").and_then(Value::as_str).unwrap_or("");
                     out.fail_container(
                         &c,
                         t.container_path(&c, &["env", &i.to_string(), "valueFrom", "secretKeyRef"]),
@@ -71,12 +73,12 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
                     );
                 }
             }
-            if let Some(env_from) = c.value.get("envFrom").and_then(Value::as_array) {
+            if let Some(env_from) = c.value.field("envFrom").and_then(Value::as_array) {
                 for (i, e) in env_from.iter().enumerate() {
-                    let Some(r) = e.get("secretRef").filter(|r| r.is_object()) else {
+                    let Some(r) = e.field("secretRef").filter(|r| r.is_object()) else {
                         continue;
                     };
-                    let secret = r.get("name").and_then(Value::as_str).unwrap_or("");
+                    let secret = r.field("name").and_then(Value::as_str).unwrap_or("");
                     out.fail_container(
                         &c,
                         t.container_path(&c, &["envFrom", &i.to_string(), "secretRef"]),

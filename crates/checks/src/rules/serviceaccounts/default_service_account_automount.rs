@@ -1,5 +1,7 @@
 //! KC-SA-004 default-service-account-automount.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 
@@ -46,7 +48,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     if obj.name != "default" {
         return;
     }
-    match obj.value.get("automountServiceAccountToken") {
+    match obj.value.field("automountServiceAccountToken") {
         Some(v) if v.as_bool() == Some(false) => {}
         Some(v) => out.fail(
             "/automountServiceAccountToken",

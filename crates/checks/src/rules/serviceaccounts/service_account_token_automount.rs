@@ -1,5 +1,7 @@
 //! KC-SA-001 service-account-token-automount.
 
+use kubecomply_core::value::Field;
+
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -66,7 +68,7 @@ fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     for t in obj.templates() {
         match t
             .spec
-            .get("automountServiceAccountToken")
+            .field("automountServiceAccountToken")
             .and_then(Value::as_bool)
         {
             Some(false) => continue,
@@ -83,7 +85,7 @@ fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         let reason = match cx.inventory.get("ServiceAccount", ns, &sa.name) {
             Some(o) => match o
                 .value
-                .get("automountServiceAccountToken")
+                .field("automountServiceAccountToken")
                 .and_then(Value::as_bool)
             {
                 Some(false) => continue,
