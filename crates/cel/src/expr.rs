@@ -82,7 +82,7 @@ impl Expression {
                         .map(|e| e.msg.clone())
                         .unwrap_or_else(|| errors.to_string()),
                     line: first.map_or(0, |e| e.pos.0.max(0) as u32),
-                    column: first.map_or(0, |e| (e.pos.1.max(0) + 1) as u32),
+                    column: first.map_or(0, |e| e.pos.1.max(0) as u32),
                 });
             }
             Err(_) => {

@@ -155,8 +155,10 @@ fn expression_position(object: &Object, pointer: &str, line: u32, column: u32) -
         Some('|' | '>') => {
             // Block scalar: expression line N is YAML line key_line + N.
             let target = key_line as usize + line as usize;
+            // The block's indentation is that of its first line (later lines may be deeper,
+            // and the extra spaces are part of the expression).
             let indent = lines
-                .get(target - 1)
+                .get(key_line as usize)
                 .map_or(0, |l| l.len() - l.trim_start().len());
             (target as u32, indent as u32 + column)
         }
