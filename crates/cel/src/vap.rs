@@ -132,7 +132,7 @@ fn expression_position(object: &Object, pointer: &str, line: u32, column: u32) -
         return (key_line, key_col);
     }
     let lines: Vec<&str> = origin.source.text.lines().collect();
-    let Some(src) = lines.get(key_line as usize - 1) else {
+    let Some(src) = lines.get((key_line as usize).saturating_sub(1)) else {
         return (key_line, key_col);
     };
     let rest: Vec<char> = src.chars().collect();
