@@ -4,6 +4,7 @@ mod catalogue;
 mod config;
 mod frameworks_cmd;
 mod netpol_cmd;
+mod policy_cmd;
 mod pss;
 mod rbac_cmd;
 mod report_cmd;
@@ -39,6 +40,8 @@ enum Command {
     Report(report_cmd::ReportArgs),
     /// List the built-in rules, or explain one.
     Rules(rules::RulesArgs),
+    /// The team's own policies: run gator verify suites and Rego unit tests.
+    Policy(policy_cmd::PolicyArgs),
 }
 
 /// Output format of `scan`.
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Frameworks(a) => frameworks_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
         Command::Rules(a) => rules::run(a),
+        Command::Policy(a) => policy_cmd::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -245,3 +245,59 @@ metadata: {name: inv}
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].message, "v shop 3");
 }
+
+#[test]
+fn cel_only_templates_go_to_the_cel_engine() {
+    let template = r#"
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: acmereplicas}
+spec:
+  crd: {spec: {names: {kind: AcmeReplicas}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    code:
+    - engine: K8sNativeValidation
+      source:
+        validations:
+        - expression: "object.spec.replicas <= variables.params.max"
+          message: "too many replicas"
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: AcmeReplicas
+metadata: {name: max-three}
+spec:
+  enforcementAction: warn
+  parameters: {max: 3}
+"#;
+    let objects = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: a}\nspec: {replicas: 5}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: small, namespace: a}\nspec: {replicas: 2}\n";
+    let t = load(
+        files::from_string("t.yaml", template.to_string()),
+        &Limits::default(),
+    );
+    let (gk, diags) = Gatekeeper::from_objects(&t.objects, &GatekeeperOptions::default());
+    assert!(diags.is_empty(), "{diags:?}");
+    let o = load(
+        files::from_string("o.yaml", objects.to_string()),
+        &Limits::default(),
+    );
+    let f = gk.evaluate(&Inventory::new(o.objects));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].message, "too many replicas");
+    assert_eq!(f[0].severity, Severity::Low);
+    assert_eq!(f[0].resource.as_ref().map(|r| r.name.as_str()), Some("big"));
+    // Without a CEL compiler the template is reported and skipped.
+    let (gk, diags) = Gatekeeper::from_objects(
+        &t.objects,
+        &GatekeeperOptions {
+            native: None,
+            ..GatekeeperOptions::default()
+        },
+    );
+    assert!(gk.templates.is_empty());
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.message.contains("K8sNativeValidation"))
+    );
+}

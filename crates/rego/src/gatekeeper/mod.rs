@@ -51,9 +51,25 @@ impl Default for GatekeeperOptions {
     fn default() -> Self {
         GatekeeperOptions {
             timeout: engine::DEFAULT_TIMEOUT,
-            native: None,
+            native: Some(compile_cel),
         }
     }
+}
+
+impl NativeValidation for kubecomply_cel::GatekeeperCel {
+    fn violations(
+        &self,
+        object: &Value,
+        params: &Value,
+        namespace_object: Option<&Value>,
+    ) -> Result<Vec<String>, String> {
+        kubecomply_cel::GatekeeperCel::violations(self, object, params, namespace_object)
+    }
+}
+
+/// The default [`NativeCompiler`]: kubecomply-cel's Gatekeeper engine.
+pub fn compile_cel(source: &Value) -> Result<Box<dyn NativeValidation>, String> {
+    kubecomply_cel::GatekeeperCel::compile(source).map(|c| Box::new(c) as Box<dyn NativeValidation>)
 }
 
 /// `spec.enforcementAction` of a constraint.
