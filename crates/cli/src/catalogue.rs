@@ -1,10 +1,18 @@
 //! Every rule kubecomply knows, from every analyzer: the built-in rules (with the Pod Security
-//! Standards checks), the RBAC review and the network policy review. `rules`, `scan` and the generated docs use this list.
+//! Standards checks), the RBAC review and the network policy review, and the team's policies. `rules`, `scan` and the generated docs use this list.
 
 use kubecomply_core::RuleMeta;
 
-/// All rule metadata, in code-table order.
+/// All rule metadata: the built-in rules in code-table order, then the rules of the team's
+/// policies loaded by this process (see `policies.rs`).
 pub fn all() -> Vec<&'static RuleMeta> {
+    let mut metas = builtin();
+    metas.extend(crate::policies::registered().iter().copied());
+    metas
+}
+
+/// The built-in rules, in code-table order.
+pub fn builtin() -> Vec<&'static RuleMeta> {
     let mut metas: Vec<&'static RuleMeta> = kubecomply_checks::registry::all()
         .into_iter()
         .map(|r| &r.meta)

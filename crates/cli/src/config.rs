@@ -35,6 +35,22 @@ pub struct Config {
     pub min_group_id: Option<i64>,
     pub exceptions_file: Option<PathBuf>,
     pub max_file_size_mib: Option<u64>,
+    /// `policies:` the team's own policies (paths relative to the configuration file).
+    pub policies: PolicyConfig,
+}
+
+/// The `policies:` section: what `--policy`, `--data`, `--namespace` and `--rego-version`
+/// give on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct PolicyConfig {
+    /// Policy files or directories.
+    pub paths: Vec<PathBuf>,
+    /// Data files merged into Rego's `data`.
+    pub data: Vec<PathBuf>,
+    /// Rego packages to evaluate.
+    pub namespaces: Vec<String>,
+    /// `v0` or `v1`.
+    pub rego_version: Option<String>,
 }
 
 /// The name of the configuration file.
@@ -160,6 +176,45 @@ pub fn load(path: &Path) -> Result<Config> {
                 }
                 None => errors.push((p, "expected a path".into())),
             },
+            "policies" => {
+                let base = path.parent().unwrap_or(Path::new("."));
+                if let Some(m) = v.as_object() {
+                    for (pk, pv) in m {
+                        let pp = format!("{p}/{pk}");
+                        match pk.as_str() {
+                            "paths" => {
+                                cfg.policies.paths = strings(pv, &pp, &mut errors)
+                                    .iter()
+                                    .map(|s| base.join(s))
+                                    .collect()
+                            }
+                            "data" => {
+                                cfg.policies.data = strings(pv, &pp, &mut errors)
+                                    .iter()
+                                    .map(|s| base.join(s))
+                                    .collect()
+                            }
+                            "namespaces" => {
+                                cfg.policies.namespaces = strings(pv, &pp, &mut errors)
+                            }
+                            "regoVersion" => match pv.as_str() {
+                                Some(x @ ("v0" | "v1")) => {
+                                    cfg.policies.rego_version = Some(x.to_string())
+                                }
+                                _ => errors.push((pp, "expected v0 or v1".into())),
+                            },
+                            _ => errors.push((
+                                pp,
+                                format!(
+                                    "unknown key `{pk}` (expected paths, data, namespaces, regoVersion)"
+                                ),
+                            )),
+                        }
+                    }
+                } else {
+                    errors.push((p, "expected a mapping with paths, data, namespaces".into()));
+                }
+            }
             "maxFileSizeMiB" => {
                 cfg.max_file_size_mib = v.as_u64().or_else(|| {
                     errors.push((p.clone(), "expected a positive integer".into()));

@@ -4,6 +4,7 @@ mod catalogue;
 mod config;
 mod frameworks_cmd;
 mod netpol_cmd;
+mod policies;
 mod policy_cmd;
 mod pss;
 mod rbac_cmd;

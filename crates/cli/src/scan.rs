@@ -55,6 +55,9 @@ pub struct ScanArgs {
     /// Largest input file to read, in MiB.
     #[arg(long)]
     pub max_file_size: Option<u64>,
+    /// The team's own policies.
+    #[command(flatten)]
+    pub policies: crate::policies::PolicySources,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -234,7 +237,7 @@ pub(crate) fn load_exceptions(
 
 /// The rules of another analyzer that `--rule` / `--skip-rule` and the config select.
 fn selected(
-    rules: &'static [RuleMeta],
+    rules: impl IntoIterator<Item = &'static RuleMeta>,
     only: &[String],
     skip_cfg: &[String],
     skip_cli: &[String],
@@ -244,7 +247,7 @@ fn selected(
             .any(|s| s.eq_ignore_ascii_case(m.code) || s == m.slug)
     };
     rules
-        .iter()
+        .into_iter()
         .filter(|m| {
             (only.is_empty() || named(m, only)) && !named(m, skip_cfg) && !named(m, skip_cli)
         })
@@ -281,8 +284,10 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         }
     };
     let loaded = load_inputs(&a.paths, &limits);
-    phase("load");
     let mut diagnostics = loaded.diagnostics;
+    let policies =
+        crate::policies::Policies::load(&a.policies, &cfg.policies, &limits, &mut diagnostics)?;
+    phase("load");
 
     let mut options = engine_options(
         &cfg,
@@ -311,17 +316,31 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     let engine = Engine::new(&registry::all(), options);
     // The RBAC review works on effective permissions across objects; it runs next to the
     // built-in rules and its findings go through the same selection, overrides and exceptions.
-    let (outcome, rbac) = rayon::join(
+    // The team's policies run beside them too.
+    let policy_selected = match &policies {
+        Some(p) => selected(p.metas.iter().copied(), only, &cfg.skip, &a.skip_rules),
+        None => Vec::new(),
+    };
+    let (outcome, (rbac, policy_findings)) = rayon::join(
         || engine.run(&loaded.inventory),
         || {
-            if rbac_selected.is_empty() {
-                Vec::new()
-            } else {
-                kubecomply_rbac::review(&loaded.inventory)
-            }
+            rayon::join(
+                || {
+                    if rbac_selected.is_empty() {
+                        Vec::new()
+                    } else {
+                        kubecomply_rbac::review(&loaded.inventory)
+                    }
+                },
+                || match &policies {
+                    Some(p) if !policy_selected.is_empty() => p.evaluate(&loaded.inventory),
+                    _ => Vec::new(),
+                },
+            )
         },
     );
     let mut findings = outcome.findings;
+    findings.extend(engine.adopt(policy_findings, &loaded.inventory));
     let rbac = engine.adopt(rbac, &loaded.inventory);
     let netpol_selected = if a.network {
         selected(kubecomply_netpol::RULES, only, &cfg.skip, &a.skip_rules)
@@ -348,6 +367,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     let mut metas: Vec<&RuleMeta> = engine.rules().iter().map(|r| &r.meta).collect();
     metas.extend(rbac_selected);
     metas.extend(netpol_selected);
+    metas.extend(policy_selected);
     let report = kubecomply_report::ScanReport {
         tool_version: env!("CARGO_PKG_VERSION"),
         findings: &findings,
@@ -356,6 +376,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         objects: loaded.inventory.len(),
         files: loaded.files,
         passed: outcome.passed,
+        policy_digest: policies.as_ref().and_then(|p| p.digest.as_deref()),
     };
     match a.format {
         Format::Table => {

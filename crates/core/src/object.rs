@@ -51,7 +51,7 @@ pub struct Origin {
 }
 
 /// A Kubernetes object.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Object {
     /// The full value.
     pub value: Value,

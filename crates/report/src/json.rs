@@ -13,6 +13,8 @@ pub const SCHEMA_VERSION: &str = "1.0";
 struct Tool<'a> {
     name: &'static str,
     version: &'a str,
+    #[serde(rename = "policyDigest", skip_serializing_if = "Option::is_none")]
+    policy_digest: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -32,6 +34,7 @@ pub fn write(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::
         tool: Tool {
             name: "kubecomply",
             version: report.tool_version,
+            policy_digest: report.policy_digest,
         },
         summary: report.summary(),
         findings: report.findings,
@@ -48,6 +51,7 @@ pub fn render(report: &ScanReport<'_>) -> String {
         tool: Tool {
             name: "kubecomply",
             version: report.tool_version,
+            policy_digest: report.policy_digest,
         },
         summary: report.summary(),
         findings: report.findings,

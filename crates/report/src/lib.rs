@@ -26,6 +26,8 @@ pub struct ScanReport<'a> {
     pub files: usize,
     /// Number of passed checks (also when passes are not in `findings`).
     pub passed: usize,
+    /// Digest of the team's policy files that ran (`sha256:<hex>`), if any.
+    pub policy_digest: Option<&'a str>,
 }
 
 /// Counts for the summary line and the JSON summary.
