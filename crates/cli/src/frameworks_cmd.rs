@@ -21,6 +21,10 @@ pub struct FrameworksArgs {
     /// A custom framework file (YAML, may `extends` a built-in one); repeatable.
     #[arg(long = "framework-file", value_name = "FILE", global = true)]
     framework_files: Vec<PathBuf>,
+    /// The team's own policies: run by `check`, and mapped into the frameworks their metadata
+    /// names.
+    #[command(flatten)]
+    policies: crate::policies::PolicySources,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -48,12 +52,36 @@ enum FrameworksCommand {
 
 /// Runs `frameworks`.
 pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
-    let frameworks = load(&a.framework_files)?;
+    let mut frameworks = load(&a.framework_files)?;
     match a.command {
         None => list(&frameworks, a.format),
-        Some(FrameworksCommand::Show { id }) => show(find(&frameworks, &id)?, a.format),
+        Some(FrameworksCommand::Show { id }) => {
+            let mut diagnostics = Vec::new();
+            let cfg = match crate::config::discover() {
+                Some(p) => crate::config::load(&p)?,
+                None => crate::config::Config::default(),
+            };
+            if let Some(p) = crate::policies::Policies::load(
+                &a.policies,
+                &cfg.policies,
+                &kubecomply_loader::Limits::default(),
+                &mut diagnostics,
+            )? {
+                map_policies(&mut frameworks, &p.rules);
+            }
+            for d in &diagnostics {
+                eprintln!("{}", d.render());
+            }
+            show(find(&frameworks, &id)?, a.format)
+        }
         Some(FrameworksCommand::Check { id, inputs }) => {
-            check(find(&frameworks, &id)?, &inputs, a.format)
+            let settings = ScanSettings {
+                policies: a.policies.clone(),
+                ..ScanSettings::default()
+            };
+            let scanned = scan_for_frameworks(&inputs, &settings)?;
+            map_policies(&mut frameworks, &scanned.custom);
+            check(find(&frameworks, &id)?, &inputs, scanned, a.format)
         }
     }
 }
@@ -196,6 +224,10 @@ pub(crate) struct Scanned {
     pub objects: usize,
     /// Whether some input could not be read or parsed (reported on standard error).
     pub input_errors: bool,
+    /// The rules of the team's policies that ran.
+    pub custom: Vec<kubecomply_core::CustomRule>,
+    /// Digest of the team's policy files, if any.
+    pub policy_digest: Option<String>,
 }
 
 /// Optional scan settings shared by `frameworks check` and `report`.
@@ -205,6 +237,8 @@ pub(crate) struct ScanSettings {
     pub config: Option<PathBuf>,
     /// Exceptions file (overrides the configuration's).
     pub exceptions: Option<PathBuf>,
+    /// The team's own policies.
+    pub policies: crate::policies::PolicySources,
 }
 
 /// Scans the inputs with the built-in rules and the RBAC review, for framework evaluation.
@@ -222,6 +256,12 @@ pub(crate) fn scan_for_frameworks(
     }
     let loaded = crate::scan::load_inputs(inputs, &limits);
     let mut diagnostics = loaded.diagnostics;
+    let policies = crate::policies::Policies::load(
+        &settings.policies,
+        &cfg.policies,
+        &limits,
+        &mut diagnostics,
+    )?;
     let mut options = crate::scan::engine_options(
         &cfg,
         cfg.only.clone(),
@@ -278,6 +318,18 @@ pub(crate) fn scan_for_frameworks(
         has_workloads,
         "network policy review",
     );
+    // The team's policies report failures only, like the reviews.
+    let mut policy_rules = Vec::new();
+    if let Some(p) = &policies {
+        policy_rules = p
+            .metas
+            .iter()
+            .copied()
+            .filter(|m| (cfg.only.is_empty() || named(&cfg.only, m)) && !named(&cfg.skip, m))
+            .collect();
+        let failures = engine.adopt(p.evaluate(&loaded.inventory), &loaded.inventory);
+        add_review(&mut findings, failures, &policy_rules, true, "team policy");
+    }
     kubecomply_loader::locate::resolve(&mut findings, &loaded.inventory);
     let mut known: Vec<String> = engine
         .rules()
@@ -286,13 +338,39 @@ pub(crate) fn scan_for_frameworks(
         .collect();
     known.extend(rbac_rules.iter().map(|m| m.code.to_string()));
     known.extend(netpol_rules.iter().map(|m| m.code.to_string()));
+    known.extend(policy_rules.iter().map(|m| m.code.to_string()));
+    let (custom, policy_digest) = match policies {
+        Some(p) => (p.rules, p.digest),
+        None => (Vec::new(), None),
+    };
     Ok(Scanned {
         findings,
         known,
         files: loaded.files,
         objects: loaded.inventory.len(),
         input_errors,
+        custom,
+        policy_digest,
     })
+}
+
+/// Maps the team's policies into the frameworks their metadata names
+/// (`frameworks: ["pci-dss:2.2.1"]`); a name that matches nothing is a warning.
+pub(crate) fn map_policies(frameworks: &mut [Framework], custom: &[kubecomply_core::CustomRule]) {
+    for r in custom {
+        for target in &r.frameworks {
+            let result = match frameworks
+                .iter_mut()
+                .find(|f| f.id.eq_ignore_ascii_case(&target.framework))
+            {
+                Some(f) => f.map_rule(&target.requirement, &r.code),
+                None => Err(format!("no framework named {:?}", target.framework)),
+            };
+            if let Err(e) = result {
+                eprintln!("{}: warning: rule {}: {e}", r.source, r.code);
+            }
+        }
+    }
 }
 
 /// Adds the failures of a review limited to the selected rules, and one cluster-level pass for
@@ -332,8 +410,12 @@ fn add_review(
     );
 }
 
-fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result<u8> {
-    let scanned = scan_for_frameworks(inputs, &ScanSettings::default())?;
+fn check(
+    f: &Framework,
+    inputs: &[String],
+    scanned: Scanned,
+    format: ListFormat,
+) -> anyhow::Result<u8> {
     let known: Vec<&str> = scanned.known.iter().map(String::as_str).collect();
     let result = kubecomply_frameworks::evaluate(f, &scanned.findings, &known);
     let input_errors = scanned.input_errors;
@@ -344,6 +426,7 @@ fn check(f: &Framework, inputs: &[String], format: ListFormat) -> anyhow::Result
                 "inputs": inputs,
                 "files": scanned.files,
                 "objects": scanned.objects,
+                "policyDigest": scanned.policy_digest,
                 "result": result,
             });
             crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;

@@ -27,19 +27,19 @@ pub struct PolicySources {
     /// A policy file or directory (repeatable): `.rego` modules (conftest style), Gatekeeper
     /// ConstraintTemplates and constraints, ValidatingAdmissionPolicies with their bindings and
     /// parameter objects.
-    #[arg(long = "policy", value_name = "PATH")]
+    #[arg(long = "policy", value_name = "PATH", global = true)]
     pub policy: Vec<PathBuf>,
     /// YAML or JSON merged into Rego's `data` (repeatable).
-    #[arg(long = "data", value_name = "PATH")]
+    #[arg(long = "data", value_name = "PATH", global = true)]
     pub data: Vec<PathBuf>,
     /// Rego packages whose `deny`, `violation` and `warn` rules run (repeatable; default `main`).
-    #[arg(long = "namespace", value_name = "PACKAGE")]
+    #[arg(long = "namespace", value_name = "PACKAGE", global = true)]
     pub namespace: Vec<String>,
     /// Run the rules of every Rego package.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub all_namespaces: bool,
     /// Rego syntax of the modules: v1 (default) or v0 (before OPA 1.0).
-    #[arg(long, value_name = "v0|v1")]
+    #[arg(long, value_name = "v0|v1", global = true)]
     pub rego_version: Option<String>,
 }
 
@@ -186,6 +186,26 @@ impl Policies {
             .map(|m| m.code.to_ascii_uppercase())
             .collect();
         rules.retain(|r| {
+            let valid = r
+                .code
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+                && r
+                    .code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+            if !valid {
+                diagnostics.push(Diagnostic::file(
+                    Level::Error,
+                    &r.source,
+                    format!(
+                        "rule code {:?} must be letters, digits and . _ : - (starting with a letter or digit); this policy is skipped",
+                        r.code
+                    ),
+                ));
+                return false;
+            }
             if seen.insert(r.code.to_ascii_uppercase()) {
                 true
             } else {

@@ -51,6 +51,9 @@ pub struct ReportArgs {
     /// Exceptions file (rule, resource match, reason, owner, expiry).
     #[arg(long)]
     pub exceptions: Option<PathBuf>,
+    /// The team's own policies (run with the built-in rules and mapped into frameworks).
+    #[command(flatten)]
+    pub policies: crate::policies::PolicySources,
 }
 
 /// Output format of `report`.
@@ -86,7 +89,14 @@ fn parse_limit(s: &str) -> Result<(Severity, usize), String> {
 
 /// Runs `report`.
 pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
-    let all = load(&a.framework_files)?;
+    let mut all = load(&a.framework_files)?;
+    let settings = ScanSettings {
+        config: a.config.clone(),
+        exceptions: a.exceptions.clone(),
+        policies: a.policies.clone(),
+    };
+    let scanned = scan_for_frameworks(&a.paths, &settings)?;
+    crate::frameworks_cmd::map_policies(&mut all, &scanned.custom);
     let mut selected = Vec::new();
     for id in &a.frameworks {
         let f = find(&all, id.trim())?;
@@ -129,11 +139,6 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let settings = ScanSettings {
-        config: a.config.clone(),
-        exceptions: a.exceptions.clone(),
-    };
-    let scanned = scan_for_frameworks(&a.paths, &settings)?;
     let known: Vec<&str> = scanned.known.iter().map(String::as_str).collect();
     let mut reports = Vec::new();
     for f in selected {
@@ -163,6 +168,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
         objects: scanned.objects,
         config: a.config.as_ref().map(|p| p.display().to_string()),
         attestations_file: a.attestations.as_ref().map(|p| p.display().to_string()),
+        policy_digest: scanned.policy_digest.clone(),
         thresholds: Thresholds {
             min_score: a.min_score,
             max_failed: a.max_failed.clone(),

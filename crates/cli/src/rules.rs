@@ -11,6 +11,13 @@ pub struct RulesArgs {
     /// Output format of the list.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     format: ListFormat,
+    /// Configuration file (its `policies:` are listed too; default: .kubecomply.yaml found
+    /// upwards).
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
+    /// The team's own policies, listed with the built-in rules.
+    #[command(flatten)]
+    policies: crate::policies::PolicySources,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -30,6 +37,20 @@ enum RulesCommand {
 
 /// Runs `rules`.
 pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
+    let cfg = match a.config.clone().or_else(crate::config::discover) {
+        Some(p) => crate::config::load(&p)?,
+        None => crate::config::Config::default(),
+    };
+    let mut diagnostics = Vec::new();
+    crate::policies::Policies::load(
+        &a.policies,
+        &cfg.policies,
+        &kubecomply_loader::Limits::default(),
+        &mut diagnostics,
+    )?;
+    for d in &diagnostics {
+        eprintln!("{}", d.render());
+    }
     if let Some(RulesCommand::Explain { rule }) = a.command {
         let Some(m) = crate::catalogue::find(&rule) else {
             anyhow::bail!("no rule named {rule:?} (see `kubecomply rules`)");

@@ -190,6 +190,34 @@ pub struct Framework {
 }
 
 impl Framework {
+    /// Adds `code` to the rules giving evidence for requirement `id` (a leaf), as the team's
+    /// policies do with their `frameworks` metadata. Errors name what is missing.
+    pub fn map_rule(&mut self, id: &str, code: &str) -> Result<(), String> {
+        fn find<'a>(list: &'a mut [Requirement], id: &str) -> Option<&'a mut Requirement> {
+            for r in list {
+                if r.id == id {
+                    return Some(r);
+                }
+                if let Some(x) = find(&mut r.requirements, id) {
+                    return Some(x);
+                }
+            }
+            None
+        }
+        let framework = self.id.clone();
+        let r = find(&mut self.requirements, id)
+            .ok_or_else(|| format!("framework {framework} has no requirement {id:?}"))?;
+        if !r.is_leaf() {
+            return Err(format!(
+                "requirement {framework}:{id} is a group; map the rule to one of its requirements"
+            ));
+        }
+        if !r.rules.iter().any(|c| c == code) {
+            r.rules.push(code.to_string());
+        }
+        Ok(())
+    }
+
     /// Every requirement and group, depth first, with its depth (0 for top level).
     pub fn all_requirements(&self) -> Vec<(&Requirement, usize)> {
         let mut out = Vec::new();

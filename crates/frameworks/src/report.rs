@@ -6,7 +6,7 @@
 //! ```text
 //! { schemaVersion, kind: "ComplianceReport", generatedAt (RFC 3339 UTC),
 //!   tool: {name, version},
-//!   inputs: {paths, files, objects, config?, attestationsFile?},
+//!   inputs: {paths, files, objects, config?, attestationsFile?, policyDigest?},
 //!   thresholds: {minScore?, maxFailed: {severity: n}},
 //!   passed,                       // every framework within its thresholds
 //!   frameworks: [{
@@ -113,6 +113,8 @@ pub struct Report<'a> {
     pub config: Option<String>,
     /// The attestations file used, if any.
     pub attestations_file: Option<String>,
+    /// Digest of the team's policy files that ran (`sha256:<hex>`), if any.
+    pub policy_digest: Option<String>,
     /// The thresholds.
     pub thresholds: Thresholds,
     /// The frameworks.
@@ -237,6 +239,7 @@ impl Report<'_> {
                 "objects": self.objects,
                 "config": self.config,
                 "attestationsFile": self.attestations_file,
+                "policyDigest": self.policy_digest,
             },
             "thresholds": {"minScore": self.thresholds.min_score, "maxFailed": max_failed},
             "passed": self.passed(),
@@ -257,6 +260,9 @@ impl Report<'_> {
             self.files,
             self.objects
         );
+        if let Some(d) = &self.policy_digest {
+            let _ = writeln!(s, "Team policies: `{d}`.\n");
+        }
         let _ = writeln!(
             s,
             "| Framework | Version | Score | Pass | Fail | Partial | Manual (attested) | Manual (not attested) | Not assessed | Not applicable | Verdict |"
@@ -404,7 +410,7 @@ impl Report<'_> {
         let _ = writeln!(s, "<h1>Compliance report</h1>");
         let _ = writeln!(
             s,
-            "<p class=\"meta\">Generated {} by kubecomply {}. Inputs: {} ({} files, {} objects){}{}.</p>",
+            "<p class=\"meta\">Generated {} by kubecomply {}. Inputs: {} ({} files, {} objects){}{}{}.</p>",
             esc(&self.generated_at),
             esc(self.tool_version),
             esc(&self.inputs.join(", ")),
@@ -415,7 +421,10 @@ impl Report<'_> {
                 .map_or(String::new(), |c| format!("; configuration {}", esc(c))),
             self.attestations_file
                 .as_deref()
-                .map_or(String::new(), |c| format!("; attestations {}", esc(c)))
+                .map_or(String::new(), |c| format!("; attestations {}", esc(c))),
+            self.policy_digest
+                .as_deref()
+                .map_or(String::new(), |d| format!("; team policies {}", esc(d)))
         );
         let verdict = if self.passed() {
             "<span class=\"badge pass\">passed</span>"

@@ -290,6 +290,7 @@ fn html_is_self_contained_and_escaped() {
         objects: 1,
         config: None,
         attestations_file: Some("att.yaml".into()),
+        policy_digest: None,
         thresholds: Thresholds::default(),
         frameworks: vec![FrameworkReport {
             framework: &fw,
