@@ -417,6 +417,11 @@ impl<'a> Reader<'a> {
             }
             k += 1;
         }
+        // A block scalar running into the end of a text without a final line break is read
+        // differently by the full parser (it keeps a trailing blank line): leave it to it.
+        if k == self.lines.len() && !self.text.ends_with('\n') {
+            return Err(Fallback);
+        }
         // Blank lines with more spaces than the content indentation carry content (or are
         // an error before the first line): leave them to the full parser.
         if self.lines[self.at..k]

@@ -135,6 +135,9 @@ fn fast_path_equals_full_parser_on_edge_cases() {
         "a: \u{85}x\n",
         "a: x\u{2028}y\n",
         "a: é\n",
+        // Found by fuzzing: a block scalar at the end of a text without a final line break.
+        "a: |\n  x:\n  ",
+        "a: |\n  x",
         "é: 1\nb: é\nc:\n- é: ü\n  ü: [ ]\n",
     ];
     for c in cases {
