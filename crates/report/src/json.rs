@@ -81,7 +81,7 @@ pub fn write(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::
             Ok(buf)
         })
         .collect();
-    out.write_all(frame[..at].as_bytes())?;
+    out.write_all(&frame.as_bytes()[..at])?;
     out.write_all(b"\n  \"findings\": [")?;
     let mut first = true;
     for piece in pieces {
@@ -92,7 +92,7 @@ pub fn write(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::
         out.write_all(bytes)?;
     }
     out.write_all(b"\n  ],\n")?;
-    out.write_all(frame[at + MARKER.len()..].as_bytes())?;
+    out.write_all(&frame.as_bytes()[at + MARKER.len()..])?;
     out.write_all(b"\n")
 }
 
