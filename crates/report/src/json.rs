@@ -125,14 +125,14 @@ mod tests {
         Finding {
             rule: Cow::Borrowed("KC-HOST-001"),
             slug: Cow::Borrowed("privileged-container"),
-            status: if i % 7 == 0 {
+            status: if i.is_multiple_of(7) {
                 Status::Pass
             } else {
                 Status::Fail
             },
             severity: Severity::High,
             resource: None,
-            container: (i % 3 == 0).then(|| format!("c{i}")),
+            container: i.is_multiple_of(3).then(|| format!("c{i}")),
             message: format!("finding {i} with \"quotes\", a line\nbreak and \u{e9}"),
             location: Location::at("deploy/app.yaml", i as u32 + 1, 3),
             exception: None,
