@@ -81,7 +81,9 @@ pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
             };
             let scanned = scan_for_frameworks(&inputs, &settings)?;
             map_policies(&mut frameworks, &scanned.custom);
-            check(find(&frameworks, &id)?, &inputs, scanned, a.format)
+            let f = find(&frameworks, &id)?;
+            warn_unknown_codes(f);
+            check(f, &inputs, scanned, a.format)
         }
     }
 }
@@ -352,6 +354,24 @@ pub(crate) fn scan_for_frameworks(
         custom,
         policy_digest,
     })
+}
+
+/// Warns about rule codes a framework names that no built-in rule or loaded policy has (a typo
+/// in a custom framework, or a policy not given with `--policy`): such requirements can only be
+/// "not assessed".
+pub(crate) fn warn_unknown_codes(f: &Framework) {
+    let known: std::collections::HashSet<&str> =
+        crate::catalogue::all().iter().map(|m| m.code).collect();
+    for (r, _) in f.all_requirements() {
+        for code in &r.rules {
+            if !known.contains(code.as_str()) {
+                eprintln!(
+                    "warning: framework {} requirement {} names rule {code}, which no built-in rule or loaded policy has",
+                    f.id, r.id
+                );
+            }
+        }
+    }
 }
 
 /// Maps the team's policies into the frameworks their metadata names

@@ -186,15 +186,7 @@ impl Policies {
             .map(|m| m.code.to_ascii_uppercase())
             .collect();
         rules.retain(|r| {
-            let valid = r
-                .code
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric())
-                && r
-                    .code
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+            let valid = kubecomply_core::rule::valid_code(&r.code);
             if !valid {
                 diagnostics.push(Diagnostic::file(
                     Level::Error,

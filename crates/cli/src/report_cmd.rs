@@ -100,6 +100,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
     let mut selected = Vec::new();
     for id in &a.frameworks {
         let f = find(&all, id.trim())?;
+        crate::frameworks_cmd::warn_unknown_codes(f);
         if !selected
             .iter()
             .any(|s: &&kubecomply_frameworks::Framework| s.id == f.id)

@@ -353,3 +353,64 @@ fn rules_lists_policies_and_frameworks_map_them() {
             .is_some_and(|d| d.starts_with("sha256:"))
     );
 }
+
+#[test]
+fn custom_frameworks_name_policy_codes() {
+    let o = run(&[
+        "frameworks",
+        "check",
+        "shop-controls",
+        "examples/shop",
+        "--framework-file",
+        "crates/cli/tests/fixtures/shop-controls.yaml",
+        "--policy",
+        "examples/policies",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc = json(&o);
+    let reqs = doc["result"]["requirements"]
+        .as_array()
+        .expect("requirements");
+    let failed = |id: &str| -> Vec<String> {
+        let r = reqs.iter().find(|r| r["id"] == id).expect("requirement");
+        assert_eq!(r["status"], "fail", "{r}");
+        let mut v: Vec<String> = r["failed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["rule"].as_str().unwrap_or_default(),
+                    f["resource"]["name"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        failed("SC-1"),
+        vec![
+            "SHOP-001 legacy-cart",
+            "SHOP-001 payments-api",
+            "SHOP-001 storefront"
+        ]
+    );
+    assert_eq!(
+        failed("SC-2"),
+        vec![
+            "KC-NS-002 records",
+            "SHOP-003 payments",
+            "SHOP-003 records",
+            "SHOP-003 shop"
+        ]
+    );
+}

@@ -141,6 +141,17 @@ pub struct RuleMeta {
     pub references: &'static [Reference],
 }
 
+/// Whether `code` can name a rule: letters, digits and `. _ : -`, starting with a letter or a
+/// digit. Built-in rules use `KC-AREA-NNN`; the team's policies choose their own (`ACME-001`).
+pub fn valid_code(code: &str) -> bool {
+    code.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+}
+
 /// A framework requirement a custom rule gives evidence for, e.g. `pci-dss` / `2.2.1`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameworkRef {

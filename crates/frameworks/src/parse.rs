@@ -148,10 +148,12 @@ impl Ctx {
     fn rule_codes(&mut self, v: Option<&Value>, ptr: &str, key: &str) -> Vec<String> {
         let codes = self.strings(v, ptr, key);
         for (i, c) in codes.iter().enumerate() {
-            if !valid_code(c) {
+            if !kubecomply_core::rule::valid_code(c) {
                 self.err(
                     &format!("{ptr}/{key}/{i}"),
-                    format!("{c:?} is not a rule code (KC-AREA-NNN)"),
+                    format!(
+                        "{c:?} is not a rule code (KC-AREA-NNN, or a policy's own code: letters, digits and . _ : -)"
+                    ),
                 );
             }
         }
@@ -253,18 +255,6 @@ impl Ctx {
 }
 
 /// Whether `c` looks like a rule code: `KC-`, upper-case letters, `-`, three or more digits.
-fn valid_code(c: &str) -> bool {
-    let Some(rest) = c.strip_prefix("KC-") else {
-        return false;
-    };
-    let Some((area, num)) = rest.split_once('-') else {
-        return false;
-    };
-    !area.is_empty()
-        && area.bytes().all(|b| b.is_ascii_uppercase())
-        && num.len() >= 3
-        && num.bytes().all(|b| b.is_ascii_digit())
-}
 
 /// Parses a framework file (`file` names it in errors). Every problem is reported, each with
 /// its line and column.

@@ -211,7 +211,7 @@ fn extends_errors_point_at_the_entry() {
 
 #[test]
 fn invalid_files_report_line_and_column() {
-    let text = "id: Bad Id\nname: X\nversion: \"1\"\ncolour: red\nrequirements:\n  - id: a\n    title: A\n    assessment: sometimes\n  - id: a\n    title: Dup\n    assessment: manual\n    rules: [KC-HOST-001, host-network]\n  - id: c\n";
+    let text = "id: Bad Id\nname: X\nversion: \"1\"\ncolour: red\nrequirements:\n  - id: a\n    title: A\n    assessment: sometimes\n  - id: a\n    title: Dup\n    assessment: manual\n    rules: [KC-HOST-001, host network]\n  - id: c\n";
     let errors = parse(text, "bad.yaml").expect_err("invalid");
     let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let has = |prefix: &str, needle: &str| {
@@ -226,7 +226,7 @@ fn invalid_files_report_line_and_column() {
     has("bad.yaml:4:1:", "unknown field \"colour\"");
     has("bad.yaml:8:5:", "assessment must be one of");
     has("bad.yaml:9:5:", "duplicate requirement id \"a\"");
-    has("bad.yaml:12:26:", "\"host-network\" is not a rule code");
+    has("bad.yaml:12:26:", "\"host network\" is not a rule code");
     has("bad.yaml:13:5:", "missing required field \"title\"");
     has("bad.yaml:13:5:", "no children and no assessment");
 }
