@@ -254,7 +254,6 @@ impl Ctx {
     }
 }
 
-/// Whether `c` looks like a rule code: `KC-`, upper-case letters, `-`, three or more digits.
 
 /// Parses a framework file (`file` names it in errors). Every problem is reported, each with
 /// its line and column.
