@@ -254,7 +254,6 @@ impl Ctx {
     }
 }
 
-
 /// Parses a framework file (`file` names it in errors). Every problem is reported, each with
 /// its line and column.
 pub fn parse(text: &str, file: &str) -> Result<FrameworkDef, Vec<FrameworkError>> {
