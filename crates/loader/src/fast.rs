@@ -494,6 +494,10 @@ fn split_key(c: &str) -> Option<(&str, usize)> {
             q
         }
     };
+    // YAML limits implicit keys to 1024 characters; the full parser reports longer ones.
+    if key_end > 1000 {
+        return None;
+    }
     let after = c[key_end + 1..].bytes().take_while(|&x| x == b' ').count();
     let value_start = key_end + 1 + after;
     if value_start < c.len() && after == 0 {

@@ -140,6 +140,13 @@ fn fast_path_equals_full_parser_on_edge_cases() {
         "a: |\n  x",
         "é: 1\nb: é\nc:\n- é: ü\n  ü: [ ]\n",
     ];
+    // Found by fuzzing: implicit keys are limited to 1024 characters.
+    let long_key = format!("{}: 1\n", "k".repeat(1100));
+    let long_quoted_key = format!("\"{}\": 1\n", "k".repeat(1100));
+    let cases = cases
+        .iter()
+        .copied()
+        .chain([long_key.as_str(), long_quoted_key.as_str()]);
     for c in cases {
         same(c, &format!("{c:?}"));
         if c == "a: |-\n" {
