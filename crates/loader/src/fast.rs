@@ -55,6 +55,8 @@ struct Reader<'a> {
     first_line: u32,
     positions: Vec<u32>,
     max_depth: usize,
+    /// The whole text is ASCII (byte columns are character columns).
+    ascii: bool,
     /// Items of the open sequences and entries of the open mappings, innermost last: each
     /// collection is built with its exact size when it ends.
     items: Vec<Value>,
@@ -75,8 +77,10 @@ pub(crate) fn parse_piece(
     limits: &Limits,
 ) -> Result<Option<FastDocument>, ()> {
     let bytes = text.as_bytes();
-    if !printable(bytes)
-        || memchr::memchr2(b'\t', b'\r', bytes).is_some()
+    let Some(ascii) = printable(bytes) else {
+        return Err(());
+    };
+    if memchr::memchr2(b'\t', b'\r', bytes).is_some()
         || memchr::memmem::find(bytes, "\u{feff}".as_bytes()).is_some()
     {
         // Tabs and carriage returns change indentation and line rules; byte order marks are
@@ -101,13 +105,15 @@ pub(crate) fn parse_piece(
         });
         start = end + 1;
     }
+    let positions = Vec::with_capacity(lines.len() * 4);
     let mut r = Reader {
         text,
         lines,
         at: 0,
         first_line,
-        positions: Vec::new(),
+        positions,
         max_depth: limits.max_depth,
+        ascii,
         items: Vec::new(),
         entries: Vec::new(),
     };
@@ -132,8 +138,7 @@ impl<'a> Reader<'a> {
     /// the full parser does.
     fn position(&mut self, line: usize, column0: usize) {
         let start = self.lines[line].start;
-        let prefix = &self.text.as_bytes()[start..start + column0];
-        let column = if prefix.is_ascii() {
+        let column = if self.ascii || self.text.as_bytes()[start..start + column0].is_ascii() {
             column0
         } else {
             self.text[start..start + column0].chars().count()
@@ -588,20 +593,20 @@ fn plain_inline(s: &str) -> Option<&str> {
 }
 
 /// Whether every character is one YAML allows in a stream (c-printable, plus line feeds; tabs
-/// and carriage returns are checked separately), and no line break but `\\n`.
-fn printable(bytes: &[u8]) -> bool {
+/// and carriage returns are checked separately), and no line break but `\n`: `None` if not,
+/// else whether the text is all ASCII.
+fn printable(bytes: &[u8]) -> Option<bool> {
     let ascii_ok = |b: u8| (b >= 0x20 && b != 0x7f) || b == b'\n' || b == b'\t' || b == b'\r';
     if bytes.iter().all(|&b| b < 0x80 && ascii_ok(b)) {
-        return true;
+        return Some(true);
     }
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    text.chars().all(|c| match c {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let ok = text.chars().all(|c| match c {
         '\n' | '\t' | '\r' => true,
         c if (c as u32) < 0x20 || c == '\u{7f}' => false,
         // C1 controls, and NEL and the Unicode line separators that YAML 1.1 treats as breaks.
         '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}' => false,
         _ => true,
-    })
+    });
+    ok.then_some(false)
 }

@@ -53,10 +53,10 @@ pub fn resolve_tagged(s: &str, suffix: &str) -> Result<Value, String> {
 }
 
 fn resolve_number(s: &str) -> Option<Value> {
-    let plain: String = if s.contains('_') {
-        s.chars().filter(|&c| c != '_').collect()
+    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.chars().filter(|&c| c != '_').collect::<String>().into()
     } else {
-        s.to_string()
+        s.into()
     };
     if let Some(i) = parse_go_int(&plain) {
         return Some(match i {
