@@ -6,9 +6,12 @@
 //! * `params` is the constraint (here `{"spec": {"parameters": <parameters>}}`, built from the
 //!   parameters the caller passes), so `params.spec.parameters.x` works;
 //! * `variables.params` is the constraint's `spec.parameters` (null when it has none);
-//! * `variables.anyObject` is `object` (there is no `oldObject` offline);
-//! * `object`, `oldObject` (null), `request` (a CREATE) and `namespaceObject` are as for
-//!   admission policies.
+//! * `variables.anyObject` is the object under review (`object`, or `oldObject` on DELETE,
+//!   as Gatekeeper's `has(request.operation) && request.operation == "DELETE" && object ==
+//!   null ? oldObject : object`);
+//! * `object`, `oldObject`, `request` and `namespaceObject` are as for admission policies:
+//!   a CREATE by default, or the operation, user and old object of an [`Admission`] (what
+//!   `gator verify` reads from an `AdmissionReview`).
 
 use kube_cel::cel::Value;
 use serde_json::{Value as Json, json};
@@ -17,6 +20,28 @@ use crate::checks::{Checks, Outcome, Violation, bind_admission};
 use crate::convert::{Sizes, to_cel};
 use crate::expr::with_scope;
 use crate::resources::create_request;
+
+/// The admission request around the object under review. The default is a CREATE with no
+/// user and no old object.
+#[derive(Clone, Copy, Debug)]
+pub struct Admission<'a> {
+    /// `CREATE`, `UPDATE`, `DELETE` or `CONNECT`.
+    pub operation: &'a str,
+    /// `request.userInfo`, when known.
+    pub user_info: Option<&'a Json>,
+    /// `oldObject` (UPDATE and DELETE).
+    pub old_object: Option<&'a Json>,
+}
+
+impl Default for Admission<'_> {
+    fn default() -> Self {
+        Admission {
+            operation: "CREATE",
+            user_info: None,
+            old_object: None,
+        }
+    }
+}
 
 /// A compiled `K8sNativeValidation` source.
 #[derive(Debug)]
@@ -64,11 +89,39 @@ impl GatekeeperCel {
         params: &Json,
         namespace_object: Option<&Json>,
     ) -> Result<Vec<String>, String> {
+        self.review(object, params, namespace_object, Admission::default())
+    }
+
+    /// [`GatekeeperCel::violations`] for an admission request other than a plain CREATE.
+    /// `object` is the object under review: on DELETE, the deleted object (bound as
+    /// `oldObject`, with `object` null, as the API server does).
+    pub fn review(
+        &self,
+        object: &Json,
+        params: &Json,
+        namespace_object: Option<&Json>,
+        admission: Admission<'_>,
+    ) -> Result<Vec<String>, String> {
         let namespace = object
             .get("metadata")
             .and_then(|m| m.get("namespace"))
             .and_then(Json::as_str);
-        let request = create_request(object, namespace);
+        let mut request = create_request(object, namespace);
+        request["operation"] = json!(admission.operation);
+        if let Some(options) = options_kind(admission.operation) {
+            request["options"]["kind"] = json!(options);
+        } else {
+            request["options"] = Json::Null;
+        }
+        if let Some(user) = admission.user_info {
+            request["userInfo"] = user.clone();
+        }
+        let deleting = admission.operation == "DELETE";
+        let old_object = match admission.old_object {
+            Some(old) => to_cel(old),
+            None if deleting => to_cel(object),
+            None => Value::Null,
+        };
         let constraint = json!({"spec": {"parameters": params}});
         let mut sizes = Sizes::of(object).max(Sizes::of(params));
         if let Some(ns) = namespace_object {
@@ -77,7 +130,13 @@ impl GatekeeperCel {
         let object_value = to_cel(object);
         let namespace_value = namespace_object.map(to_cel);
         let outcome = with_scope(|scope| {
-            bind_admission(scope, &object_value, &request, namespace_value.as_ref());
+            let bound = if deleting {
+                Value::Null
+            } else {
+                object_value.clone()
+            };
+            bind_admission(scope, &bound, &request, namespace_value.as_ref());
+            scope.add_variable_from_value("oldObject", old_object.clone());
             scope.add_variable_from_value("params", to_cel(&constraint));
             let preset: [(&str, Value); 2] = [
                 ("params", to_cel(params)),
@@ -107,6 +166,16 @@ impl GatekeeperCel {
                 Ok(messages)
             }
         }
+    }
+}
+
+/// `request.options.kind` of an operation (CONNECT has no options).
+fn options_kind(operation: &str) -> Option<&'static str> {
+    match operation {
+        "CREATE" => Some("CreateOptions"),
+        "UPDATE" => Some("UpdateOptions"),
+        "DELETE" => Some("DeleteOptions"),
+        _ => None,
     }
 }
 

@@ -14,7 +14,7 @@ mod expr;
 pub mod gatekeeper;
 mod resources;
 
-pub use gatekeeper::GatekeeperCel;
+pub use gatekeeper::{Admission, GatekeeperCel};
 mod matching;
 pub mod vap;
 

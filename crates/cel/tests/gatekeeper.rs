@@ -97,3 +97,64 @@ fn runtime_error_is_an_error() {
         .expect_err("no spec");
     assert!(err.contains("object.spec.replicas <= 3"), "{err}");
 }
+
+#[test]
+fn admission_request_gives_operation_user_and_old_object() {
+    use kubecomply_cel::Admission;
+    let gk = GatekeeperCel::compile(&source(
+        r#"
+variables:
+- name: isUpdate
+  expression: has(request.operation) && request.operation == "UPDATE"
+validations:
+- expression: variables.isUpdate || !has(variables.anyObject.spec.hostPID)
+  message: hostPID
+- expression: oldObject == null || oldObject.metadata.name == variables.anyObject.metadata.name
+  message: renamed
+- expression: request.userInfo.username != "mallory"
+  message: mallory
+- expression: request.operation != "DELETE" || object == null
+  message: object on delete
+"#,
+    ))
+    .expect("compiles");
+    let pod = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p"}, "spec": {"hostPID": true}});
+    assert_eq!(
+        gk.violations(&pod, &Value::Null, None).expect("evaluates"),
+        vec!["hostPID".to_string()],
+        "a plain review is a CREATE"
+    );
+    let update = Admission {
+        operation: "UPDATE",
+        ..Admission::default()
+    };
+    assert!(
+        gk.review(&pod, &Value::Null, None, update)
+            .expect("evaluates")
+            .is_empty(),
+        "request.operation is the AdmissionReview's"
+    );
+    let old = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}});
+    let user = json!({"username": "mallory"});
+    let renamed = Admission {
+        operation: "UPDATE",
+        user_info: Some(&user),
+        old_object: Some(&old),
+    };
+    assert_eq!(
+        gk.review(&pod, &Value::Null, None, renamed)
+            .expect("evaluates"),
+        vec!["renamed".to_string(), "mallory".to_string()]
+    );
+    let delete = Admission {
+        operation: "DELETE",
+        ..Admission::default()
+    };
+    assert_eq!(
+        gk.review(&pod, &Value::Null, None, delete)
+            .expect("evaluates"),
+        vec!["hostPID".to_string()],
+        "on DELETE object is null and anyObject is the old object"
+    );
+}

@@ -28,7 +28,9 @@ pub(crate) fn register(engine: &mut Engine) {
     for (name, f) in one {
         let _ = engine.add_extension(name.to_string(), 1, Box::new(f));
     }
-    let two: [(&str, Builtin); 4] = [
+    let two: [(&str, Builtin); 5] = [
+        // Shadows regorus' builtin: extensions are looked up first.
+        ("sprintf", crate::sprintf::sprintf),
         ("re_match", re_match),
         ("set_diff", set_diff),
         ("net.cidr_overlap", cidr_overlap),

@@ -123,7 +123,7 @@ pub(crate) fn build_engine(
             if excluded.contains(&i) {
                 continue;
             }
-            match engine.add_policy(m.path.clone(), m.text.clone()) {
+            match engine.add_policy(m.path.clone(), engine::source_for_regorus(&m.text, version)) {
                 Ok(pkg) => packages.push((i, pkg.trim_start_matches("data.").to_string())),
                 Err(e) => {
                     diagnostics.push(rego_diagnostic(&e, &m.path));

@@ -203,6 +203,12 @@ fn push_message(
     }
 }
 
+/// The text of a module to give regorus (see `opa_syntax`): OPA forms regorus reads
+/// differently rewritten.
+pub(crate) fn source_for_regorus(text: &str, version: RegoVersion) -> String {
+    crate::opa_syntax::for_regorus(text, version == RegoVersion::V0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

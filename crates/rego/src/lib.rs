@@ -16,6 +16,8 @@ pub mod engine;
 pub mod files;
 pub mod gatekeeper;
 pub mod metadata;
+mod opa_syntax;
+mod sprintf;
 pub mod unit;
 pub mod verify;
 

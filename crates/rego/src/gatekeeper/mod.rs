@@ -25,12 +25,14 @@ use crate::metadata::{self, slugify};
 /// The CEL (`K8sNativeValidation`) code of a template, compiled.
 pub trait NativeValidation: Send + Sync {
     /// The violation messages of `object` under the constraint parameters `params`;
-    /// `namespace_object` is the object's Namespace when known.
+    /// `namespace_object` is the object's Namespace when known; `request` gives the
+    /// operation, user and old object (`request.*` and `oldObject` in CEL).
     fn violations(
         &self,
         object: &Value,
         params: &Value,
         namespace_object: Option<&Value>,
+        request: &Request,
     ) -> Result<Vec<String>, String>;
 }
 
@@ -62,8 +64,14 @@ impl NativeValidation for kubecomply_cel::GatekeeperCel {
         object: &Value,
         params: &Value,
         namespace_object: Option<&Value>,
+        request: &Request,
     ) -> Result<Vec<String>, String> {
-        kubecomply_cel::GatekeeperCel::violations(self, object, params, namespace_object)
+        let admission = kubecomply_cel::Admission {
+            operation: &request.operation,
+            user_info: Some(&request.user_info),
+            old_object: request.old_object.as_ref(),
+        };
+        self.review(object, params, namespace_object, admission)
     }
 }
 
@@ -345,7 +353,8 @@ impl Template {
                 let mut engine = new_engine(version, options.timeout);
                 let mut package = None;
                 for (pointer, text) in &modules {
-                    match engine.add_policy(format!("{file}#{pointer}"), text.clone()) {
+                    let text = engine::source_for_regorus(text, version);
+                    match engine.add_policy(format!("{file}#{pointer}"), text) {
                         Ok(p) => {
                             if package.is_none() {
                                 package = Some(p);
@@ -756,7 +765,7 @@ impl Prepared<'_> {
             }
             let t = &self.gk.templates[c.template];
             match &t.code {
-                Code::Native(n) => match n.violations(object, &c.parameters, ns_object) {
+                Code::Native(n) => match n.violations(object, &c.parameters, ns_object, request) {
                     Ok(msgs) => out.extend(msgs.into_iter().map(|m| Violation {
                         constraint: ci,
                         message: Ok(m),
