@@ -177,10 +177,10 @@ impl Checks {
         let mut failed: HashMap<&str, String> = HashMap::new();
         bind_variables(scope, &values);
         for v in &self.variables {
-            let result = match first_failed(&v.expression, &failed) {
-                Some(err) => Err(err),
-                None => v.expression.evaluate(scope, sizes),
-            };
+            let result = v
+                .expression
+                .evaluate(scope, sizes)
+                .map_err(|e| first_failed(&v.expression, &failed).unwrap_or(e));
             match result {
                 Ok(value) => {
                     sizes = sizes.max(Sizes::of_cel(&value));
@@ -193,10 +193,10 @@ impl Checks {
             }
         }
         for c in &self.match_conditions {
-            let result = match first_failed(&c.expression, &failed) {
-                Some(err) => Err(err),
-                None => c.expression.evaluate_bool(scope, sizes),
-            };
+            let result = c
+                .expression
+                .evaluate_bool(scope, sizes)
+                .map_err(|e| first_failed(&c.expression, &failed).unwrap_or(e));
             match result {
                 Ok(true) => {}
                 Ok(false) => return Outcome::NotMatched,
@@ -210,15 +210,15 @@ impl Checks {
         }
         let mut violations = Vec::new();
         for (index, v) in self.validations.iter().enumerate() {
-            let result = match first_failed(&v.expression, &failed) {
-                Some(err) => Err(err),
-                None => v.expression.evaluate_bool(scope, sizes),
-            };
+            let result = v
+                .expression
+                .evaluate_bool(scope, sizes)
+                .map_err(|e| first_failed(&v.expression, &failed).unwrap_or(e));
             match result {
                 Ok(true) => {}
                 Ok(false) => violations.push(Violation::Failed {
                     index,
-                    message: message_of(v, scope, sizes, &failed),
+                    message: message_of(v, scope, sizes),
                 }),
                 Err(message) => violations.push(Violation::Error {
                     index,
@@ -231,8 +231,10 @@ impl Checks {
     }
 }
 
-/// The error of the first failed variable an expression refers to: variables are lazy in the
-/// API server, so a broken variable only matters to the expressions that use it.
+/// The error of the first failed variable an expression refers to, reported when the
+/// expression fails: variables are lazy in the API server, so a broken variable only matters
+/// when an evaluation reaches it (not, say, inside a `map()` over an empty list). A failed
+/// variable is left out of `variables`, so reaching it fails the evaluation.
 fn first_failed(e: &Expression, failed: &HashMap<&str, String>) -> Option<String> {
     e.variables.iter().find_map(|name| {
         failed
@@ -252,14 +254,8 @@ fn bind_variables(scope: &mut Context<'_>, values: &HashMap<Key, Value>) {
 
 /// The message of a failed validation: `messageExpression` when it yields a non-blank
 /// single-line string, else `message`, else the API server's default.
-fn message_of(
-    v: &Validation,
-    scope: &Context<'_>,
-    sizes: Sizes,
-    failed: &HashMap<&str, String>,
-) -> String {
+fn message_of(v: &Validation, scope: &Context<'_>, sizes: Sizes) -> String {
     if let Some(me) = &v.message_expression
-        && first_failed(me, failed).is_none()
         && let Ok(Value::String(s)) = me.evaluate(scope, sizes)
         && !s.trim().is_empty()
         && !s.contains(['\n', '\r'])

@@ -5,8 +5,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use kube_cel::KubeCelExt;
 use kube_cel::cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use kube_cel::cel::extractors::This;
 use kube_cel::cel::parser::Parser;
-use kube_cel::cel::{Context, Value};
+use kube_cel::cel::{Context, ResolveResult, Value};
 
 use crate::convert::Sizes;
 use crate::cost;
@@ -18,7 +19,21 @@ pub(crate) const MAX_EXPRESSION_LENGTH: usize = 64 * 1024;
 thread_local! {
     /// The standard library plus the Kubernetes libraries, built once per worker thread:
     /// registering the functions is far more expensive than one evaluation.
-    static LIBRARY: Context<'static> = Context::default().with_all();
+    static LIBRARY: Context<'static> = library();
+}
+
+/// The standard library, the Kubernetes libraries and the standard functions the `cel` crate
+/// lacks: `dyn(x)` (the identity at runtime; gatekeeper-library's `seccomp` builds maps with
+/// `dyn("")` values).
+fn library() -> Context<'static> {
+    let mut ctx = Context::default().with_all();
+    ctx.add_function("dyn", dynamic);
+    ctx
+}
+
+/// `dyn(x)`: only a type-checker hint, so `x` itself.
+fn dynamic(This(v): This<Value>) -> ResolveResult {
+    Ok(v)
 }
 
 /// Runs `f` with a fresh scope over the function library, where variables can be bound.

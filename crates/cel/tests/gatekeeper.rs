@@ -158,3 +158,55 @@ validations:
         "on DELETE object is null and anyObject is the old object"
     );
 }
+
+#[test]
+fn dyn_and_lazy_variables() {
+    // As gatekeeper-library's seccomp: maps built with dyn(), and a variable that fails on
+    // this object but is only reached inside a map() over an empty list.
+    let gk = GatekeeperCel::compile(&source(
+        r#"
+variables:
+- name: podProfile
+  expression: object.spec.securityContext.seccompProfile.type
+- name: fromPod
+  expression: |
+    object.spec.containers.filter(c, has(object.spec.securityContext)).map(c, {"name": c.name, "profile": dyn(variables.podProfile)})
+- name: missing
+  expression: |
+    object.spec.containers.filter(c, !has(object.spec.securityContext)).map(c, {"name": c.name, "profile": dyn("not configured")})
+validations:
+- expression: (variables.fromPod + variables.missing).all(p, p.profile == "RuntimeDefault")
+  messageExpression: '(variables.fromPod + variables.missing).map(p, p.name + ": " + p.profile).join(", ")'
+"#,
+    ))
+    .expect("compiles");
+    let bare = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "app"}]}});
+    assert_eq!(
+        gk.violations(&bare, &Value::Null, None)
+            .expect("podProfile is never reached"),
+        vec!["app: not configured".to_string()]
+    );
+    let set = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                 "containers": [{"name": "app"}]}});
+    assert!(
+        gk.violations(&set, &Value::Null, None)
+            .expect("evaluates")
+            .is_empty()
+    );
+    let broken = GatekeeperCel::compile(&source(
+        r#"
+variables:
+- name: podProfile
+  expression: object.spec.securityContext.seccompProfile.type
+validations:
+- expression: variables.podProfile == "RuntimeDefault"
+"#,
+    ))
+    .expect("compiles");
+    let err = broken
+        .violations(&bare, &Value::Null, None)
+        .expect_err("a reached failed variable is an error");
+    assert!(err.contains("variables.podProfile"), "{err}");
+}
