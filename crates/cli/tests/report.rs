@@ -278,3 +278,68 @@ fn attestations_satisfy_manual_requirements() {
         assert_eq!(s["attestations"][0]["state"], "expired");
     }
 }
+
+/// The JSON report follows docs/schema/compliance-report-v1.json, for every built-in framework,
+/// with attestations (file and URL evidence, an expired one, one naming no requirement),
+/// thresholds, exceptions and the team's policies.
+#[test]
+fn json_report_follows_the_published_schema() {
+    let dir = temp_dir("schema");
+    std::fs::write(dir.join("evidence.txt"), "signed-off plan\n").expect("write");
+    let sha = kubecomply_frameworks::sha256_hex(b"signed-off plan\n");
+    let att = dir.join("att.yaml");
+    std::fs::write(
+        &att,
+        format!(
+            "attestations:\n- requirement: \"pci-dss:12.1.1\"\n  statement: Reviewed.\n  evidence: {{file: evidence.txt, sha256: {sha}}}\n  attestedBy: auditor@example.com\n  date: 2026-01-01\n  validUntil: 2026-12-31\n- requirement: \"soc2:CC7.4\"\n  statement: Incident response plan.\n  evidence: {{url: https://wiki.example.com/irp}}\n  attestedBy: ciso@example.com\n  date: 2025-01-01\n  validUntil: 2025-12-31\n- requirement: \"hipaa:no-such\"\n  statement: Nothing.\n  evidence: {{url: https://example.com}}\n  attestedBy: a@example.com\n  date: 2026-01-01\n  validUntil: 2026-12-31\n"
+        ),
+    )
+    .expect("write");
+    let list = run(&["frameworks", "--format", "json"]);
+    let ids: Vec<String> =
+        serde_json::from_slice::<Value>(&list.stdout).expect("json")["frameworks"]
+            .as_array()
+            .expect("frameworks")
+            .iter()
+            .filter_map(|f| f["id"].as_str().map(String::from))
+            .collect();
+    assert!(ids.len() >= 10, "{ids:?}");
+    let o = run(&[
+        "report",
+        "--framework",
+        &ids.join(","),
+        "--config",
+        "examples/.kubecomply.yaml",
+        "--attestations",
+        att.to_str().expect("utf-8 path"),
+        "--min-score",
+        "50",
+        "--max-failed",
+        "critical=0",
+        "examples",
+    ]);
+    let doc = json(&o);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/schema/compliance-report-v1.json"))
+            .expect("schema"),
+    )
+    .expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // The document exercises the optional parts the schema describes.
+    assert!(doc["inputs"]["policyDigest"].is_string());
+    let text = doc.to_string();
+    for needle in [
+        "\"exceptionDetail\"",
+        "\"attestations\":[{",
+        "\"unmatchedAttestations\":[{",
+        "\"state\":\"expired\"",
+    ] {
+        assert!(text.contains(needle), "{needle} missing");
+    }
+}

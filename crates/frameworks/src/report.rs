@@ -1,7 +1,8 @@
 //! Compliance reports: JSON, Markdown and self-contained HTML renderings of framework results,
 //! and the threshold verdict that decides the exit status of `kubecomply report`.
 //!
-//! JSON structure (`schemaVersion` 1.0):
+//! JSON structure (`schemaVersion` 1.0; JSON Schema in `docs/schema/compliance-report-v1.json`,
+//! checked by `crates/cli/tests/report.rs`):
 //!
 //! ```text
 //! { schemaVersion, kind: "ComplianceReport", generatedAt (RFC 3339 UTC),
