@@ -89,6 +89,7 @@ impl Engine {
         let cx = Context {
             inventory,
             params: &self.options.params,
+            namespace_classes: std::sync::OnceLock::new(),
         };
         let today = self.options.today.unwrap_or_else(Date::today);
         let per_object: Vec<(Vec<Finding>, usize)> = inventory

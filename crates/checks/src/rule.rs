@@ -34,7 +34,15 @@ pub struct Context<'a> {
     pub inventory: &'a Inventory,
     /// Configurable thresholds and lists.
     pub params: &'a Params,
+    /// Per namespace, the data classes its workloads hold and which workloads hold each
+    /// (computed on first use, for `KC-NS-003`).
+    pub namespace_classes: std::sync::OnceLock<NamespaceClasses>,
 }
+
+/// Namespace → data class → names (`Kind/name`) of the workloads holding it, and the number of
+/// workloads per namespace.
+pub type NamespaceClasses =
+    std::collections::HashMap<String, (std::collections::BTreeMap<String, Vec<String>>, usize)>;
 
 /// One failed check, before it becomes a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,6 +27,13 @@ pub struct FrameworksArgs {
     policies: crate::policies::PolicySources,
 }
 
+/// `--scope`: which resources a framework with a data class evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScopeArg {
+    /// Every scanned resource, whatever data class it holds.
+    All,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ListFormat {
     Table,
@@ -47,6 +54,9 @@ enum FrameworksCommand {
         /// Files, directories, or `-` for standard input.
         #[arg(required = true)]
         inputs: Vec<String>,
+        /// `all`: evaluate every resource, not only those holding the framework's data class.
+        #[arg(long, value_enum)]
+        scope: Option<ScopeArg>,
     },
 }
 
@@ -74,7 +84,7 @@ pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
             }
             show(find(&frameworks, &id)?, a.format)
         }
-        Some(FrameworksCommand::Check { id, inputs }) => {
+        Some(FrameworksCommand::Check { id, inputs, scope }) => {
             let settings = ScanSettings {
                 policies: a.policies.clone(),
                 ..ScanSettings::default()
@@ -83,7 +93,7 @@ pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
             map_policies(&mut frameworks, &scanned.custom);
             let f = find(&frameworks, &id)?;
             warn_unknown_codes(f);
-            check(f, &inputs, scanned, a.format)
+            check(f, &inputs, scanned, scope == Some(ScopeArg::All), a.format)
         }
     }
 }
@@ -228,6 +238,8 @@ pub(crate) struct Scanned {
     pub input_errors: bool,
     /// The rules of the team's policies that ran.
     pub custom: Vec<kubecomply_core::CustomRule>,
+    /// Every input resource with the data classes it holds (for framework scope).
+    pub resources: Vec<kubecomply_frameworks::scope::Resource>,
     /// Digest of the team's policy files, if any.
     pub policy_digest: Option<String>,
 }
@@ -345,6 +357,7 @@ pub(crate) fn scan_for_frameworks(
         Some(p) => (p.rules, p.digest),
         None => (Vec::new(), None),
     };
+    let resources = data_classes(&loaded.inventory);
     Ok(Scanned {
         findings,
         known,
@@ -353,7 +366,24 @@ pub(crate) fn scan_for_frameworks(
         input_errors,
         custom,
         policy_digest,
+        resources,
     })
+}
+
+/// The data classes each input resource holds (see `kubecomply_core::dataclass`).
+pub(crate) fn data_classes(
+    inventory: &kubecomply_core::Inventory,
+) -> Vec<kubecomply_frameworks::scope::Resource> {
+    inventory
+        .objects
+        .iter()
+        .map(|o| kubecomply_frameworks::scope::Resource {
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
+            classes: kubecomply_core::dataclass::held(o, inventory),
+        })
+        .collect()
 }
 
 /// Warns about rule codes a framework names that no built-in rule or loaded policy has (a typo
@@ -434,10 +464,13 @@ fn check(
     f: &Framework,
     inputs: &[String],
     scanned: Scanned,
+    all: bool,
     format: ListFormat,
 ) -> anyhow::Result<u8> {
+    let scope = kubecomply_frameworks::scope::select(f, &scanned.resources, all);
+    let findings = kubecomply_frameworks::scope::filter(&scope, &scanned.findings);
     let known: Vec<&str> = scanned.known.iter().map(String::as_str).collect();
-    let result = kubecomply_frameworks::evaluate(f, &scanned.findings, &known);
+    let result = kubecomply_frameworks::evaluate(f, &findings, &known);
     let input_errors = scanned.input_errors;
     match format {
         ListFormat::Json => {
@@ -447,6 +480,8 @@ fn check(
                 "files": scanned.files,
                 "objects": scanned.objects,
                 "policyDigest": scanned.policy_digest,
+                "scope": scope.description,
+                "inScope": scope.resources,
                 "result": result,
             });
             crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;

@@ -51,6 +51,9 @@ pub struct ReportArgs {
     /// Exceptions file (rule, resource match, reason, owner, expiry).
     #[arg(long)]
     pub exceptions: Option<PathBuf>,
+    /// `all`: evaluate every resource, not only those holding a framework's data class.
+    #[arg(long, value_enum)]
+    pub scope: Option<crate::frameworks_cmd::ScopeArg>,
     /// The team's own policies (run with the built-in rules and mapped into frameworks).
     #[command(flatten)]
     pub policies: crate::policies::PolicySources,
@@ -143,7 +146,13 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
     let known: Vec<&str> = scanned.known.iter().map(String::as_str).collect();
     let mut reports = Vec::new();
     for f in selected {
-        let mut result = kubecomply_frameworks::evaluate(f, &scanned.findings, &known);
+        let scope = kubecomply_frameworks::scope::select(
+            f,
+            &scanned.resources,
+            a.scope == Some(crate::frameworks_cmd::ScopeArg::All),
+        );
+        let findings = kubecomply_frameworks::scope::filter(&scope, &scanned.findings);
+        let mut result = kubecomply_frameworks::evaluate(f, &findings, &known);
         let unmatched: Vec<_> =
             kubecomply_frameworks::apply_attestations(&mut result, &attestations)
                 .into_iter()
@@ -156,6 +165,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
             );
         }
         reports.push(FrameworkReport {
+            scope,
             framework: f,
             result,
             unmatched,

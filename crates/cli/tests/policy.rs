@@ -40,7 +40,7 @@ fn verify_passing_suites_exits_zero() {
         "{out}"
     );
     assert!(out.contains("skip  "), "{out}");
-    assert_eq!(out.lines().last(), Some("17 passed, 0 failed, 1 skipped"));
+    assert_eq!(out.lines().last(), Some("25 passed, 0 failed, 1 skipped"));
 }
 
 #[test]

@@ -343,3 +343,92 @@ fn json_report_follows_the_published_schema() {
         assert!(text.contains(needle), "{needle} missing");
     }
 }
+
+/// PCI DSS applies to cardholder data: only resources marked `pci` (the payments namespace of
+/// the examples) are evaluated, cluster-scoped ones always; `--scope all` evaluates everything.
+#[test]
+fn frameworks_with_a_data_class_evaluate_the_resources_holding_it() {
+    fn failing_resources(doc: &Value) -> Vec<String> {
+        let mut all = Vec::new();
+        leaves(&doc["frameworks"][0]["requirements"], &mut all);
+        let mut out: Vec<String> = all
+            .iter()
+            .flat_map(|l| l["failed"].as_array().cloned().unwrap_or_default())
+            .map(|f| {
+                format!(
+                    "{}/{}/{}",
+                    f["resource"]["kind"].as_str().unwrap_or(""),
+                    f["resource"]["namespace"].as_str().unwrap_or(""),
+                    f["resource"]["name"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "report",
+            "--framework",
+            "pci-dss",
+            "--config",
+            "examples/.kubecomply.yaml",
+        ];
+        a.extend_from_slice(extra);
+        a.push("examples");
+        a
+    };
+    let scoped = json(&run(&args(&[])));
+    let fw = &scoped["frameworks"][0];
+    let mut in_scope: Vec<&str> = fw["inScope"]
+        .as_array()
+        .expect("inScope")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    in_scope.sort();
+    assert_eq!(
+        in_scope,
+        vec![
+            "Deployment/payments/payments-api",
+            "Namespace/payments",
+            "NetworkPolicy/payments/default-deny",
+            "Service/payments/payments-api",
+            "ServiceAccount/payments/payments-api",
+        ]
+    );
+    assert!(
+        fw["scope"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("data class \"pci\": 5 of")),
+        "{}",
+        fw["scope"]
+    );
+    let failing = failing_resources(&scoped);
+    for r in &failing {
+        let namespaced = r.split('/').nth(1).is_some_and(|ns| !ns.is_empty());
+        assert!(
+            !namespaced || r.contains("/payments/"),
+            "out-of-scope resource {r} evaluated: {failing:?}"
+        );
+    }
+    assert!(
+        failing.iter().any(|r| r.contains("/payments/payments-api")),
+        "{failing:?}"
+    );
+
+    let all = json(&run(&args(&["--scope", "all"])));
+    assert!(all["frameworks"][0]["inScope"].is_null());
+    let failing_all = failing_resources(&all);
+    assert!(
+        failing_all
+            .iter()
+            .any(|r| r == "Deployment/shop/legacy-cart"),
+        "{failing_all:?}"
+    );
+
+    // SOC 2 has no data class: everything, as before.
+    let soc2 = json(&run(&["report", "--framework", "soc2", "examples"]));
+    assert_eq!(soc2["frameworks"][0]["scope"], "every scanned resource");
+}

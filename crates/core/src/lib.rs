@@ -4,6 +4,7 @@
 //! This crate does no I/O. Loading lives in `kubecomply-loader`, evaluation in the analyzer
 //! crates, formatting in `kubecomply-report`.
 
+pub mod dataclass;
 pub mod date;
 pub mod diagnostic;
 pub mod exceptions;

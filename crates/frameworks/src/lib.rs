@@ -14,6 +14,7 @@ mod attest;
 mod eval;
 mod parse;
 pub mod report;
+pub mod scope;
 
 pub use attest::{
     Attestation, AttestationState, Evidence, check_attestations, parse_attestations, sha256_hex,

@@ -11,7 +11,7 @@
 //!   thresholds: {minScore?, maxFailed: {severity: n}},
 //!   passed,                       // every framework within its thresholds
 //!   frameworks: [{
-//!     id, name, version, description, appliesTo?, scope,
+//!     id, name, version, description, appliesTo?, scope, inScope?: ["Kind/ns/name"],
 //!     passed, violations: [text],
 //!     score (0-100 or null), counts: {status: n}, failedBySeverity: {severity: n},
 //!     requirements: [{id, title, assessment?, status, statusLabel, rulesEvaluated,
@@ -92,6 +92,8 @@ impl Thresholds {
 pub struct FrameworkReport<'a> {
     /// The framework evaluated.
     pub framework: &'a Framework,
+    /// The resources it was evaluated on (data-class scope).
+    pub scope: crate::scope::Scope,
     /// Its result (attestations applied).
     pub result: FrameworkResult,
     /// Attestations naming the framework but none of its requirements.
@@ -138,16 +140,6 @@ pub fn generated_at() -> String {
     let d = Date::from_unix(secs);
     let t = secs.rem_euclid(86_400);
     format!("{d}T{:02}:{:02}:{:02}Z", t / 3600, (t % 3600) / 60, t % 60)
-}
-
-fn scope(f: &Framework) -> String {
-    match f.applies_to {
-        Some(c) => format!(
-            "framework applies to data class {:?}; every scanned resource was evaluated (scope selection by data class is not implemented yet)",
-            c.as_str()
-        ),
-        None => "every scanned resource".to_string(),
-    }
 }
 
 fn attestations_of(r: &FrameworkResult) -> Vec<&Attestation> {
@@ -211,7 +203,8 @@ impl Report<'_> {
                     "description": f.framework.description,
                     "appliesTo": f.framework.applies_to,
                     "extends": f.framework.extends,
-                    "scope": scope(f.framework),
+                    "scope": f.scope.description,
+                    "inScope": f.scope.resources,
                     "passed": violations.is_empty(),
                     "violations": violations,
                     "score": r.score,
@@ -297,7 +290,10 @@ impl Report<'_> {
         for f in &self.frameworks {
             let r = &f.result;
             let _ = writeln!(s, "\n## {} {} (`{}`)\n", md(&r.name), md(&r.version), r.id);
-            let _ = writeln!(s, "Scope: {}.\n", scope(f.framework));
+            let _ = writeln!(s, "Scope: {}.\n", f.scope.description);
+            if let Some(list) = &f.scope.resources {
+                let _ = writeln!(s, "In scope: {}.\n", md(&list.join(", ")));
+            }
             let sev: Vec<String> = r
                 .failed_by_severity
                 .iter()
@@ -456,8 +452,15 @@ impl Report<'_> {
         let _ = writeln!(
             s,
             "<p><strong>Scope:</strong> {}.</p>",
-            esc(&scope(f.framework))
+            esc(&f.scope.description)
         );
+        if let Some(list) = &f.scope.resources {
+            let _ = writeln!(
+                s,
+                "<p><strong>In scope:</strong> {}.</p>",
+                esc(&list.join(", "))
+            );
+        }
         s.push_str("<div class=\"summary\">\n");
         s.push_str(&gauge(r.score));
         s.push_str(&bars(r));

@@ -293,6 +293,7 @@ fn html_is_self_contained_and_escaped() {
         policy_digest: None,
         thresholds: Thresholds::default(),
         frameworks: vec![FrameworkReport {
+            scope: kubecomply_frameworks::scope::select(&fw, &[], false),
             framework: &fw,
             result,
             unmatched: Vec::new(),

@@ -19,7 +19,7 @@ use crate::{Port, PortValue, Protocol};
 const SINCE: &str = "0.3.0";
 
 /// The label (on a pod template or its namespace) that puts a workload in a data class.
-pub const DATA_CLASS_LABEL: &str = "compliance.kubecomply.io/data-class";
+pub const DATA_CLASS_LABEL: &str = kubecomply_core::dataclass::LABEL;
 
 /// The address that stands for "the internet" in exposure queries (TEST-NET-3).
 const INTERNET_PROBE: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
