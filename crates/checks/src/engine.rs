@@ -97,12 +97,18 @@ impl Engine {
             .par_iter()
             .map(|obj| self.run_object(&cx, obj, today))
             .collect();
-        let mut out = Outcome::default();
+        let expired = self.expired_exceptions(today);
+        // Sized exactly: at 100,000 objects a doubling vector of findings wastes tens of MiB.
+        let total = per_object.iter().map(|(f, _)| f.len()).sum::<usize>() + expired.len();
+        let mut out = Outcome {
+            findings: Vec::with_capacity(total),
+            passed: 0,
+        };
         for (f, p) in per_object {
             out.findings.extend(f);
             out.passed += p;
         }
-        out.findings.extend(self.expired_exceptions(today));
+        out.findings.extend(expired);
         out
     }
 

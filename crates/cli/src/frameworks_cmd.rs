@@ -268,7 +268,7 @@ pub(crate) fn scan_for_frameworks(
     if let Some(m) = cfg.max_file_size_mib {
         limits.max_file_size = m.saturating_mul(1024 * 1024);
     }
-    let loaded = crate::scan::load_inputs(inputs, &limits);
+    let loaded = crate::scan::load_inputs(inputs, &limits, true);
     let mut diagnostics = loaded.diagnostics;
     let policies = crate::policies::Policies::load(
         &settings.policies,

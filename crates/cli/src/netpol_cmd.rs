@@ -141,7 +141,7 @@ fn load(paths: &[String]) -> std::result::Result<Model, u8> {
 
 /// [`load`], keeping the inventory.
 fn load_all(paths: &[String]) -> std::result::Result<(Inventory, Model), u8> {
-    let loaded = crate::scan::load_inputs(paths, &Limits::default());
+    let loaded = crate::scan::load_inputs(paths, &Limits::default(), false);
     let mut errors = false;
     for d in &loaded.diagnostics {
         if d.level >= DiagLevel::Warning {

@@ -81,7 +81,7 @@ fn policy_for(obj: &Object, inv: &Inventory, a: &PssArgs) -> Policy {
 
 /// Runs `pss`.
 pub fn run(a: PssArgs) -> Result<u8> {
-    let loaded = crate::scan::load_inputs(&a.paths, &Limits::default());
+    let loaded = crate::scan::load_inputs(&a.paths, &Limits::default(), false);
     let inv = &loaded.inventory;
     let mut results = Vec::new();
     let (mut allowed, mut denied) = (0usize, 0usize);

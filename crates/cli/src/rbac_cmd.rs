@@ -119,7 +119,7 @@ pub enum RbacCommand {
 
 /// Loads inputs; `Err(code)` after printing input errors.
 fn load(paths: &[String]) -> std::result::Result<(Inventory, String), u8> {
-    let loaded = crate::scan::load_inputs(paths, &Limits::default());
+    let loaded = crate::scan::load_inputs(paths, &Limits::default(), false);
     let mut notes = String::new();
     let mut errors = false;
     for d in &loaded.diagnostics {

@@ -76,13 +76,19 @@ pub struct Loaded {
 }
 
 /// Reads and parses all inputs in parallel.
-pub fn load_inputs(paths: &[String], limits: &Limits) -> Loaded {
+/// `lean` drops the text of inputs whose findings can be located without it (`scan` and
+/// framework evaluation); commands that show source text keep it.
+pub fn load_inputs(paths: &[String], limits: &Limits, lean: bool) -> Loaded {
     let (inputs, mut diagnostics) = files::discover(paths);
     let results: Vec<(Vec<kubecomply_core::Object>, Vec<Diagnostic>)> = inputs
         .par_iter()
         .map(|input| match files::read(input, limits) {
             Ok(src) => {
-                let l = kubecomply_loader::load(src, limits);
+                let l = if lean {
+                    kubecomply_loader::load_lean(src, limits)
+                } else {
+                    kubecomply_loader::load(src, limits)
+                };
                 (l.objects, l.diagnostics)
             }
             Err(d) => (Vec::new(), vec![d]),
@@ -283,7 +289,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
             clock = std::time::Instant::now();
         }
     };
-    let loaded = load_inputs(&a.paths, &limits);
+    let loaded = load_inputs(&a.paths, &limits, true);
     let mut diagnostics = loaded.diagnostics;
     let policies =
         crate::policies::Policies::load(&a.policies, &cfg.policies, &limits, &mut diagnostics)?;
@@ -314,34 +320,33 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     };
     let rbac_selected = selected(kubecomply_rbac::RULES, only, &cfg.skip, &a.skip_rules);
     let engine = Engine::new(&registry::all(), options);
-    // The RBAC review works on effective permissions across objects; it runs next to the
-    // built-in rules and its findings go through the same selection, overrides and exceptions.
-    // The team's policies run beside them too.
+    // The RBAC review works on effective permissions across objects; its findings, like the
+    // team's policies', go through the same selection, overrides and exceptions as the rules'.
     let policy_selected = match &policies {
         Some(p) => selected(p.metas.iter().copied(), only, &cfg.skip, &a.skip_rules),
         None => Vec::new(),
     };
-    let (outcome, (rbac, policy_findings)) = rayon::join(
+    // The RBAC review runs first, on its own: its model (subjects, indexes, path search) is
+    // transient, and freeing it before the rule engine's findings accumulate keeps the peak
+    // memory of a large scan down (at 100,000 objects, about 100 MiB).
+    let rbac = if rbac_selected.is_empty() {
+        Vec::new()
+    } else {
+        kubecomply_rbac::review(&loaded.inventory)
+    };
+    let (outcome, policy_findings) = rayon::join(
         || engine.run(&loaded.inventory),
-        || {
-            rayon::join(
-                || {
-                    if rbac_selected.is_empty() {
-                        Vec::new()
-                    } else {
-                        kubecomply_rbac::review(&loaded.inventory)
-                    }
-                },
-                || match &policies {
-                    Some(p) if !policy_selected.is_empty() => p.evaluate(&loaded.inventory),
-                    _ => Vec::new(),
-                },
-            )
+        || match &policies {
+            Some(p) if !policy_selected.is_empty() => p.evaluate(&loaded.inventory),
+            _ => Vec::new(),
         },
     );
     let mut findings = outcome.findings;
-    findings.extend(engine.adopt(policy_findings, &loaded.inventory));
+    let policy_findings = engine.adopt(policy_findings, &loaded.inventory);
     let rbac = engine.adopt(rbac, &loaded.inventory);
+    // One exact reservation instead of a doubling of the largest vector of the run.
+    findings.reserve_exact(policy_findings.len() + rbac.len());
+    findings.extend(policy_findings);
     let netpol_selected = if a.network {
         selected(kubecomply_netpol::RULES, only, &cfg.skip, &a.skip_rules)
     } else {

@@ -76,8 +76,29 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
 
 /// Loads the Kubernetes objects of one source.
 pub fn load(source: SourceFile, limits: &Limits) -> Loaded {
-    let source = Arc::new(source);
+    load_with(source, limits, true)
+}
+
+/// Loads the Kubernetes objects of one source without keeping its text when no longer needed:
+/// when every document recorded the positions of its nodes while parsing, findings are located
+/// from those and the text is dropped (about the size of the input, in memory, for a large scan).
+/// Documents that need a second parse (aliases, merge keys, duplicate keys, `List`s, JSON) keep
+/// the text of their file.
+pub fn load_lean(source: SourceFile, limits: &Limits) -> Loaded {
+    load_with(source, limits, false)
+}
+
+fn load_with(mut source: SourceFile, limits: &Limits, keep_text: bool) -> Loaded {
     let stream = parse_stream(&source.text, source.format, limits);
+    if !keep_text
+        && stream
+            .documents
+            .iter()
+            .all(|d| d.positions.is_some() && !is_list(&d.value))
+    {
+        source.text = String::new();
+    }
+    let source = Arc::new(source);
     let mut out = Loaded::default();
     for e in stream.errors {
         let level = if e.message.starts_with("duplicate key") {

@@ -60,36 +60,40 @@ pub fn write(report: &ScanReport<'_>, out: &mut dyn std::io::Write) -> std::io::
         return out.write_all(b"\n");
     };
     use rayon::prelude::*;
-    let pieces: Vec<std::io::Result<Vec<u8>>> = report
-        .findings
-        .par_chunks(PIECE)
-        .map(|chunk| {
-            let mut buf = Vec::with_capacity(chunk.len() * 512);
-            let mut one = Vec::with_capacity(1024);
-            for f in chunk {
-                one.clear();
-                serde_json::to_writer_pretty(&mut one, f)?;
-                // An element of the top-level `findings` array sits two levels deep.
-                buf.extend_from_slice(b",\n    ");
-                for line in one.split_inclusive(|&b| b == b'\n') {
-                    buf.extend_from_slice(line);
-                    if line.ends_with(b"\n") {
-                        buf.extend_from_slice(b"    ");
-                    }
-                }
-            }
-            Ok(buf)
-        })
-        .collect();
     out.write_all(&frame.as_bytes()[..at])?;
     out.write_all(b"\n  \"findings\": [")?;
+    // A batch of pieces is serialized in parallel, then written, so that the report is never
+    // held whole in memory.
+    let batch = PIECE * rayon::current_num_threads().max(1) * 2;
     let mut first = true;
-    for piece in pieces {
-        let piece = piece?;
-        // Every piece starts with a separator; the first one of the list has no comma.
-        let bytes = if first { &piece[1..] } else { &piece[..] };
-        first = false;
-        out.write_all(bytes)?;
+    for group in report.findings.chunks(batch) {
+        let pieces: Vec<std::io::Result<Vec<u8>>> = group
+            .par_chunks(PIECE)
+            .map(|chunk| {
+                let mut buf = Vec::with_capacity(chunk.len() * 512);
+                let mut one = Vec::with_capacity(1024);
+                for f in chunk {
+                    one.clear();
+                    serde_json::to_writer_pretty(&mut one, f)?;
+                    // An element of the top-level `findings` array sits two levels deep.
+                    buf.extend_from_slice(b",\n    ");
+                    for line in one.split_inclusive(|&b| b == b'\n') {
+                        buf.extend_from_slice(line);
+                        if line.ends_with(b"\n") {
+                            buf.extend_from_slice(b"    ");
+                        }
+                    }
+                }
+                Ok(buf)
+            })
+            .collect();
+        for piece in pieces {
+            let piece = piece?;
+            // Every piece starts with a separator; the first one of the list has no comma.
+            let bytes = if first { &piece[1..] } else { &piece[..] };
+            first = false;
+            out.write_all(bytes)?;
+        }
     }
     out.write_all(b"\n  ],\n")?;
     out.write_all(&frame.as_bytes()[at + MARKER.len()..])?;
