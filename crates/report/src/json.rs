@@ -28,7 +28,7 @@ struct Document<'a> {
 }
 
 /// Findings serialized per parallel piece of [`write`].
-const PIECE: usize = 2048;
+const PIECE: usize = 512;
 
 /// Writes the report as pretty JSON, streaming (large reports are never held as one string).
 /// Large reports have their findings serialized in parallel pieces, then written in order; the
