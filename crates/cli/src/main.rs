@@ -103,8 +103,7 @@ pub fn emit_with(
 
 /// kubecomply builds millions of small values (one allocation per key, string and map) across
 /// threads; mimalloc does that about 30% faster than the system allocator on the benchmark
-/// corpus, within the memory target (see bench/README.md). Transparent huge pages are off
-/// (`no_thp`): with them, system time at 100,000 objects varied between 0.3 and 2.6 s.
+/// corpus, within the memory target (see bench/README.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -262,7 +262,7 @@ fn selected(
 
 /// Inputs with more objects than this run the RBAC review before the rule engine rather than
 /// beside it (peak memory over overlap).
-const SEQUENTIAL_REVIEW: usize = 200_000;
+const SEQUENTIAL_REVIEW: usize = 20_000;
 
 /// Runs `scan`.
 pub fn run(a: ScanArgs) -> Result<u8> {
@@ -330,10 +330,10 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         Some(p) => selected(p.metas.iter().copied(), only, &cfg.skip, &a.skip_rules),
         None => Vec::new(),
     };
-    // The RBAC review runs beside the rule engine, except on very large inputs, where it runs
-    // first on its own: its model (subjects, indexes, path search) is transient, and freeing it
-    // before the engine's findings accumulate lowers the peak memory (by about 100 MiB per
-    // 100,000 objects) at the price of less overlap.
+    // The RBAC review runs beside the rule engine, except on large inputs, where it runs first
+    // on its own: its model (subjects, indexes, path search) is transient, and freeing it before
+    // the engine's findings accumulate lowers the peak memory (by about 100 MiB at 100,000
+    // objects) at the price of less overlap.
     let review = || {
         if rbac_selected.is_empty() {
             Vec::new()
