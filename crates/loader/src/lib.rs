@@ -101,7 +101,9 @@ fn load_with(mut source: SourceFile, limits: &Limits, keep_text: bool) -> Loaded
     let source = Arc::new(source);
     let mut out = Loaded::default();
     for e in stream.errors {
-        let level = if e.message.starts_with("duplicate key") {
+        let level = if e.message.starts_with("duplicate key")
+            || e.message == yaml::SHALLOW_QUOTED_WARNING
+        {
             Level::Warning
         } else {
             Level::Error

@@ -406,6 +406,9 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
             },
             Err(()) => {
                 let mut s = parse_sequential(piece, limits);
+                if s.errors.iter().any(|e| e.message == SHALLOW_QUOTED) {
+                    s = parse_lenient(piece, limits, s);
+                }
                 let shift = line - 1;
                 for d in &mut s.documents {
                     d.line += shift;
@@ -447,6 +450,56 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
     }
     out.errors.sort_by_key(|e| (e.line, e.column));
     out
+}
+
+/// saphyr's message for a quoted scalar continued on a line indented no deeper than its key.
+const SHALLOW_QUOTED: &str = "invalid indentation in quoted scalar";
+
+/// The warning that replaces it when the document is read as kubectl reads it.
+pub const SHALLOW_QUOTED_WARNING: &str = "quoted scalar continued on a line indented no deeper than its key: invalid in YAML 1.2, read as kubectl (Go's YAML) reads it";
+
+/// Reads a document as Go's YAML (kubectl, gator) does when a quoted scalar continues on a line
+/// indented no deeper than its key, which YAML 1.2 and saphyr reject: the continuation lines get
+/// more indentation and the piece is parsed again. Leading white space of a quoted scalar's
+/// continuation lines is not part of its value, so the value is the one Go reads; each
+/// adjusted line becomes a warning. Gives back `strict` when that does not help.
+fn parse_lenient(piece: &str, limits: &Limits, strict: Stream) -> Stream {
+    let mut lines: Vec<String> = piece.split_inclusive('\n').map(str::to_string).collect();
+    let mut warnings = Vec::new();
+    let mut current: Option<Stream> = None;
+    // A bounded number of rounds: each fixes the first offending line.
+    for _ in 0..64 {
+        let now = current.as_ref().unwrap_or(&strict);
+        let Some(e) = now.errors.iter().find(|e| e.message == SHALLOW_QUOTED) else {
+            break;
+        };
+        // saphyr reports the end of the line before the continuation: its 1-based number is
+        // the 0-based index of the continuation line.
+        let next = e.line as usize;
+        if next == 0 || next >= lines.len() {
+            return strict;
+        }
+        let key_indent = lines[next - 1].bytes().take_while(|&b| b == b' ').count();
+        let have = lines[next].bytes().take_while(|&b| b == b' ').count();
+        if have > key_indent {
+            return strict;
+        }
+        lines[next].insert_str(0, &" ".repeat(key_indent + 1 - have));
+        warnings.push(ParseError {
+            line: next as u32 + 1,
+            column: 1,
+            message: SHALLOW_QUOTED_WARNING.to_string(),
+        });
+        current = Some(parse_sequential(&lines.concat(), limits));
+    }
+    match current {
+        Some(mut fixed) if !fixed.errors.iter().any(|e| e.message == SHALLOW_QUOTED) => {
+            fixed.errors.extend(warnings);
+            fixed.errors.sort_by_key(|e| (e.line, e.column));
+            fixed
+        }
+        _ => strict,
+    }
 }
 
 /// Cuts `text` into about `n` pieces at lines that start with a document marker `---`;

@@ -303,3 +303,55 @@ fn parallel_parse_of_large_streams_equals_sequential() {
         assert_eq!(p.positions, s.positions);
     }
 }
+
+/// A quoted scalar continued on a line indented no deeper than its key is invalid YAML 1.2
+/// (saphyr rejects it) but kubectl and gator (Go's YAML) read it; so do we, with a warning.
+/// Found in the gatekeeper-library's httpsonly template.
+#[test]
+fn shallow_quoted_continuations_are_read_as_kubectl_reads_them() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    description: \"Whether to allow it. Defaults\n    to false.\"\n    single: 'one\n    two'\ndata:\n  a: b\n";
+    let limits = Limits::default();
+    let strict = kubecomply_loader::yaml::parse_sequential(text, &limits);
+    assert_eq!(strict.errors.len(), 1, "{:?}", strict.errors);
+    let s = kubecomply_loader::yaml::parse(text, &limits);
+    assert_eq!(s.documents.len(), 1);
+    let v = &s.documents[0].value;
+    assert_eq!(
+        v["metadata"]["annotations"]["description"],
+        "Whether to allow it. Defaults to false."
+    );
+    assert_eq!(v["metadata"]["annotations"]["single"], "one two");
+    assert_eq!(v["data"]["a"], "b");
+    let lines: Vec<u32> = s.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![7, 9], "{:?}", s.errors);
+    assert!(
+        s.errors
+            .iter()
+            .all(|e| e.message == kubecomply_loader::yaml::SHALLOW_QUOTED_WARNING)
+    );
+    // Through `load`, they are warnings, not errors.
+    let loaded = kubecomply_loader::load(
+        kubecomply_core::SourceFile {
+            path: "x.yaml".into(),
+            text: text.into(),
+            format: kubecomply_core::SourceFormat::Yaml,
+        },
+        &limits,
+    );
+    assert_eq!(loaded.objects.len(), 1);
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .all(|d| d.level == kubecomply_core::diagnostic::Level::Warning),
+        "{:?}",
+        loaded.diagnostics
+    );
+    // Text that is broken in another way is still an error.
+    let broken = "a: \"x\n  y\nb: [\n";
+    assert!(
+        !kubecomply_loader::yaml::parse(broken, &limits)
+            .errors
+            .is_empty()
+    );
+}
