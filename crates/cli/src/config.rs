@@ -37,6 +37,9 @@ pub struct Config {
     pub max_file_size_mib: Option<u64>,
     /// `policies:` the team's own policies (paths relative to the configuration file).
     pub policies: PolicyConfig,
+    /// `frameworkFiles:` custom framework files (relative to the configuration file), loaded as
+    /// with `--framework-file`.
+    pub framework_files: Vec<PathBuf>,
 }
 
 /// The `policies:` section: what `--policy`, `--data`, `--namespace` and `--rego-version`
@@ -214,6 +217,13 @@ pub fn load(path: &Path) -> Result<Config> {
                 } else {
                     errors.push((p, "expected a mapping with paths, data, namespaces".into()));
                 }
+            }
+            "frameworkFiles" => {
+                let base = path.parent().unwrap_or(Path::new("."));
+                cfg.framework_files = strings(v, &p, &mut errors)
+                    .iter()
+                    .map(|s| base.join(s))
+                    .collect();
             }
             "maxFileSizeMiB" => {
                 cfg.max_file_size_mib = v.as_u64().or_else(|| {

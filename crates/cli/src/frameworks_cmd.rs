@@ -62,15 +62,17 @@ enum FrameworksCommand {
 
 /// Runs `frameworks`.
 pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
-    let mut frameworks = load(&a.framework_files)?;
+    let cfg = match crate::config::discover() {
+        Some(p) => crate::config::load(&p)?,
+        None => crate::config::Config::default(),
+    };
+    let mut files = cfg.framework_files.clone();
+    files.extend(a.framework_files.iter().cloned());
+    let mut frameworks = load(&files)?;
     match a.command {
         None => list(&frameworks, a.format),
         Some(FrameworksCommand::Show { id }) => {
             let mut diagnostics = Vec::new();
-            let cfg = match crate::config::discover() {
-                Some(p) => crate::config::load(&p)?,
-                None => crate::config::Config::default(),
-            };
             if let Some(p) = crate::policies::Policies::load(
                 &a.policies,
                 &cfg.policies,

@@ -92,7 +92,13 @@ fn parse_limit(s: &str) -> Result<(Severity, usize), String> {
 
 /// Runs `report`.
 pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
-    let mut all = load(&a.framework_files)?;
+    let cfg = match &a.config {
+        Some(p) => crate::config::load(p)?,
+        None => crate::config::Config::default(),
+    };
+    let mut files = cfg.framework_files.clone();
+    files.extend(a.framework_files.iter().cloned());
+    let mut all = load(&files)?;
     let settings = ScanSettings {
         config: a.config.clone(),
         exceptions: a.exceptions.clone(),

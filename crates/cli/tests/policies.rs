@@ -414,3 +414,27 @@ fn custom_frameworks_name_policy_codes() {
         ]
     );
 }
+
+#[test]
+fn custom_frameworks_come_from_the_configuration_too() {
+    let o = run(&[
+        "report",
+        "examples/shop",
+        "--framework",
+        "shop-controls",
+        "--config",
+        "crates/cli/tests/fixtures/fwcfg/config.yaml",
+        "-f",
+        "json",
+    ]);
+    let doc = json(&o);
+    assert_eq!(doc["frameworks"][0]["id"], "shop-controls", "{doc}");
+    let sc1 = doc["frameworks"][0]["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .find(|r| r["id"] == "SC-1")
+        .expect("SC-1");
+    assert_eq!(sc1["status"], "fail", "{sc1}");
+    assert_eq!(sc1["failed"].as_array().map(Vec::len), Some(3));
+}
