@@ -54,6 +54,8 @@ pub struct PolicyConfig {
     pub namespaces: Vec<String>,
     /// `v0` or `v1`.
     pub rego_version: Option<String>,
+    /// `memoryLimit`: the Rego evaluations' memory ceiling in bytes.
+    pub memory_limit: Option<u64>,
 }
 
 /// The name of the configuration file.
@@ -206,10 +208,22 @@ pub fn load(path: &Path) -> Result<Config> {
                                 }
                                 _ => errors.push((pp, "expected v0 or v1".into())),
                             },
+                            "memoryLimit" => {
+                                let text = match pv {
+                                    Value::String(x) => Some(x.clone()),
+                                    Value::Number(n) => Some(n.to_string()),
+                                    _ => None,
+                                };
+                                match text.map(|t| crate::policies::parse_memory(&t)) {
+                                    Some(Ok(b)) => cfg.policies.memory_limit = Some(b),
+                                    Some(Err(e)) => errors.push((pp, e)),
+                                    None => errors.push((pp, "expected a size such as 256Mi".into())),
+                                }
+                            }
                             _ => errors.push((
                                 pp,
                                 format!(
-                                    "unknown key `{pk}` (expected paths, data, namespaces, regoVersion)"
+                                    "unknown key `{pk}` (expected paths, data, namespaces, regoVersion, memoryLimit)"
                                 ),
                             )),
                         }

@@ -41,6 +41,31 @@ pub struct PolicySources {
     /// Rego syntax of the modules: v1 (default) or v0 (before OPA 1.0).
     #[arg(long, value_name = "v0|v1", global = true)]
     pub rego_version: Option<String>,
+    /// Memory ceiling of the Rego evaluations running at one time, e.g. `256Mi`, `1Gi`
+    /// (default 256Mi; `0` turns it off). An evaluation that exceeds it is stopped and gives an
+    /// `error` finding.
+    #[arg(long, value_name = "SIZE", global = true, value_parser = parse_memory)]
+    pub policy_memory_limit: Option<u64>,
+}
+
+/// Parses a memory size: `N` (MiB), `NMi`, `NGi`, `NKi`; bytes.
+pub fn parse_memory(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "Mi"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a size such as 256Mi or 1Gi"))?;
+    let factor: u64 = match unit {
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        _ => return Err(format!("`{s}`: the unit must be Ki, Mi or Gi")),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("`{s}`: too large"))
 }
 
 /// The loaded policies, compiled once.
@@ -116,6 +141,9 @@ impl Policies {
             .unwrap_or_else(|| "v1".into());
         let version = RegoVersion::parse(&version_name)
             .ok_or_else(|| anyhow::anyhow!("--rego-version must be v0 or v1"))?;
+        if let Some(bytes) = sources.policy_memory_limit.or(cfg.memory_limit) {
+            kubecomply_rego::set_memory_limit(bytes);
+        }
         let mut packages = sources.namespace.clone();
         packages.extend(cfg.namespaces.iter().cloned());
         let namespaces = if sources.all_namespaces {

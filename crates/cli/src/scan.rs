@@ -341,14 +341,16 @@ pub fn run(a: ScanArgs) -> Result<u8> {
             kubecomply_rbac::review(&loaded.inventory)
         }
     };
+    // The team's policies run after the built-in rules (each phase uses every core): a Rego
+    // evaluation's memory bound counts the process's allocations while it runs, so little else
+    // should allocate meanwhile (see crates/rego/src/memory.rs).
     let rest = || {
-        rayon::join(
-            || engine.run(&loaded.inventory),
-            || match &policies {
-                Some(p) if !policy_selected.is_empty() => p.evaluate(&loaded.inventory),
-                _ => Vec::new(),
-            },
-        )
+        let outcome = engine.run(&loaded.inventory);
+        let policy_findings = match &policies {
+            Some(p) if !policy_selected.is_empty() => p.evaluate(&loaded.inventory),
+            _ => Vec::new(),
+        };
+        (outcome, policy_findings)
     };
     let (rbac, (outcome, policy_findings)) = if loaded.inventory.len() > SEQUENTIAL_REVIEW {
         let rbac = review();

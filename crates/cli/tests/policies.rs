@@ -438,3 +438,80 @@ fn custom_frameworks_come_from_the_configuration_too() {
     assert_eq!(sc1["status"], "fail", "{sc1}");
     assert_eq!(sc1["failed"].as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn a_runaway_policy_is_stopped_at_the_memory_limit() {
+    let d = tmpdir("memory");
+    std::fs::write(
+        d.join("runaway.rego"),
+        "package main\nimport rego.v1\n\ndeny contains msg if {\n\tr := numbers.range(1, 4000)\n\
+         \tpairs := [[i, j] | some i in r; some j in r]\n\tmsg := sprintf(\"%d\", [count(pairs)])\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    )
+    .expect("write");
+    let policy = d.join("runaway.rego");
+    let input = d.join("cm.yaml");
+    let (policy, input) = (
+        policy.to_str().expect("utf-8"),
+        input.to_str().expect("utf-8"),
+    );
+    let o = run(&[
+        "scan",
+        input,
+        "--policy",
+        policy,
+        "--policy-memory-limit",
+        "32Mi",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc = json(&o);
+    let errors: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let message = errors[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("memory limit exceeded") && message.contains("32 MiB"),
+        "{message}"
+    );
+
+    // The same limit from the configuration; a malformed size is a usage error.
+    std::fs::write(d.join("cfg.yaml"), "policies:\n  memoryLimit: 32Mi\n").expect("write");
+    let cfg = d.join("cfg.yaml");
+    let o = run(&[
+        "scan",
+        input,
+        "--policy",
+        policy,
+        "--config",
+        cfg.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("32 MiB"));
+    let o = run(&[
+        "scan",
+        input,
+        "--policy",
+        policy,
+        "--policy-memory-limit",
+        "5Xi",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Ki, Mi or Gi"));
+}

@@ -39,6 +39,14 @@ pub(crate) fn register(engine: &mut Engine) {
     for (name, f) in two {
         let _ = engine.add_extension(name.to_string(), 2, Box::new(f));
     }
+    // Shadow regorus' builtins, which reserve the whole array before checking any limit: an
+    // absurd range would abort the process instead of failing the evaluation.
+    let _ = engine.add_extension("numbers.range".to_string(), 2, Box::new(range as Builtin));
+    let _ = engine.add_extension(
+        "numbers.range_step".to_string(),
+        3,
+        Box::new(range_step as Builtin),
+    );
     let _ = engine.add_extension(
         "regex.find_all_string_submatch_n".to_string(),
         3,
@@ -64,6 +72,61 @@ fn elements(v: &Value, name: &str) -> Result<Vec<Value>> {
         Value::Set(s) => Ok(s.iter().cloned().collect()),
         _ => bail!("{name}: operand 1 must be an array or a set"),
     }
+}
+
+/// An integer operand of the range builtins; `None` (undefined, as regorus answers without
+/// strict builtin errors) for anything else.
+fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) if n.is_integer() => n.as_i64(),
+        _ => None,
+    }
+}
+
+/// Bytes one element of a range array costs, about: the value and its number.
+const RANGE_ELEMENT_BYTES: u64 = 48;
+
+/// `numbers.range(a, b)`: the integers from `a` to `b`, both included, ascending or descending.
+fn range(args: Vec<Value>) -> Result<Value> {
+    let (Some(a), Some(b)) = (integer(arg(&args, 0)?), integer(arg(&args, 1)?)) else {
+        return Ok(Value::Undefined);
+    };
+    range_of("numbers.range", a, b, 1)
+}
+
+/// `numbers.range_step(a, b, step)`: from `a` towards `b` by a positive `step`, `b` included
+/// when reached.
+fn range_step(args: Vec<Value>) -> Result<Value> {
+    let (Some(a), Some(b)) = (integer(arg(&args, 0)?), integer(arg(&args, 1)?)) else {
+        return Ok(Value::Undefined);
+    };
+    match integer(arg(&args, 2)?) {
+        Some(step) if step > 0 => range_of("numbers.range_step", a, b, step),
+        _ => bail!("numbers.range_step: step must be a positive integer"),
+    }
+}
+
+fn range_of(name: &str, a: i64, b: i64, step: i64) -> Result<Value> {
+    let span = u64::try_from(i128::from(b).abs_diff(i128::from(a))).unwrap_or(u64::MAX);
+    let count = (span / step.unsigned_abs()).saturating_add(1);
+    let limit = crate::memory::memory_limit();
+    let bytes = count.saturating_mul(RANGE_ELEMENT_BYTES);
+    if limit > 0 && bytes > limit {
+        bail!(
+            "{name}: {count} elements (about {} MiB) exceed the memory limit of an evaluation \
+             ({} MiB, --policy-memory-limit)",
+            bytes / (1024 * 1024),
+            limit / (1024 * 1024)
+        );
+    }
+    let step = if b < a { -step } else { step };
+    let values: Vec<Value> = std::iter::successors(Some(a), |v| {
+        v.checked_add(step)
+            .filter(|n| if step > 0 { *n <= b } else { *n >= b })
+    })
+    .map(Value::from)
+    .collect();
+    Ok(Value::from(values))
 }
 
 /// `any(collection)`: whether some element is `true`.

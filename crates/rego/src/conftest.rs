@@ -370,6 +370,7 @@ impl RegoPolicies {
         if self.targets.is_empty() {
             return Vec::new();
         }
+        let _phase = crate::memory::Phase::begin();
         let mut out: Vec<Finding> = inventory
             .objects
             .par_iter()
@@ -379,7 +380,7 @@ impl RegoPolicies {
                     let mut findings = Vec::new();
                     engine.set_input(to_rego(&object.value));
                     for t in &self.targets {
-                        match engine.eval_rule(t.query.clone()) {
+                        match crate::memory::evaluate(|| engine.eval_rule(t.query.clone())) {
                             Ok(v) => {
                                 for (msg, details) in messages(&v, &format!("{} is true", t.rule)) {
                                     let pointer =

@@ -15,6 +15,7 @@ pub mod conftest;
 pub mod engine;
 pub mod files;
 pub mod gatekeeper;
+pub mod memory;
 pub mod metadata;
 mod opa_syntax;
 mod sprintf;
@@ -30,6 +31,7 @@ pub use conftest::{Namespaces, RegoOptions, RegoPolicies};
 pub use engine::{DEFAULT_TIMEOUT, RegoVersion};
 pub use files::repository_digest;
 pub use gatekeeper::{EnforcementAction, Gatekeeper, GatekeeperOptions, NativeValidation};
+pub use memory::{DEFAULT_MEMORY_LIMIT, memory_limit, set_memory_limit};
 
 /// A finding of a team rule on `object` at `pointer` (relative to the object; the List-item
 /// prefix of its origin is added, as [`Finding::failure`] does).

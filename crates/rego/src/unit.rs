@@ -130,6 +130,7 @@ impl UnitReport {
 
 /// Loads every module under `options.paths` and runs its `test_*` rules.
 pub fn run(options: &UnitOptions) -> UnitReport {
+    let _phase = crate::memory::Phase::begin();
     let mut report = UnitReport::default();
     let filter = match options.run.as_deref().map(regex::Regex::new) {
         Some(Ok(re)) => Some(re),
@@ -172,7 +173,7 @@ pub fn run(options: &UnitOptions) -> UnitReport {
             let outcome = if is_todo {
                 TestOutcome::Skip
             } else {
-                match engine.eval_rule(rule_path(package, &rule)) {
+                match crate::memory::evaluate(|| engine.eval_rule(rule_path(package, &rule))) {
                     Ok(regorus::Value::Bool(true)) => TestOutcome::Pass,
                     Ok(regorus::Value::Undefined) => TestOutcome::Fail("undefined".into()),
                     Ok(v) => TestOutcome::Fail(format!("result {}", engine::to_json(&v))),

@@ -101,6 +101,7 @@ fn is_suite(v: &Value) -> bool {
 
 /// Runs every Suite found under `paths` (other YAML files are ignored, as gator does).
 pub fn run(paths: &[PathBuf], options: &VerifyOptions) -> VerifyReport {
+    let _phase = crate::memory::Phase::begin();
     let mut report = VerifyReport::default();
     let filter = match options.run.as_deref().map(regex::Regex::new) {
         Some(Ok(re)) => Some(re),

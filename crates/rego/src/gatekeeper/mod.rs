@@ -685,6 +685,7 @@ impl Gatekeeper {
             return Vec::new();
         }
         let prepared = self.prepare(inventory.objects.iter().map(|o| &o.value));
+        let _phase = crate::memory::Phase::begin();
         let mut out: Vec<Finding> = inventory
             .objects
             .par_iter()
@@ -792,7 +793,7 @@ impl Prepared<'_> {
                         .get_or_insert_with(|| review_value(object, &subject, request, ns_object))
                         .clone();
                     engine.set_input(object_input(review, c.parameters_rego.clone()));
-                    match engine.eval_rule(query.clone()) {
+                    match crate::memory::evaluate(|| engine.eval_rule(query.clone())) {
                         Ok(v) => {
                             out.extend(messages(&v, "violation").into_iter().map(|(m, details)| {
                                 Violation {
