@@ -25,7 +25,9 @@ use std::path::Path;
 
 use kubecomply_core::Inventory;
 use kubecomply_loader::{Limits, files, load, parse_documents};
-use kubecomply_netpol::{DecisionKind, DirectionVerdict, Model, Port, PortValue, Protocol, Step, validate};
+use kubecomply_netpol::{
+    DecisionKind, DirectionVerdict, Model, Port, PortValue, Protocol, Step, validate,
+};
 use serde_json::Value;
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];
@@ -180,7 +182,12 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
             count += 1;
             let mut ps: Vec<String> = ps
                 .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
             ps.sort();
             want.insert(n.clone(), ps);
@@ -201,7 +208,10 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
         count += 1;
         let w = w.as_str().expect("warning substring");
         if !model.warnings.iter().any(|x| x.contains(w)) {
-            failures.push(format!("{name}: no warning contains `{w}`: {:?}", model.warnings));
+            failures.push(format!(
+                "{name}: no warning contains `{w}`: {:?}",
+                model.warnings
+            ));
         }
     }
 
