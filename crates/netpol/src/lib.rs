@@ -29,7 +29,7 @@ pub use anp::{AdminAction, AdminPolicy, AdminTier};
 pub use cidr::Cidr;
 pub use model::{
     Admission, DirectionVerdict, Endpoint, EndpointRef, Model, Node, PolicyRef, QueryError,
-    RuleRef, Verdict, Workload,
+    RuleRef, Verdict, Workload, rejected_tiered,
 };
 pub use policy::{NetworkPolicy, validate};
 pub use review::{

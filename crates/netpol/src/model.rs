@@ -747,6 +747,51 @@ impl Model {
     }
 }
 
+/// AdminNetworkPolicies, BaselineAdminNetworkPolicies, Calico policies and Tiers the API server
+/// (or the CRD validation) would reject: (inventory index, `Kind` label, problems). A Calico policy
+/// naming a tier no Tier object defines counts as rejected (Calico refuses it).
+pub fn rejected_tiered(inv: &Inventory) -> Vec<(usize, Vec<(String, String)>)> {
+    let tiers: Vec<&str> = inv
+        .objects
+        .iter()
+        .filter(|o| {
+            o.kind == "Tier" && matches!(o.group(), "projectcalico.org" | "crd.projectcalico.org")
+        })
+        .map(|o| o.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for (i, o) in inv.objects.iter().enumerate() {
+        let calico = matches!(o.group(), "projectcalico.org" | "crd.projectcalico.org");
+        let problems = if o.group() == "policy.networking.k8s.io" && o.kind == "AdminNetworkPolicy"
+        {
+            AdminPolicy::parse(&o.value, AdminTier::Admin).err()
+        } else if o.group() == "policy.networking.k8s.io" && o.kind == "BaselineAdminNetworkPolicy"
+        {
+            AdminPolicy::parse(&o.value, AdminTier::Baseline).err()
+        } else if calico && matches!(o.kind.as_str(), "NetworkPolicy" | "GlobalNetworkPolicy") {
+            match CalicoPolicy::parse(&o.value, o.kind == "GlobalNetworkPolicy") {
+                Err(p) => Some(p),
+                Ok(p) if p.tier != "default" && !tiers.contains(&p.tier.as_str()) => Some(vec![(
+                    "/spec/tier".to_string(),
+                    format!(
+                        "tier `{}` does not exist (no Tier object in the inputs)",
+                        p.tier
+                    ),
+                )]),
+                Ok(_) => None,
+            }
+        } else if calico && o.kind == "Tier" {
+            Tier::parse(&o.value).err()
+        } else {
+            None
+        };
+        if let Some(p) = problems {
+            out.push((i, p));
+        }
+    }
+    out
+}
+
 fn node(o: &Object) -> Node {
     let mut addresses = Vec::new();
     if let Some(Value::Array(a)) = o.value.field("status").and_then(|s| s.field("addresses")) {

@@ -558,3 +558,55 @@ fn inventory_posture() {
         .expect("frontend");
     assert_eq!(frontend.reachable_from_other_namespaces, None);
 }
+
+const INVALID_TIERED: &str = r#"apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: too-high}
+spec:
+  priority: 1001
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: bad-selector}
+spec:
+  selector: app == 'web' && (tier == 'x'
+  ingress: [{action: Deny}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: fine}
+spec:
+  selector: app == 'web'
+  ingress: [{action: Deny}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: v, labels: {app: web}}
+spec: {containers: [{name: c, image: i}]}
+"#;
+
+#[test]
+fn admin_and_calico_policies_invalid() {
+    let f = findings(INVALID_TIERED);
+    assert_eq!(
+        hits(&f, "KC-NET-108"),
+        set(&[
+            "AdminNetworkPolicy/-/too-high",
+            "GlobalNetworkPolicy/-/bad-selector"
+        ])
+    );
+    let anp = f
+        .iter()
+        .find(|x| x.rule == "KC-NET-108" && x.message.contains("too-high"))
+        .expect("anp");
+    assert_eq!(anp.location.pointer, "/spec/priority");
+    let gnp = f
+        .iter()
+        .find(|x| x.rule == "KC-NET-108" && x.message.contains("bad-selector"))
+        .expect("gnp");
+    assert_eq!(gnp.location.pointer, "/spec/selector");
+    // The error names the column inside the selector text (the end, where `)` is missing).
+    assert!(gnp.message.contains("column 29: expected `)`"), "{}", gnp.message);
+}
