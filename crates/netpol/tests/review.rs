@@ -608,5 +608,9 @@ fn admin_and_calico_policies_invalid() {
         .expect("gnp");
     assert_eq!(gnp.location.pointer, "/spec/selector");
     // The error names the column inside the selector text (the end, where `)` is missing).
-    assert!(gnp.message.contains("column 29: expected `)`"), "{}", gnp.message);
+    assert!(
+        gnp.message.contains("column 29: expected `)`"),
+        "{}",
+        gnp.message
+    );
 }
