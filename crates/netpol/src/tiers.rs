@@ -617,26 +617,42 @@ impl Model {
                 trail: Vec::new(),
             };
         };
-        let policies: Vec<PolicyRef> = self
-            .policies
+        // One pass over the members: which select the endpoint for this direction, per tier.
+        let selected: Vec<Vec<Member>> = self
+            .tiers
             .iter()
-            .enumerate()
-            .filter(|(i, _)| self.member_selects(Member::Kubernetes(*i), dir, w))
-            .map(|(_, p)| PolicyRef {
+            .map(|t| {
+                t.members
+                    .iter()
+                    .copied()
+                    .filter(|m| self.member_selects(*m, dir, w))
+                    .collect()
+            })
+            .collect();
+        let isolated = selected
+            .iter()
+            .flatten()
+            .any(|m| matches!(m, Member::Kubernetes(_) | Member::Calico(_)));
+        let mut knp: Vec<usize> = selected
+            .iter()
+            .flatten()
+            .filter_map(|m| match m {
+                Member::Kubernetes(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        knp.sort_unstable();
+        let policies: Vec<PolicyRef> = knp
+            .iter()
+            .filter_map(|&i| self.policies.get(i))
+            .map(|p| PolicyRef {
                 namespace: p.namespace.clone(),
                 name: p.name.clone(),
             })
             .collect();
-        let isolated = self.tier_isolated(dir, w);
         let tiered = self.has_tiered_objects();
         let mut trail: Vec<Step> = Vec::new();
-        for t in &self.tiers {
-            let selecting: Vec<Member> = t
-                .members
-                .iter()
-                .copied()
-                .filter(|m| self.member_selects(*m, dir, w))
-                .collect();
+        for (t, selecting) in self.tiers.iter().zip(&selected) {
             if selecting.is_empty() {
                 continue;
             }
