@@ -137,14 +137,9 @@ impl Parser<'_> {
     }
 
     fn peek_str(&self, s: &str) -> bool {
-        let mut i = self.at;
-        for c in s.chars() {
-            if self.chars.get(i) != Some(&c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        (self.at..)
+            .zip(s.chars())
+            .all(|(i, c)| self.chars.get(i) == Some(&c))
     }
 
     /// Consumes `s` after whitespace; a word must not run on into a key character.
