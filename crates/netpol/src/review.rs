@@ -547,11 +547,14 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
         } else {
             let mut rules: Vec<String> = Vec::new();
             for a in open {
-                if let Admission::Rule(r) = a {
-                    let n = rule_name(r, "egress");
-                    if !rules.contains(&n) {
-                        rules.push(n);
-                    }
+                let n = match a {
+                    Admission::Rule(r) => rule_name(r, "egress"),
+                    // An AdminNetworkPolicy, Calico or baseline decision: its explanation.
+                    Admission::Tiered(reason) => reason.clone(),
+                    Admission::NotIsolated => continue,
+                };
+                if !rules.contains(&n) {
+                    rules.push(n);
                 }
             }
             format!(

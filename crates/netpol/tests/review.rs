@@ -614,3 +614,35 @@ fn admin_and_calico_policies_invalid() {
         gnp.message
     );
 }
+
+const TIERED_EGRESS: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: t, labels: {app: x}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-all-egress}
+spec:
+  selector: app == 'x'
+  types: [Egress]
+  egress: [{action: Allow}]
+"#;
+
+#[test]
+fn egress_unrestricted_through_calico_and_closed_by_anp() {
+    let f = findings(TIERED_EGRESS);
+    assert_eq!(hits(&f, "KC-NET-102"), set(&["Pod/t/p"]));
+    let x = f.iter().find(|x| x.rule == "KC-NET-102").expect("hit");
+    assert!(
+        x.message
+            .contains("GlobalNetworkPolicy allow-all-egress egress[0]"),
+        "{}",
+        x.message
+    );
+    let closed = format!(
+        "{TIERED_EGRESS}---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {{name: no-internet}}\nspec:\n  priority: 0\n  subject: {{namespaces: {{}}}}\n  egress: [{{action: Deny, to: [{{networks: [0.0.0.0/0, '::/0']}}]}}]\n"
+    );
+    let f = findings(&closed);
+    assert!(hits(&f, "KC-NET-102").is_empty(), "{f:?}");
+}
