@@ -48,6 +48,10 @@ pub struct Workload {
     pub ips: Vec<IpAddr>,
     /// `spec.serviceAccountName` (`default` when unset).
     pub service_account: String,
+    /// The labels Calico selectors see (own labels plus the implied `projectcalico.org/*`
+    /// ones); filled only when Calico policies are present.
+    #[serde(skip)]
+    pub(crate) calico_labels: BTreeMap<String, String>,
     /// Index of the object in the inventory.
     #[serde(skip)]
     pub object: usize,
@@ -228,6 +232,7 @@ pub struct Model {
     pub warnings: Vec<String>,
     pub(crate) service_accounts: BTreeMap<(String, String), BTreeMap<String, String>>,
     pub(crate) tiers: Vec<TierSlot>,
+    pub(crate) calico_namespaces: BTreeMap<String, BTreeMap<String, String>>,
     by_name: HashMap<(String, String), Vec<usize>>,
 }
 
@@ -338,6 +343,7 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
             host_network,
             ips,
             service_account,
+            calico_labels: BTreeMap::new(),
             object: index,
             pointer: t.pointer.to_string(),
         });
@@ -455,6 +461,17 @@ impl Model {
             ));
         }
         self.tiers = tiers::build(self, &tiers);
+        if !self.calico.is_empty() {
+            // Selectors see these maps many times per query: build them once.
+            for w in &mut self.workloads {
+                w.calico_labels = tiers::calico_pod_labels(w);
+            }
+            for (ns, labels) in &self.namespaces {
+                let mut l = labels.clone();
+                l.insert("projectcalico.org/name".into(), ns.clone());
+                self.calico_namespaces.insert(ns.clone(), l);
+            }
+        }
     }
 
     /// Whether any AdminNetworkPolicy, BaselineAdminNetworkPolicy or Calico policy is present
@@ -542,11 +559,13 @@ impl Model {
         !w.host_network && w.namespace == p.namespace && p.pod_selector.matches(&w.labels)
     }
 
-    pub(crate) fn ns_labels(&self, ns: &str) -> BTreeMap<String, String> {
-        self.namespaces
-            .get(ns)
-            .cloned()
-            .unwrap_or_else(|| BTreeMap::from([(NAME_LABEL.to_string(), ns.to_string())]))
+    pub(crate) fn ns_labels(&self, ns: &str) -> std::borrow::Cow<'_, BTreeMap<String, String>> {
+        match self.namespaces.get(ns) {
+            Some(l) => std::borrow::Cow::Borrowed(l),
+            None => {
+                std::borrow::Cow::Owned(BTreeMap::from([(NAME_LABEL.to_string(), ns.to_string())]))
+            }
+        }
     }
 
     fn peer_matches(&self, policy_ns: &str, peer: &Peer, who: Endpoint) -> bool {

@@ -221,7 +221,7 @@ pub(crate) fn build(m: &Model, tiers: &[Tier]) -> Vec<TierSlot> {
 }
 
 /// Labels Calico gives a pod (its own plus the implied `projectcalico.org/*` ones).
-fn calico_pod_labels(w: &Workload) -> BTreeMap<String, String> {
+pub(crate) fn calico_pod_labels(w: &Workload) -> BTreeMap<String, String> {
     let mut l = w.labels.clone();
     l.insert("projectcalico.org/namespace".into(), w.namespace.clone());
     l.insert("projectcalico.org/orchestrator".into(), "k8s".into());
@@ -238,10 +238,15 @@ enum Outcome {
 }
 
 impl Model {
-    fn calico_ns_labels(&self, ns: &str) -> BTreeMap<String, String> {
-        let mut l = self.ns_labels(ns);
-        l.insert("projectcalico.org/name".into(), ns.to_string());
-        l
+    fn calico_ns_labels(&self, ns: &str) -> std::borrow::Cow<'_, BTreeMap<String, String>> {
+        match self.calico_namespaces.get(ns) {
+            Some(l) => std::borrow::Cow::Borrowed(l),
+            None => {
+                let mut l = self.ns_labels(ns).into_owned();
+                l.insert("projectcalico.org/name".into(), ns.to_string());
+                std::borrow::Cow::Owned(l)
+            }
+        }
     }
 
     fn sa_labels(&self, ns: &str, sa: &str) -> BTreeMap<String, String> {
@@ -335,7 +340,7 @@ impl Model {
         if !p.global && w.namespace != p.namespace {
             return false;
         }
-        p.selector.matches(&calico_pod_labels(w))
+        p.selector.matches(&w.calico_labels)
             && p.namespace_selector
                 .as_ref()
                 .is_none_or(|s| s.matches(&self.calico_ns_labels(&w.namespace)))
@@ -386,7 +391,7 @@ impl Model {
             let sel_ok = er
                 .selector
                 .as_ref()
-                .is_none_or(|s| s.matches(&calico_pod_labels(w)));
+                .is_none_or(|s| s.matches(&w.calico_labels));
             let sa_ok = er.service_accounts.as_ref().is_none_or(|(names, sel)| {
                 (names.is_empty() || names.contains(&w.service_account))
                     && sel.as_ref().is_none_or(|s| {
@@ -398,7 +403,7 @@ impl Model {
             }
         }
         if let (Some(s), Some(w)) = (&er.not_selector, pod)
-            && s.matches(&calico_pod_labels(w))
+            && s.matches(&w.calico_labels)
         {
             return false;
         }
