@@ -384,3 +384,49 @@ fn tier_model_equals_plain_networkpolicy_semantics() {
     }
     assert!(compared > 1000, "{compared}");
 }
+
+#[test]
+fn admin_policy_limits_are_enforced() {
+    let rule = json!({"action": "Deny", "from": [{"namespaces": {}}]});
+    let anp = |n: usize| {
+        json!({
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "AdminNetworkPolicy",
+            "metadata": {"name": "big"},
+            "spec": {"priority": 1, "subject": {"namespaces": {}}, "ingress": vec![rule.clone(); n]}
+        })
+    };
+    let model = |v: Value| {
+        Model::new(&Inventory::new(
+            Object::new(v, origin()).into_iter().collect(),
+        ))
+    };
+    assert_eq!(model(anp(100)).admin.len(), 1);
+    let m = model(anp(101));
+    assert!(m.admin.is_empty());
+    assert_eq!(m.rejected.len(), 1);
+    assert_eq!(m.rejected[0].1[0].0, "/spec/ingress");
+    // A Calico policy with many rules and long selectors stays cheap to build and query.
+    let sel = vec!["a == 'x'"; 200].join(" || ");
+    let rules: Vec<Value> = (0..1_000)
+        .map(|i| json!({"action": "Log", "protocol": "TCP", "source": {"selector": sel.clone()}, "destination": {"ports": [i % 65535 + 1]}}))
+        .collect();
+    let gnp = json!({
+        "apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "wide"}, "spec": {"selector": "all()", "ingress": rules}
+    });
+    let objects: Vec<Object> = [
+        gnp,
+        pod("a", json!({"a": "x"}), "10.0.0.1"),
+        pod("b", json!({}), "10.0.0.2"),
+    ]
+    .into_iter()
+    .filter_map(|v| Object::new(v, origin()).ok())
+    .collect();
+    let m = Model::new(&Inventory::new(objects));
+    assert_eq!(m.calico.len(), 1);
+    let v = m.query_str("ns/a", "ns/b", &Port::tcp(80)).expect("query");
+    // Log on port 80 only, then the end of the default tier.
+    assert!(!v.allowed);
+    assert_eq!(v.ingress.trail.len(), 1);
+}
