@@ -74,6 +74,9 @@ pub(crate) enum AdminPeer {
     Nodes(LabelSelector),
     /// Egress only: address blocks (pod addresses included).
     Networks(Vec<Cidr>),
+    /// Egress only, Allow rules only: FQDNs. Without DNS data no queried address is known to
+    /// belong to them, so this peer matches nothing (an Allow rule, so failing closed).
+    DomainNames,
 }
 
 /// A port of a rule.
@@ -320,6 +323,14 @@ fn rules(
             dir == "egress",
             out,
         );
+        if action.is_some_and(|a| a != AdminAction::Allow)
+            && peers.iter().any(|p| matches!(p, AdminPeer::DomainNames))
+        {
+            out.push((
+                format!("{at}/action"),
+                "`domainNames` peers may only be used in Allow rules".into(),
+            ));
+        }
         let ports = ports(r.field("ports"), &format!("{at}/ports"), out);
         if let Some(action) = action {
             rules.push(AdminRule {
@@ -398,16 +409,19 @@ fn peers(
                 label_selector(p.field("nodes"), &format!("{at}/nodes"), out).map(AdminPeer::Nodes)
             }
             ["networks"] if egress => networks(&p["networks"], &format!("{at}/networks"), out),
-            [k @ ("nodes" | "networks")] => {
+            ["domainNames"] if egress => {
+                domain_names(&p["domainNames"], &format!("{at}/domainNames"), out)
+            }
+            [k @ ("nodes" | "networks" | "domainNames")] => {
                 out.push((
                     format!("{at}/{k}"),
-                    "only egress peers may select nodes or networks".into(),
+                    "only egress peers may select nodes, networks or domain names".into(),
                 ));
                 None
             }
             _ => {
                 let allowed = if egress {
-                    "`namespaces`, `pods`, `nodes`, `networks`"
+                    "`namespaces`, `pods`, `nodes`, `networks`, `domainNames`"
                 } else {
                     "`namespaces`, `pods`"
                 };
@@ -418,6 +432,21 @@ fn peers(
         peers.extend(peer);
     }
     peers
+}
+
+fn domain_names(v: &Value, at: &str, out: &mut Vec<(String, String)>) -> Option<AdminPeer> {
+    let names: Option<Vec<String>> = v
+        .as_array()
+        .filter(|a| !a.is_empty() && a.len() <= 25)
+        .and_then(|a| {
+            a.iter()
+                .map(|d| d.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+                .collect()
+        });
+    if names.is_none() {
+        out.push((at.into(), "must be a list of 1 to 25 domain names".into()));
+    }
+    names.map(|_| AdminPeer::DomainNames)
 }
 
 fn networks(v: &Value, at: &str, out: &mut Vec<(String, String)>) -> Option<AdminPeer> {

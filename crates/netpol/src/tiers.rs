@@ -298,6 +298,7 @@ impl Model {
                     .any(|n| n.addresses.contains(&ip) && s.matches(&n.labels)),
                 Endpoint::Workload(_) => false,
             },
+            AdminPeer::DomainNames => false,
             AdminPeer::Networks(cidrs) => self
                 .ips_of(who)
                 .iter()
