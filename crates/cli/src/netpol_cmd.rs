@@ -161,6 +161,9 @@ fn load_all(paths: &[String]) -> std::result::Result<(Inventory, Model), u8> {
             );
         }
     }
+    for w in &model.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok((inv, model))
 }
 

@@ -392,3 +392,92 @@ fn review_prints_located_findings_and_exits_one() {
     assert_eq!(stdout(&o), "0 findings\n");
     let _ = std::fs::remove_file(&path);
 }
+
+const TIERED_FIXTURE: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: web, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: tool, namespace: dev, labels: {app: tool}}
+spec: {containers: [{name: c, image: tool}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: pass-dev}
+spec:
+  priority: 3
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}}
+  ingress:
+  - {name: pass-dev, action: Pass, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: dev}}}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: also-3}
+spec:
+  priority: 3
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: nowhere}}}
+  egress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  selector: app == 'web'
+  ingress:
+  - {action: Log}
+  - {action: Deny, protocol: TCP, destination: {ports: [http]}}
+"#;
+
+#[test]
+fn query_explains_tiers_in_text_and_json() {
+    let path = fixture("tiered", TIERED_FIXTURE);
+    let args = [
+        "netpol", "query", "--from", "dev/tool", "--to", "shop/web", "--port", "8080",
+    ];
+    let o = run(&[&args[..], &[path.as_str()]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("DENIED"), "{out}");
+    assert!(
+        out.contains("ingress of shop/Pod/web: ingress denied: Deny by projectcalico.org/NetworkPolicy shop/web ingress[1] (tier default); after Pass by AdminNetworkPolicy pass-dev ingress[0] `pass-dev` (tier adminnetworkpolicy), Log by projectcalico.org/NetworkPolicy shop/web ingress[0] (tier default)"),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("warning: AdminNetworkPolicies also-3 and pass-dev share priority 3"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[&args[..], &["-f", "json", path.as_str()]].concat());
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let d = &v["ingress"]["decision"];
+    assert_eq!(d["kind"], "rule");
+    assert_eq!(d["action"], "Deny");
+    assert_eq!(d["tier"], "default");
+    assert_eq!(d["policy"]["kind"], "projectcalico.org/NetworkPolicy");
+    assert_eq!(d["policy"]["namespace"], "shop");
+    assert_eq!(d["rule"], 1);
+    let trail = v["ingress"]["trail"].as_array().expect("trail");
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[0]["action"], "Pass");
+    assert_eq!(trail[0]["rule_name"], "pass-dev");
+    assert_eq!(trail[1]["action"], "Log");
+    assert_eq!(v["egress"]["decision"]["kind"], "default_allow");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn review_locates_invalid_calico_selector() {
+    let text = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: broken}\nspec:\n  selector: app == 'web' ||\n  ingress: [{action: Deny}]\n";
+    let path = fixture("calico-invalid", text);
+    let o = run(&["netpol", "review", &path]);
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("KC-NET-108"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with(&format!("{path}:5:")), "{line}");
+    assert!(line.contains("column 16: expected a label key"), "{line}");
+    let _ = std::fs::remove_file(&path);
+}

@@ -16,16 +16,20 @@
 //! * Named ports resolve on the destination pod's container ports, by name AND protocol; they
 //!   never match an address outside the pod network.
 
+mod anp;
+pub mod calico;
 mod cidr;
 mod model;
 mod policy;
 mod review;
 mod selector;
+mod tiers;
 
+pub use anp::{AdminAction, AdminPolicy, AdminTier};
 pub use cidr::Cidr;
 pub use model::{
-    Admission, DirectionVerdict, Endpoint, EndpointRef, Model, PolicyRef, QueryError, RuleRef,
-    Verdict, Workload,
+    Admission, DirectionVerdict, Endpoint, EndpointRef, Model, Node, PolicyRef, QueryError,
+    RuleRef, Verdict, Workload, rejected_tiered,
 };
 pub use policy::{NetworkPolicy, validate};
 pub use review::{
@@ -33,6 +37,7 @@ pub use review::{
     SEGMENTATION_VIOLATED, WorkloadPosture, exposed_to_internet, inventory, review, review_model,
 };
 pub use selector::LabelSelector;
+pub use tiers::{DecisionKind, PolicyId, Step};
 
 use serde::Serialize;
 

@@ -9,7 +9,10 @@ use kubecomply_core::{Inventory, Object};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::anp::{AdminPolicy, AdminTier};
+use crate::calico::{CalicoPolicy, Tier};
 use crate::policy::{NetworkPolicy, Peer, PortRule, Rule};
+use crate::tiers::{self, Step, TierSlot};
 use crate::{Port, PortValue, Protocol};
 
 /// The implied namespace label every namespace carries.
@@ -43,6 +46,12 @@ pub struct Workload {
     pub host_network: bool,
     /// `status.podIP(s)` of a Pod.
     pub ips: Vec<IpAddr>,
+    /// `spec.serviceAccountName` (`default` when unset).
+    pub service_account: String,
+    /// The labels Calico selectors see (own labels plus the implied `projectcalico.org/*`
+    /// ones); filled only when Calico policies are present.
+    #[serde(skip)]
+    pub(crate) calico_labels: BTreeMap<String, String>,
     /// Index of the object in the inventory.
     #[serde(skip)]
     pub object: usize,
@@ -178,6 +187,11 @@ pub struct DirectionVerdict {
     pub allowed_by: Option<RuleRef>,
     /// A one-line explanation.
     pub reason: String,
+    /// What decided: a rule (with tier, policy and action), a tier's default action, the
+    /// default allow, or "not a pod".
+    pub decision: Step,
+    /// The Pass and Log steps taken before the decision, in order.
+    pub trail: Vec<Step>,
 }
 
 /// The answer to a query.
@@ -206,7 +220,31 @@ pub struct Model {
     pub policies: Vec<NetworkPolicy>,
     /// Policies the API server would reject: `Kind/namespace/name` and the problems.
     pub rejected: Vec<(String, Vec<(String, String)>)>,
+    /// Valid AdminNetworkPolicies, by ascending priority then name.
+    pub admin: Vec<AdminPolicy>,
+    /// The valid BaselineAdminNetworkPolicy.
+    pub baseline: Option<AdminPolicy>,
+    /// Valid Calico NetworkPolicies and GlobalNetworkPolicies.
+    pub calico: Vec<CalicoPolicy>,
+    /// Nodes (labels and addresses), for AdminNetworkPolicy `nodes` peers.
+    pub nodes: Vec<Node>,
+    /// Notes about choices the inputs leave open (e.g. AdminNetworkPolicies sharing a priority).
+    pub warnings: Vec<String>,
+    pub(crate) service_accounts: BTreeMap<(String, String), BTreeMap<String, String>>,
+    pub(crate) tiers: Vec<TierSlot>,
+    pub(crate) calico_namespaces: BTreeMap<String, BTreeMap<String, String>>,
     by_name: HashMap<(String, String), Vec<usize>>,
+}
+
+/// A Node as AdminNetworkPolicy `nodes` peers see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    /// Name.
+    pub name: String,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// `status.addresses[].address` that parse as IP addresses.
+    pub addresses: Vec<IpAddr>,
 }
 
 /// How a direction of a workload lets a peer through, on at least one port.
@@ -216,10 +254,12 @@ pub enum Admission {
     NotIsolated,
     /// A rule of a selecting policy allows it.
     Rule(RuleRef),
+    /// An AdminNetworkPolicy, Calico or baseline decision allows it (the explanation).
+    Tiered(String),
 }
 
 #[derive(Clone, Copy)]
-enum Dir {
+pub(crate) enum Dir {
     Ingress,
     Egress,
 }
@@ -266,6 +306,16 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
             }
         }
         let host_network = t.spec.field("hostNetwork").and_then(Value::as_bool) == Some(true);
+        let service_account = ["serviceAccountName", "serviceAccount"]
+            .iter()
+            .find_map(|k| {
+                t.spec
+                    .field(k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or("default")
+            .to_string();
         let mut ips = Vec::new();
         if t.pointer.is_empty()
             && let Some(status) = o.value.field("status")
@@ -292,6 +342,8 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
             ports,
             host_network,
             ips,
+            service_account,
+            calico_labels: BTreeMap::new(),
             object: index,
             pointer: t.pointer.to_string(),
         });
@@ -302,8 +354,50 @@ impl Model {
     /// Builds the model from an inventory.
     pub fn new(inv: &Inventory) -> Model {
         let mut m = Model::default();
+        let mut tiers: Vec<Tier> = Vec::new();
+        let reject =
+            |m: &mut Model, o: &Object, problems| m.rejected.push((o.display_name(), problems));
         for (index, o) in inv.objects.iter().enumerate() {
-            if o.kind == "Namespace" && o.namespace.is_none() && !o.name.is_empty() {
+            let calico = matches!(o.group(), "projectcalico.org" | "crd.projectcalico.org");
+            if o.group() == "policy.networking.k8s.io"
+                && matches!(
+                    o.kind.as_str(),
+                    "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy"
+                )
+            {
+                let tier = if o.kind == "AdminNetworkPolicy" {
+                    AdminTier::Admin
+                } else {
+                    AdminTier::Baseline
+                };
+                match AdminPolicy::parse(&o.value, tier) {
+                    Ok(p) if tier == AdminTier::Admin => m.admin.push(p),
+                    Ok(p) => m.baseline = Some(p),
+                    Err(problems) => reject(&mut m, o, problems),
+                }
+            } else if calico && matches!(o.kind.as_str(), "NetworkPolicy" | "GlobalNetworkPolicy") {
+                match CalicoPolicy::parse(&o.value, o.kind == "GlobalNetworkPolicy") {
+                    Ok(p) => m.calico.push(p),
+                    Err(problems) => reject(&mut m, o, problems),
+                }
+            } else if calico && o.kind == "Tier" {
+                match Tier::parse(&o.value) {
+                    Ok(t) => tiers.push(t),
+                    Err(problems) => reject(&mut m, o, problems),
+                }
+            } else if calico {
+                // Other Calico kinds (profiles, network sets, ...) are not modelled.
+            } else if o.kind == "Node" && o.group().is_empty() {
+                m.nodes.push(node(o));
+            } else if o.kind == "ServiceAccount" && o.group().is_empty() {
+                m.service_accounts.insert(
+                    (
+                        o.namespace.clone().unwrap_or_else(|| "default".to_string()),
+                        o.name.clone(),
+                    ),
+                    str_map(o.value.field("metadata").and_then(|v| v.field("labels"))),
+                );
+            } else if o.kind == "Namespace" && o.namespace.is_none() && !o.name.is_empty() {
                 let mut labels = str_map(o.labels().map(|_| &o.value["metadata"]["labels"]));
                 labels.insert(NAME_LABEL.to_string(), o.name.clone());
                 m.namespaces.insert(o.name.clone(), labels);
@@ -323,6 +417,7 @@ impl Model {
                 .entry(ns.clone())
                 .or_insert_with(|| BTreeMap::from([(NAME_LABEL.to_string(), ns)]));
         }
+        m.finish_tiers(tiers);
         for (i, w) in m.workloads.iter().enumerate() {
             m.by_name
                 .entry((w.namespace.clone(), w.name.clone()))
@@ -330,6 +425,59 @@ impl Model {
                 .push(i);
         }
         m
+    }
+
+    /// Orders the admin policies, checks tier references and builds the evaluation tiers.
+    fn finish_tiers(&mut self, tiers: Vec<Tier>) {
+        self.admin.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        for pair in self.admin.windows(2) {
+            if pair[0].priority == pair[1].priority {
+                self.warnings.push(format!(
+                    "AdminNetworkPolicies {} and {} share priority {}: the API leaves their relative order undefined (implementations may differ where both match); kubecomply evaluates them by name",
+                    pair[0].name, pair[1].name, pair[0].priority
+                ));
+            }
+        }
+        let known: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+        let (kept, unknown): (Vec<CalicoPolicy>, Vec<CalicoPolicy>) =
+            std::mem::take(&mut self.calico)
+                .into_iter()
+                .partition(|p| p.tier == "default" || known.contains(&p.tier.as_str()));
+        self.calico = kept;
+        for p in unknown {
+            self.rejected.push((
+                format!("{}/{}", p.kind(), p.display()),
+                vec![(
+                    "/spec/tier".into(),
+                    format!(
+                        "tier `{}` does not exist (no Tier object in the inputs)",
+                        p.tier
+                    ),
+                )],
+            ));
+        }
+        self.tiers = tiers::build(self, &tiers);
+        if !self.calico.is_empty() {
+            // Selectors see these maps many times per query: build them once.
+            for w in &mut self.workloads {
+                w.calico_labels = tiers::calico_pod_labels(w);
+            }
+            for (ns, labels) in &self.namespaces {
+                let mut l = labels.clone();
+                l.insert("projectcalico.org/name".into(), ns.clone());
+                self.calico_namespaces.insert(ns.clone(), l);
+            }
+        }
+    }
+
+    /// Whether any AdminNetworkPolicy, BaselineAdminNetworkPolicy or Calico policy is present
+    /// (otherwise explanations keep the plain NetworkPolicy wording).
+    pub fn has_tiered_objects(&self) -> bool {
+        !self.admin.is_empty() || self.baseline.is_some() || !self.calico.is_empty()
     }
 
     /// Resolves an endpoint reference; a Pod wins over a workload of the same name.
@@ -399,7 +547,7 @@ impl Model {
         }
     }
 
-    fn workload(&self, e: Endpoint) -> Option<&Workload> {
+    pub(crate) fn workload(&self, e: Endpoint) -> Option<&Workload> {
         match e {
             Endpoint::Workload(i) => self.workloads.get(i),
             Endpoint::Ip(_) => None,
@@ -407,15 +555,17 @@ impl Model {
     }
 
     /// Whether a policy selects a workload (hostNetwork pods are never selected).
-    fn selects(&self, p: &NetworkPolicy, w: &Workload) -> bool {
+    pub(crate) fn selects(&self, p: &NetworkPolicy, w: &Workload) -> bool {
         !w.host_network && w.namespace == p.namespace && p.pod_selector.matches(&w.labels)
     }
 
-    fn ns_labels(&self, ns: &str) -> BTreeMap<String, String> {
-        self.namespaces
-            .get(ns)
-            .cloned()
-            .unwrap_or_else(|| BTreeMap::from([(NAME_LABEL.to_string(), ns.to_string())]))
+    pub(crate) fn ns_labels(&self, ns: &str) -> std::borrow::Cow<'_, BTreeMap<String, String>> {
+        match self.namespaces.get(ns) {
+            Some(l) => std::borrow::Cow::Borrowed(l),
+            None => {
+                std::borrow::Cow::Owned(BTreeMap::from([(NAME_LABEL.to_string(), ns.to_string())]))
+            }
+        }
     }
 
     fn peer_matches(&self, policy_ns: &str, peer: &Peer, who: Endpoint) -> bool {
@@ -466,7 +616,7 @@ impl Model {
         }
     }
 
-    fn rule_allows(
+    pub(crate) fn rule_allows(
         &self,
         p: &NetworkPolicy,
         r: &Rule,
@@ -481,99 +631,6 @@ impl Model {
             && r.ports
                 .as_ref()
                 .is_none_or(|ps| ps.iter().any(|x| self.port_matches(x, port, protocol, dst)))
-    }
-
-    fn direction(
-        &self,
-        dir: Dir,
-        subject: Endpoint,
-        peer: Endpoint,
-        dst: Endpoint,
-        port: u16,
-        protocol: Protocol,
-    ) -> DirectionVerdict {
-        let word = match dir {
-            Dir::Ingress => "ingress",
-            Dir::Egress => "egress",
-        };
-        let Some(w) = self.workload(subject) else {
-            return DirectionVerdict {
-                allowed: true,
-                applies: false,
-                isolated: false,
-                policies: Vec::new(),
-                allowed_by: None,
-                reason: format!("{word}: not a pod, no policy applies"),
-            };
-        };
-        let selecting: Vec<&NetworkPolicy> = self
-            .policies
-            .iter()
-            .filter(|p| match dir {
-                Dir::Ingress => p.ingress_type,
-                Dir::Egress => p.egress_type,
-            })
-            .filter(|p| self.selects(p, w))
-            .collect();
-        let policies: Vec<PolicyRef> = selecting
-            .iter()
-            .map(|p| PolicyRef {
-                namespace: p.namespace.clone(),
-                name: p.name.clone(),
-            })
-            .collect();
-        if selecting.is_empty() {
-            let why = if w.host_network {
-                "hostNetwork pod, outside every pod selector"
-            } else {
-                "no policy isolates it"
-            };
-            return DirectionVerdict {
-                allowed: true,
-                applies: true,
-                isolated: false,
-                policies,
-                allowed_by: None,
-                reason: format!("{word} not isolated: {why}"),
-            };
-        }
-        for (pr, p) in policies.iter().zip(&selecting) {
-            let rules = match dir {
-                Dir::Ingress => &p.ingress,
-                Dir::Egress => &p.egress,
-            };
-            if let Some(i) = rules
-                .iter()
-                .position(|r| self.rule_allows(p, r, peer, dst, port, protocol))
-            {
-                return DirectionVerdict {
-                    allowed: true,
-                    applies: true,
-                    isolated: true,
-                    allowed_by: Some(RuleRef {
-                        policy: pr.clone(),
-                        rule: i,
-                    }),
-                    reason: format!("{word} allowed by {}/{} {word}[{i}]", pr.namespace, pr.name),
-                    policies,
-                };
-            }
-        }
-        DirectionVerdict {
-            allowed: false,
-            applies: true,
-            isolated: true,
-            reason: format!(
-                "{word} denied: isolated by {}; no rule of the selecting policies allows it",
-                policies
-                    .iter()
-                    .map(|p| format!("{}/{}", p.namespace, p.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            policies,
-            allowed_by: None,
-        }
     }
 
     fn selecting(&self, dir: Dir, w: &Workload) -> Vec<&NetworkPolicy> {
@@ -592,7 +649,7 @@ impl Model {
         let dir = if ingress { Dir::Ingress } else { Dir::Egress };
         self.workloads
             .get(w)
-            .is_some_and(|wl| !self.selecting(dir, wl).is_empty())
+            .is_some_and(|wl| self.tier_isolated(dir, wl))
     }
 
     /// Whether the ingress (`ingress`) or egress of workload `w` admits `peer` on at least one
@@ -602,6 +659,34 @@ impl Model {
         let wl = self.workloads.get(w)?;
         let dir = if ingress { Dir::Ingress } else { Dir::Egress };
         let dst = if ingress { Endpoint::Workload(w) } else { peer };
+        if self.has_tiered_objects() {
+            let (subject, src) = if ingress {
+                (Endpoint::Workload(w), peer)
+            } else {
+                (Endpoint::Workload(w), Endpoint::Workload(w))
+            };
+            let mut first = None;
+            for (port, q) in self.port_cells(dst) {
+                let v = self.evaluate(dir, subject, src, dst, port, q);
+                if !v.allowed {
+                    continue;
+                }
+                let a = match v.allowed_by {
+                    Some(r) => Admission::Rule(r),
+                    None if v.decision.kind == tiers::DecisionKind::DefaultAllow
+                        && v.trail.is_empty() =>
+                    {
+                        Admission::NotIsolated
+                    }
+                    None => Admission::Tiered(v.reason),
+                };
+                if a == Admission::NotIsolated {
+                    return Some(a);
+                }
+                first.get_or_insert(a);
+            }
+            return first;
+        }
         let selecting = self.selecting(dir, wl);
         if selecting.is_empty() {
             return Some(Admission::NotIsolated);
@@ -662,8 +747,8 @@ impl Model {
     /// Whether `from` may open a connection to `to` on `port`, and why.
     pub fn query(&self, from: Endpoint, to: Endpoint, port: &Port) -> Result<Verdict, QueryError> {
         let number = self.resolve_port(to, port)?;
-        let egress = self.direction(Dir::Egress, from, to, to, number, port.protocol);
-        let ingress = self.direction(Dir::Ingress, to, from, to, number, port.protocol);
+        let egress = self.evaluate(Dir::Egress, from, from, to, number, port.protocol);
+        let ingress = self.evaluate(Dir::Ingress, to, from, to, number, port.protocol);
         Ok(Verdict {
             allowed: egress.allowed && ingress.allowed,
             egress,
@@ -678,5 +763,70 @@ impl Model {
         let f = self.endpoint(from)?;
         let t = self.endpoint(to)?;
         self.query(f, t, port)
+    }
+}
+
+/// AdminNetworkPolicies, BaselineAdminNetworkPolicies, Calico policies and Tiers the API server
+/// (or the CRD validation) would reject: (inventory index, `Kind` label, problems). A Calico policy
+/// naming a tier no Tier object defines counts as rejected (Calico refuses it).
+pub fn rejected_tiered(inv: &Inventory) -> Vec<(usize, Vec<(String, String)>)> {
+    let tiers: Vec<&str> = inv
+        .objects
+        .iter()
+        .filter(|o| {
+            o.kind == "Tier" && matches!(o.group(), "projectcalico.org" | "crd.projectcalico.org")
+        })
+        .map(|o| o.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for (i, o) in inv.objects.iter().enumerate() {
+        let calico = matches!(o.group(), "projectcalico.org" | "crd.projectcalico.org");
+        let problems = if o.group() == "policy.networking.k8s.io" && o.kind == "AdminNetworkPolicy"
+        {
+            AdminPolicy::parse(&o.value, AdminTier::Admin).err()
+        } else if o.group() == "policy.networking.k8s.io" && o.kind == "BaselineAdminNetworkPolicy"
+        {
+            AdminPolicy::parse(&o.value, AdminTier::Baseline).err()
+        } else if calico && matches!(o.kind.as_str(), "NetworkPolicy" | "GlobalNetworkPolicy") {
+            match CalicoPolicy::parse(&o.value, o.kind == "GlobalNetworkPolicy") {
+                Err(p) => Some(p),
+                Ok(p) if p.tier != "default" && !tiers.contains(&p.tier.as_str()) => Some(vec![(
+                    "/spec/tier".to_string(),
+                    format!(
+                        "tier `{}` does not exist (no Tier object in the inputs)",
+                        p.tier
+                    ),
+                )]),
+                Ok(_) => None,
+            }
+        } else if calico && o.kind == "Tier" {
+            Tier::parse(&o.value).err()
+        } else {
+            None
+        };
+        if let Some(p) = problems {
+            out.push((i, p));
+        }
+    }
+    out
+}
+
+fn node(o: &Object) -> Node {
+    let mut addresses = Vec::new();
+    if let Some(Value::Array(a)) = o.value.field("status").and_then(|s| s.field("addresses")) {
+        for e in a {
+            if let Some(ip) = e
+                .field("address")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+            {
+                addresses.push(ip);
+            }
+        }
+    }
+    Node {
+        name: o.name.clone(),
+        labels: str_map(o.value.field("metadata").and_then(|v| v.field("labels"))),
+        addresses,
     }
 }

@@ -223,6 +223,13 @@ not below it), peers (not empty, `ipBlock` alone, CIDR syntax, `except` strictly
 `cidr`). The rule fails for each policy with a problem and points at the first offending field;
 the message lists all problems. Such policies are left out of every other network analysis.
 
+The rule also covers `policy.networking.k8s.io/v1alpha1` AdminNetworkPolicy and
+BaselineAdminNetworkPolicy (CRD schema and CEL rules: `priority` 0-1000, at most 100 rules per
+direction, peers and ports with exactly one member, `Pass` only in AdminNetworkPolicy, the
+baseline policy named `default`) and Calico `projectcalico.org/v3` NetworkPolicy,
+GlobalNetworkPolicy and Tier (selector syntax, with the column of the error, actions, ports only
+with TCP/UDP/SCTP, a tier that exists, Pass never the `default` tier's default action).
+
 ## Why it matters
 `kubectl apply` fails on such a policy, so the isolation it was meant to provide does not exist
 in the cluster, while a reviewer reading the manifests believes it does.
@@ -540,11 +547,14 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
         } else {
             let mut rules: Vec<String> = Vec::new();
             for a in open {
-                if let Admission::Rule(r) = a {
-                    let n = rule_name(r, "egress");
-                    if !rules.contains(&n) {
-                        rules.push(n);
-                    }
+                let n = match a {
+                    Admission::Rule(r) => rule_name(r, "egress"),
+                    // An AdminNetworkPolicy, Calico or baseline decision: its explanation.
+                    Admission::Tiered(reason) => reason.clone(),
+                    Admission::NotIsolated => continue,
+                };
+                if !rules.contains(&n) {
+                    rules.push(n);
                 }
             }
             format!(
@@ -682,6 +692,20 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
             "NetworkPolicy {}/{} would be rejected by the API server ({}); it is ignored by the analysis",
             ns_of(o),
             o.name,
+            list.join("; ")
+        );
+        out.extend(finding(&INVALID_POLICY, inv, idx, &pointer, msg));
+    }
+    for (idx, problems) in crate::rejected_tiered(inv) {
+        let Some(o) = inv.objects.get(idx) else {
+            continue;
+        };
+        let pointer = problems.first().map(|p| p.0.clone()).unwrap_or_default();
+        let list: Vec<String> = problems.iter().map(|(p, m)| format!("{p}: {m}")).collect();
+        let msg = format!(
+            "{} {} would be rejected by the API server ({}); it is ignored by the analysis",
+            o.api_version,
+            o.display_name(),
             list.join("; ")
         );
         out.extend(finding(&INVALID_POLICY, inv, idx, &pointer, msg));

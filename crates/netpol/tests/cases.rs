@@ -9,16 +9,25 @@
 //!   one namespace; a pod to itself is skipped). Later lines override earlier ones, so a case
 //!   reads as a truth table: a default, then exceptions. An entry may also be a map with `q`
 //!   (such a line) and `egress_by` / `ingress_by` (`ns/policy#rule`, or `none`) and
-//!   `egress_isolated` / `ingress_isolated`.
+//!   `egress_isolated` / `ingress_isolated`, and `egress_decision` / `ingress_decision` (what
+//!   decided: `TIER: KIND [NS/]NAME#RULE ACTION`, `TIER: end of tier ACTION`, `default allow`
+//!   or `not a pod`) and `egress_trail` / `ingress_trail` (the Pass / Log steps before it, in
+//!   the same notation).
 //! * `problems` (optional): policy name -> the JSON pointers [`validate`] must report; every
-//!   other NetworkPolicy of the file must be valid.
+//!   other `networking.k8s.io` NetworkPolicy of the file must be valid.
+//! * `rejected` (optional): `KIND/[NS/]NAME` -> the JSON pointers of the problems for which an
+//!   AdminNetworkPolicy, BaselineAdminNetworkPolicy, Calico policy or Tier is rejected; every
+//!   other such object must be accepted.
+//! * `warnings` (optional): substrings, each of which some model warning must contain.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use kubecomply_core::Inventory;
 use kubecomply_loader::{Limits, files, load, parse_documents};
-use kubecomply_netpol::{DirectionVerdict, Model, Port, PortValue, Protocol, validate};
+use kubecomply_netpol::{
+    DecisionKind, DirectionVerdict, Model, Port, PortValue, Protocol, Step, validate,
+};
 use serde_json::Value;
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];
@@ -77,6 +86,32 @@ fn by(d: &DirectionVerdict) -> String {
     }
 }
 
+fn step(s: &Step) -> String {
+    match s.kind {
+        DecisionKind::Rule => {
+            let p = s.policy.as_ref().expect("rule step has a policy");
+            let name = match &p.namespace {
+                Some(ns) => format!("{ns}/{}", p.name),
+                None => p.name.clone(),
+            };
+            format!(
+                "{}: {} {name}#{} {}",
+                s.tier.as_deref().unwrap_or(""),
+                p.kind,
+                s.rule.unwrap_or(0),
+                s.action
+            )
+        }
+        DecisionKind::TierDefault => format!(
+            "{}: end of tier {}",
+            s.tier.as_deref().unwrap_or(""),
+            s.action
+        ),
+        DecisionKind::DefaultAllow => "default allow".to_string(),
+        DecisionKind::NotAPod => "not a pod".to_string(),
+    }
+}
+
 type Expectation = (bool, Option<Value>, String);
 
 fn run_case(path: &Path) -> (usize, Vec<String>) {
@@ -100,7 +135,10 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
 
     // Validation expectations.
     let problems = spec.get("problems").and_then(Value::as_object);
-    for o in inv.of_kind("NetworkPolicy") {
+    for o in inv
+        .of_kind("NetworkPolicy")
+        .filter(|o| o.group() == "networking.k8s.io")
+    {
         count += 1;
         let mut got: Vec<String> = validate(&o.value).into_iter().map(|(p, _)| p).collect();
         got.sort();
@@ -120,6 +158,59 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
                 "{name}: policy {}: problems want {want:?}, got {:?}",
                 o.name,
                 validate(&o.value)
+            ));
+        }
+    }
+
+    // Rejected admin and Calico objects.
+    let knp: Vec<String> = inv
+        .of_kind("NetworkPolicy")
+        .filter(|o| o.group() == "networking.k8s.io")
+        .map(|o| o.display_name())
+        .collect();
+    let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (n, problems) in &model.rejected {
+        if !knp.contains(n) {
+            let mut ps: Vec<String> = problems.iter().map(|(p, _)| p.clone()).collect();
+            ps.sort();
+            got.insert(n.clone(), ps);
+        }
+    }
+    let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(r) = spec.get("rejected").and_then(Value::as_object) {
+        for (n, ps) in r {
+            count += 1;
+            let mut ps: Vec<String> = ps
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            ps.sort();
+            want.insert(n.clone(), ps);
+        }
+    }
+    if got != want {
+        failures.push(format!(
+            "{name}: rejected want {want:?}, got {got:?} ({:?})",
+            model.rejected
+        ));
+    }
+    for w in spec
+        .get("warnings")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        count += 1;
+        let w = w.as_str().expect("warning substring");
+        if !model.warnings.iter().any(|x| x.contains(w)) {
+            failures.push(format!(
+                "{name}: no warning contains `{w}`: {:?}",
+                model.warnings
             ));
         }
     }
@@ -184,6 +275,22 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
                     && w != by(d)
                 {
                     failures.push(format!("{label}: {key}_by want {w}, got {}", by(d)));
+                }
+                if let Some(w) = x.get(format!("{key}_decision")).and_then(Value::as_str)
+                    && w != step(&d.decision)
+                {
+                    failures.push(format!(
+                        "{label}: {key}_decision want `{w}`, got `{}` ({})",
+                        step(&d.decision),
+                        d.reason
+                    ));
+                }
+                if let Some(w) = x.get(format!("{key}_trail")).and_then(Value::as_array) {
+                    let want: Vec<&str> = w.iter().filter_map(Value::as_str).collect();
+                    let got: Vec<String> = d.trail.iter().map(step).collect();
+                    if want != got {
+                        failures.push(format!("{label}: {key}_trail want {want:?}, got {got:?}"));
+                    }
                 }
                 if let Some(w) = x.get(format!("{key}_isolated")).and_then(Value::as_bool)
                     && w != d.isolated

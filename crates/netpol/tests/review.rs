@@ -558,3 +558,91 @@ fn inventory_posture() {
         .expect("frontend");
     assert_eq!(frontend.reachable_from_other_namespaces, None);
 }
+
+const INVALID_TIERED: &str = r#"apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: too-high}
+spec:
+  priority: 1001
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: bad-selector}
+spec:
+  selector: app == 'web' && (tier == 'x'
+  ingress: [{action: Deny}]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: fine}
+spec:
+  selector: app == 'web'
+  ingress: [{action: Deny}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: v, labels: {app: web}}
+spec: {containers: [{name: c, image: i}]}
+"#;
+
+#[test]
+fn admin_and_calico_policies_invalid() {
+    let f = findings(INVALID_TIERED);
+    assert_eq!(
+        hits(&f, "KC-NET-108"),
+        set(&[
+            "AdminNetworkPolicy/-/too-high",
+            "GlobalNetworkPolicy/-/bad-selector"
+        ])
+    );
+    let anp = f
+        .iter()
+        .find(|x| x.rule == "KC-NET-108" && x.message.contains("too-high"))
+        .expect("anp");
+    assert_eq!(anp.location.pointer, "/spec/priority");
+    let gnp = f
+        .iter()
+        .find(|x| x.rule == "KC-NET-108" && x.message.contains("bad-selector"))
+        .expect("gnp");
+    assert_eq!(gnp.location.pointer, "/spec/selector");
+    // The error names the column inside the selector text (the end, where `)` is missing).
+    assert!(
+        gnp.message.contains("column 29: expected `)`"),
+        "{}",
+        gnp.message
+    );
+}
+
+const TIERED_EGRESS: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: t, labels: {app: x}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-all-egress}
+spec:
+  selector: app == 'x'
+  types: [Egress]
+  egress: [{action: Allow}]
+"#;
+
+#[test]
+fn egress_unrestricted_through_calico_and_closed_by_anp() {
+    let f = findings(TIERED_EGRESS);
+    assert_eq!(hits(&f, "KC-NET-102"), set(&["Pod/t/p"]));
+    let x = f.iter().find(|x| x.rule == "KC-NET-102").expect("hit");
+    assert!(
+        x.message
+            .contains("GlobalNetworkPolicy allow-all-egress egress[0]"),
+        "{}",
+        x.message
+    );
+    let closed = format!(
+        "{TIERED_EGRESS}---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {{name: no-internet}}\nspec:\n  priority: 0\n  subject: {{namespaces: {{}}}}\n  egress: [{{action: Deny, to: [{{networks: [0.0.0.0/0, '::/0']}}]}}]\n"
+    );
+    let f = findings(&closed);
+    assert!(hits(&f, "KC-NET-102").is_empty(), "{f:?}");
+}
