@@ -245,10 +245,8 @@ impl Report<'_> {
                 result["reviewed-controls"]["control-selections"][0] =
                     json!({"include-controls": controls});
             }
-            if let Some(s) = f.result.score {
-                result["props"]
-                    .as_array_mut()
-                    .map(|p| p.push(prop("score", &format!("{s:.1}"))));
+            if let (Some(s), Some(p)) = (f.result.score, result["props"].as_array_mut()) {
+                p.push(prop("score", &format!("{s:.1}")));
             }
             if !observations.is_empty() {
                 result["observations"] = Value::Array(observations.into_values().collect());
