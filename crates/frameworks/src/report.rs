@@ -667,17 +667,13 @@ fn html_requirement(s: &mut String, r: &RequirementResult) {
         if let Some(a) = r.assessment {
             let _ = write!(s, "<p>Assessment: {}", a.as_str());
             if !r.rules_evaluated.is_empty() {
-                let _ = write!(s, "; rules: {}", esc(&r.rules_evaluated.join(", ")));
+                let _ = write!(s, "; rules: {}", codes(&r.rules_evaluated));
             }
             if !r.rules_not_evaluated.is_empty() {
-                let _ = write!(
-                    s,
-                    "; rules not run: {}",
-                    esc(&r.rules_not_evaluated.join(", "))
-                );
+                let _ = write!(s, "; rules not run: {}", codes(&r.rules_not_evaluated));
             }
             if !r.planned_rules.is_empty() {
-                let _ = write!(s, "; planned: {}", esc(&r.planned_rules.join(", ")));
+                let _ = write!(s, "; planned: {}", codes(&r.planned_rules));
             }
             if !r.needs.is_empty() {
                 let needs: Vec<&str> = r.needs.iter().map(|n| n.as_str()).collect();
@@ -705,6 +701,15 @@ fn html_requirement(s: &mut String, r: &RequirementResult) {
         s.push_str("</ul>\n");
     }
     s.push_str("</details></li>\n");
+}
+
+/// Rule codes for HTML, each kept on one line (`KC-CTR-003` must not break at its hyphens).
+fn codes(list: &[String]) -> String {
+    let parts: Vec<String> = list
+        .iter()
+        .map(|c| format!("<span class=\"nw\">{}</span>", esc(c)))
+        .collect();
+    parts.join(", ")
 }
 
 /// The score gauge: a half-ring whose filled part is the score.
