@@ -13,6 +13,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use kubecomply_core::Severity;
 use kubecomply_core::date::Date;
+use kubecomply_frameworks::policy_report::Flavour;
 use kubecomply_frameworks::report::{FrameworkReport, Report, Thresholds, generated_at};
 
 use crate::frameworks_cmd::{ScanSettings, find, load, scan_for_frameworks};
@@ -68,6 +69,14 @@ pub enum ReportFormat {
     Markdown,
     /// One self-contained HTML file (inline SVG charts, no scripts, no external assets).
     Html,
+    /// CSV, one row per requirement × resource (RFC 4180, formula cells neutralised).
+    Csv,
+    /// `openreports.io/v1alpha1` `Report` / `ClusterReport` objects (YAML stream).
+    Openreports,
+    /// `wgpolicyk8s.io/v1alpha2` `PolicyReport` / `ClusterPolicyReport` objects (YAML stream).
+    Policyreport,
+    /// OSCAL assessment results (JSON).
+    Oscal,
 }
 
 fn parse_score(s: &str) -> Result<f64, String> {
@@ -196,6 +205,10 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report.to_json())?),
         ReportFormat::Markdown => report.to_markdown(),
         ReportFormat::Html => report.to_html(),
+        ReportFormat::Csv => report.to_csv(),
+        ReportFormat::Openreports => report.to_policy_reports(Flavour::OpenReports),
+        ReportFormat::Policyreport => report.to_policy_reports(Flavour::PolicyReport),
+        ReportFormat::Oscal => format!("{}\n", serde_json::to_string_pretty(&report.to_oscal())?),
     };
     crate::emit_with(a.output.as_deref(), |w| w.write_all(text.as_bytes()))
         .context("writing the report")?;

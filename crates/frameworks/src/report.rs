@@ -142,6 +142,45 @@ pub fn generated_at() -> String {
     format!("{d}T{:02}:{:02}:{:02}Z", t / 3600, (t % 3600) / 60, t % 60)
 }
 
+/// The leaf requirements of a result, depth first (groups only aggregate their children).
+pub(crate) fn leaves(r: &FrameworkResult) -> Vec<&RequirementResult> {
+    fn walk<'a>(r: &'a RequirementResult, out: &mut Vec<&'a RequirementResult>) {
+        if r.requirements.is_empty() {
+            out.push(r);
+        }
+        for c in &r.requirements {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for q in &r.requirements {
+        walk(q, &mut out);
+    }
+    out
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 UTC time as [`generated_at`] writes it
+/// (`YYYY-MM-DDTHH:MM:SSZ`); `None` for anything else.
+pub(crate) fn unix_seconds(t: &str) -> Option<i64> {
+    let (date, time) = t.strip_suffix('Z')?.split_once('T')?;
+    let d = Date::parse(date)?;
+    let mut hms = time.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let (y, mo) = (i64::from(d.year), i64::from(d.month));
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d.day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
 fn attestations_of(r: &FrameworkResult) -> Vec<&Attestation> {
     fn walk<'a>(r: &'a RequirementResult, out: &mut Vec<&'a Attestation>) {
         out.extend(r.attestations.iter());
@@ -591,7 +630,7 @@ fn findings_table(s: &mut String, title: &str, list: &[FindingRef], open: bool) 
     for x in list {
         let _ = writeln!(
             s,
-            "<tr><td>{}</td><td><span class=\"sev {sev}\">{sev}</span></td><td>{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
+            "<tr><td class=\"nw\">{}</td><td><span class=\"sev {sev}\">{sev}</span></td><td>{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
             esc(&x.rule),
             esc(&resource(x)),
             esc(&x.location),
@@ -628,17 +667,13 @@ fn html_requirement(s: &mut String, r: &RequirementResult) {
         if let Some(a) = r.assessment {
             let _ = write!(s, "<p>Assessment: {}", a.as_str());
             if !r.rules_evaluated.is_empty() {
-                let _ = write!(s, "; rules: {}", esc(&r.rules_evaluated.join(", ")));
+                let _ = write!(s, "; rules: {}", codes(&r.rules_evaluated));
             }
             if !r.rules_not_evaluated.is_empty() {
-                let _ = write!(
-                    s,
-                    "; rules not run: {}",
-                    esc(&r.rules_not_evaluated.join(", "))
-                );
+                let _ = write!(s, "; rules not run: {}", codes(&r.rules_not_evaluated));
             }
             if !r.planned_rules.is_empty() {
-                let _ = write!(s, "; planned: {}", esc(&r.planned_rules.join(", ")));
+                let _ = write!(s, "; planned: {}", codes(&r.planned_rules));
             }
             if !r.needs.is_empty() {
                 let needs: Vec<&str> = r.needs.iter().map(|n| n.as_str()).collect();
@@ -666,6 +701,15 @@ fn html_requirement(s: &mut String, r: &RequirementResult) {
         s.push_str("</ul>\n");
     }
     s.push_str("</details></li>\n");
+}
+
+/// Rule codes for HTML, each kept on one line (`KC-CTR-003` must not break at its hyphens).
+fn codes(list: &[String]) -> String {
+    let parts: Vec<String> = list
+        .iter()
+        .map(|c| format!("<span class=\"nw\">{}</span>", esc(c)))
+        .collect();
+    parts.join(", ")
 }
 
 /// The score gauge: a half-ring whose filled part is the score.
@@ -826,6 +870,7 @@ summary{cursor:pointer}
 .body{margin:.3rem 0 .6rem 1.2rem}
 code{font-size:.85rem}
 .note{color:#57606a;font-size:.85rem}
+.nw{white-space:nowrap}
 @media print{
 body{margin:0;font-size:10pt}
 details>summary{list-style:none}
