@@ -16,6 +16,7 @@
 //! * Named ports resolve on the destination pod's container ports, by name AND protocol; they
 //!   never match an address outside the pod network.
 
+pub mod calico;
 mod cidr;
 mod model;
 mod policy;
