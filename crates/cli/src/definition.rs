@@ -763,6 +763,15 @@ fn names_and_selector(r: &mut Reader<'_>, v: &Value, p: &str) -> (Vec<String>, O
     (names, sel)
 }
 
+fn honoured_parts(a: bool, what_a: &str, b: bool, what_b: &str) -> String {
+    match (a, b) {
+        (true, true) => format!("{what_a}, and {what_b}"),
+        (true, false) => what_a.to_string(),
+        (false, true) => what_b.to_string(),
+        (false, false) => "nothing to select (empty)".to_string(),
+    }
+}
+
 fn endpoints(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
     let Some(m) = r.object(v, p) else { return };
     for (k, x) in m {
@@ -777,21 +786,27 @@ fn endpoints(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
             }
             "namespaces" => {
                 let (names, sel) = names_and_selector(r, x, &kp);
+                let what = honoured_parts(
+                    !names.is_empty(),
+                    "namespace names",
+                    sel.is_some(),
+                    "the Calico selector on the labels of the Namespace objects among the inputs",
+                );
                 s.names = names;
                 s.namespace_labels = sel;
-                r.note(
-                    &kp,
-                    "honoured: names, and the Calico selector on the labels of the Namespace objects among the inputs",
-                );
+                r.note(&kp, format!("honoured: {what}"));
             }
             "serviceAccounts" => {
                 let (names, sel) = names_and_selector(r, x, &kp);
+                let what = honoured_parts(
+                    !names.is_empty(),
+                    "the names of the pods' service accounts (`default` when unset)",
+                    sel.is_some(),
+                    "the Calico selector on the labels of the ServiceAccount objects among the inputs",
+                );
                 s.service_accounts = names;
                 s.service_account_labels = sel;
-                r.note(
-                    &kp,
-                    "honoured: names of the pods' service accounts, and the Calico selector on the labels of the ServiceAccount objects among the inputs",
-                );
+                r.note(&kp, format!("honoured: {what}"));
             }
             _ => r.err(
                 &kp,
@@ -821,7 +836,7 @@ fn cis_params(r: &mut Reader<'_>, v: &Value, p: &str, plan: &mut Plan) {
             "medThreshold" => med = percent(r, x, &kp),
             "includeUnscoredTests" => r.note(
                 &kp,
-                "ignored: the report always lists every requirement; CIS \"not scored\" (manual) checks appear as manual requirements that never count towards the score",
+                "ignored: the report always lists every requirement; CIS \"not scored\" checks are manual requirements, assessed only through attestations",
             ),
             "numFailedTests" => match x.as_u64() {
                 Some(n) if n > 0 => r.note(
