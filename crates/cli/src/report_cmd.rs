@@ -5,7 +5,12 @@
 //! thresholds — its score is below `--min-score`, or it has more failed findings at a severity
 //! or above than a `--max-failed SEVERITY=N` limit allows; without any threshold, when any
 //! requirement fails — and 0 when none does. With thresholds given, failing requirements alone
-//! do not decide the exit status (`--min-score 0` accepts any result).
+//! do not decide the exit status (`--min-score 0` accepts any result). A Calico
+//! `cis-benchmark` definition adds its band: LOW exits with status 1, and without thresholds
+//! the band alone decides.
+//!
+//! `--evidence DIR` also writes an evidence bundle (`evidence.rs`); `--definition FILE` reads a
+//! report definition (`definition.rs`) whose values the flags given here replace.
 
 use std::path::PathBuf;
 

@@ -118,6 +118,18 @@ fn a_bundle_holds_reports_inputs_catalogue_and_hashes() {
         ]
     );
     assert_eq!(m["kind"], "EvidenceManifest");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/schema/evidence-manifest-v1.json"))
+            .expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&m)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(m["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(m["generatedAt"], "2026-06-01T00:00:00Z");
     // Every input file, with its path as given, size and sha256.
