@@ -244,6 +244,10 @@ pub(crate) struct Scanned {
     pub resources: Vec<kubecomply_frameworks::scope::Resource>,
     /// Digest of the team's policy files, if any.
     pub policy_digest: Option<String>,
+    /// The objects scanned.
+    pub inventory: kubecomply_core::Inventory,
+    /// The sha256 of every input file (with [`ScanSettings::hash_inputs`]).
+    pub input_digests: Vec<crate::evidence::FileDigest>,
 }
 
 /// Optional scan settings shared by `frameworks check` and `report`.
@@ -255,6 +259,8 @@ pub(crate) struct ScanSettings {
     pub exceptions: Option<PathBuf>,
     /// The team's own policies.
     pub policies: crate::policies::PolicySources,
+    /// Hash every input as it is read (evidence bundles).
+    pub hash_inputs: bool,
 }
 
 /// Scans the inputs with the built-in rules and the RBAC review, for framework evaluation.
@@ -270,7 +276,23 @@ pub(crate) fn scan_for_frameworks(
     if let Some(m) = cfg.max_file_size_mib {
         limits.max_file_size = m.saturating_mul(1024 * 1024);
     }
-    let loaded = crate::scan::load_inputs(inputs, &limits, true);
+    let loaded = if settings.hash_inputs {
+        crate::scan::load_inputs_hashed(inputs, &limits, true)
+    } else {
+        crate::scan::load_inputs(inputs, &limits, true)
+    };
+    scan_loaded(loaded, &cfg, &limits, settings)
+}
+
+/// Evaluates loaded inputs as [`scan_for_frameworks`] does (`evidence verify --rescan` loads
+/// them from a bundle).
+pub(crate) fn scan_loaded(
+    loaded: crate::scan::Loaded,
+    cfg: &crate::config::Config,
+    limits: &kubecomply_loader::Limits,
+    settings: &ScanSettings,
+) -> anyhow::Result<Scanned> {
+    let limits = *limits;
     let mut diagnostics = loaded.diagnostics;
     let policies = crate::policies::Policies::load(
         &settings.policies,
@@ -279,7 +301,7 @@ pub(crate) fn scan_for_frameworks(
         &mut diagnostics,
     )?;
     let mut options = crate::scan::engine_options(
-        &cfg,
+        cfg,
         cfg.only.clone(),
         cfg.skip.clone(),
         settings.exceptions.clone(),
@@ -369,6 +391,8 @@ pub(crate) fn scan_for_frameworks(
         custom,
         policy_digest,
         resources,
+        inventory: loaded.inventory,
+        input_digests: loaded.digests,
     })
 }
 

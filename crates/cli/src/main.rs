@@ -2,6 +2,8 @@
 
 mod catalogue;
 mod config;
+mod definition;
+mod evidence;
 mod frameworks_cmd;
 mod netpol_cmd;
 mod policies;
@@ -11,6 +13,7 @@ mod rbac_cmd;
 mod report_cmd;
 mod rules;
 mod scan;
+mod schedule;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +42,8 @@ enum Command {
     Frameworks(frameworks_cmd::FrameworksArgs),
     /// Compliance report: scan, evaluate frameworks, write JSON, Markdown or HTML.
     Report(report_cmd::ReportArgs),
+    /// Evidence bundles written by `report --evidence`: verify them.
+    Evidence(evidence::EvidenceArgs),
     /// List the built-in rules, or explain one.
     Rules(rules::RulesArgs),
     /// The team's own policies: run gator verify suites and Rego unit tests.
@@ -122,6 +127,7 @@ fn main() -> ExitCode {
         Command::Netpol(a) => netpol_cmd::run(a),
         Command::Frameworks(a) => frameworks_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
+        Command::Evidence(a) => evidence::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Policy(a) => policy_cmd::run(a),
     };

@@ -73,36 +73,59 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// Number of inputs read.
     pub files: usize,
+    /// The sha256 of every input read, in input order (only with [`load_inputs_hashed`]).
+    pub digests: Vec<crate::evidence::FileDigest>,
 }
 
 /// Reads and parses all inputs in parallel.
 /// `lean` drops the text of inputs whose findings can be located without it (`scan` and
 /// framework evaluation); commands that show source text keep it.
 pub fn load_inputs(paths: &[String], limits: &Limits, lean: bool) -> Loaded {
+    load_inputs_with(paths, limits, lean, false)
+}
+
+/// [`load_inputs`], also hashing each input's text as it was read (for evidence bundles: the
+/// digest is of the bytes scanned, not of a second read).
+pub fn load_inputs_hashed(paths: &[String], limits: &Limits, lean: bool) -> Loaded {
+    load_inputs_with(paths, limits, lean, true)
+}
+
+type FileResult = (
+    Vec<kubecomply_core::Object>,
+    Vec<Diagnostic>,
+    Option<crate::evidence::FileDigest>,
+);
+
+fn load_inputs_with(paths: &[String], limits: &Limits, lean: bool, hash: bool) -> Loaded {
     let (inputs, mut diagnostics) = files::discover(paths);
-    let results: Vec<(Vec<kubecomply_core::Object>, Vec<Diagnostic>)> = inputs
+    let results: Vec<FileResult> = inputs
         .par_iter()
         .map(|input| match files::read(input, limits) {
             Ok(src) => {
+                let digest =
+                    hash.then(|| crate::evidence::FileDigest::of(&src.path, src.text.as_bytes()));
                 let l = if lean {
                     kubecomply_loader::load_lean(src, limits)
                 } else {
                     kubecomply_loader::load(src, limits)
                 };
-                (l.objects, l.diagnostics)
+                (l.objects, l.diagnostics, digest)
             }
-            Err(d) => (Vec::new(), vec![d]),
+            Err(d) => (Vec::new(), vec![d], None),
         })
         .collect();
     let mut objects = Vec::new();
-    for (o, d) in results {
+    let mut digests = Vec::new();
+    for (o, d, h) in results {
         objects.extend(o);
         diagnostics.extend(d);
+        digests.extend(h);
     }
     Loaded {
         inventory: Inventory::new(objects),
         diagnostics,
         files: inputs.len(),
+        digests,
     }
 }
 

@@ -1,0 +1,1009 @@
+//! Evidence bundles: `kubecomply report --evidence DIR` writes the reports with everything
+//! needed to show later what was evaluated, by which rules and with which result, and
+//! `kubecomply evidence verify DIR` checks that nothing in the bundle changed since.
+//!
+//! A bundle is one flat directory:
+//!
+//! | file | content |
+//! |---|---|
+//! | `manifest.json` | what was evaluated and the sha256 of everything else (see [`Manifest`]) |
+//! | `report.json` | the JSON report, always |
+//! | `report.<ext>` | each other format requested (`report.md`, `report.html`, ...) |
+//! | `inputs.jsonl` | every object scanned, as canonical JSON, with its source file and document index |
+//! | `findings.jsonl` | the findings as canonical records, without positions or timestamps |
+//! | `catalogue.json` | every rule that ran: code, slug, title, severity, category, docs, references |
+//!
+//! The manifest's `digest` is the sha256 of the manifest's canonical JSON without that field;
+//! the manifest lists the sha256 of every other file, so the one digest covers the bundle.
+//! A bundle is tamper-evident, not signed: someone who rewrites a file can rewrite the
+//! manifest and its digest too, which is why `report` prints the digest for recording
+//! elsewhere (ticket, CI log) and `verify --digest` compares against it.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use kubecomply_core::{Finding, Inventory};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+/// The `kind` of a manifest.
+const KIND: &str = "EvidenceManifest";
+/// The manifest format's version.
+const SCHEMA_VERSION: &str = "1.0";
+/// The largest manifest `verify` reads: a hostile bundle must not exhaust memory.
+const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
+/// The largest `inputs.jsonl` `--rescan` loads (the scan's own file size limit applies to
+/// each object's line as well).
+const MAX_INPUTS: u64 = 4 * 1024 * 1024 * 1024;
+
+/// The sha256 of one file, with its path as given and its size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDigest {
+    /// The path as given (or `<stdin>`).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Lower-case hex sha256.
+    pub sha256: String,
+}
+
+impl FileDigest {
+    /// The digest of `bytes`, recorded under `path`.
+    pub fn of(path: &str, bytes: &[u8]) -> FileDigest {
+        FileDigest {
+            path: path.to_string(),
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(bytes)),
+        }
+    }
+
+    /// Reads and hashes a file.
+    pub fn read(path: &Path) -> anyhow::Result<FileDigest> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        Ok(FileDigest::of(&path.display().to_string(), &bytes))
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"path": self.path, "size": self.size, "sha256": self.sha256})
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The value with every object's keys in sorted order, recursively.
+pub fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let sorted: BTreeMap<&String, Value> =
+                m.iter().map(|(k, x)| (k, canonical(x))).collect();
+            Value::Object(sorted.into_iter().map(|(k, x)| (k.clone(), x)).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Compact JSON with sorted keys: equal values give equal text.
+pub fn canonical_text(v: &Value) -> String {
+    canonical(v).to_string()
+}
+
+/// One finding as the findings digest sees it: what failed or passed where, without line and
+/// column (the bundled inputs are JSON, so positions differ on a rescan) and without time.
+fn finding_record(f: &Finding) -> Value {
+    json!({
+        "rule": f.rule,
+        "status": f.status.as_str(),
+        "severity": f.severity.as_str(),
+        "resource": f.resource.as_ref().map(|r| json!({
+            "apiVersion": r.api_version,
+            "kind": r.kind,
+            "namespace": r.namespace,
+            "name": r.name,
+        })),
+        "container": f.container,
+        "message": f.message,
+        "file": &*f.location.file,
+        "document": f.location.origin.as_ref().map(|o| o.document),
+        "pointer": f.location.pointer,
+        "exception": f.exception.as_ref().map(|e| json!({
+            "source": e.source,
+            "reason": e.reason,
+            "owner": e.owner,
+            "expires": e.expires,
+        })),
+    })
+}
+
+/// The findings as sorted canonical records, and their digest: sha256 over each record's
+/// length (8 bytes, little-endian) and text, in sorted order, so the digest does not depend
+/// on the order findings were produced in.
+pub fn findings_digest(findings: &[Finding]) -> (Vec<String>, String) {
+    let mut records: Vec<String> = findings
+        .iter()
+        .map(|f| canonical_text(&finding_record(f)))
+        .collect();
+    records.sort_unstable();
+    let mut h = Sha256::new();
+    for r in &records {
+        h.update((r.len() as u64).to_le_bytes());
+        h.update(r.as_bytes());
+    }
+    (records, format!("sha256:{}", hex(&h.finalize())))
+}
+
+/// `inputs.jsonl`: one canonical line per object, ordered by source file, document and item.
+fn inputs_jsonl(inventory: &Inventory) -> String {
+    let mut rows: Vec<(&str, u32, &str, String)> = inventory
+        .objects
+        .iter()
+        .map(|o| {
+            let line = canonical_text(&json!({
+                "source": o.origin.source.path,
+                "document": o.origin.document,
+                "item": o.origin.prefix,
+                "object": o.value,
+            }));
+            (
+                o.origin.source.path.as_str(),
+                o.origin.document,
+                o.origin.prefix.as_str(),
+                line,
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.0, a.1, a.2, &a.3).cmp(&(b.0, b.1, b.2, &b.3)));
+    let mut s = String::new();
+    for r in rows {
+        s.push_str(&r.3);
+        s.push('\n');
+    }
+    s
+}
+
+/// `catalogue.json`: every rule of this process (built-in, then the team's policies).
+fn catalogue_json() -> String {
+    let rules: Vec<Value> = crate::catalogue::all()
+        .iter()
+        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .collect();
+    format!("{}\n", canonical_text(&json!({ "rules": rules })))
+}
+
+/// The settings files and policy sources of a report run, recorded so that a rescan can use
+/// them again.
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// The exceptions file in effect (`--exceptions`, else the configuration's).
+    pub exceptions: Option<PathBuf>,
+    /// `--attestations`.
+    pub attestations: Option<PathBuf>,
+    /// Custom framework files (the configuration's, then `--framework-file`).
+    pub framework_files: Vec<PathBuf>,
+    /// The policy options given on the command line.
+    pub policies: crate::policies::PolicySources,
+}
+
+/// Everything a report run gives its evidence bundle.
+pub struct Evidence<'a> {
+    /// The bundle directory.
+    pub dir: &'a Path,
+    /// Replace a previous bundle in `dir`.
+    pub force: bool,
+    /// The report files: (file name, text); `report.json` among them.
+    pub reports: Vec<(String, String)>,
+    /// The scan.
+    pub scanned: &'a crate::frameworks_cmd::Scanned,
+    /// The report's `generatedAt`.
+    pub generated_at: &'a str,
+    /// The command's arguments that shaped the report (frameworks, scope, thresholds...).
+    pub command: Value,
+    /// The input paths as given.
+    pub paths: &'a [String],
+    /// The settings files.
+    pub settings: Settings,
+}
+
+fn optional_file(p: &Option<PathBuf>) -> anyhow::Result<Value> {
+    Ok(match p {
+        Some(p) => FileDigest::read(p)?.to_json(),
+        None => Value::Null,
+    })
+}
+
+/// Writes the bundle and returns its digest.
+pub fn write(e: Evidence<'_>) -> anyhow::Result<String> {
+    prepare_dir(e.dir, e.force)?;
+    let (records, fdigest) = findings_digest(&e.scanned.findings);
+    let mut files: Vec<(String, String)> = e.reports;
+    files.push(("inputs.jsonl".into(), inputs_jsonl(&e.scanned.inventory)));
+    let mut findings_text = String::with_capacity(records.iter().map(|r| r.len() + 1).sum());
+    for r in &records {
+        findings_text.push_str(r);
+        findings_text.push('\n');
+    }
+    files.push(("findings.jsonl".into(), findings_text));
+    let catalogue = catalogue_json();
+    let catalogue_sha = hex(&Sha256::digest(catalogue.as_bytes()));
+    files.push(("catalogue.json".into(), catalogue));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut listed = Vec::new();
+    for (name, text) in &files {
+        let path = e.dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|err| anyhow::anyhow!("{}: cannot write: {err}", path.display()))?;
+        listed.push(FileDigest::of(name, text.as_bytes()).to_json());
+    }
+    let mut frameworks: Vec<Value> = kubecomply_frameworks::CATALOGS
+        .iter()
+        .map(|(name, text)| {
+            let d = FileDigest::of(&format!("builtin:{name}"), text.as_bytes());
+            d.to_json()
+        })
+        .collect();
+    for p in &e.settings.framework_files {
+        frameworks.push(FileDigest::read(p)?.to_json());
+    }
+    let s = &e.settings;
+    let policies = match &e.scanned.policy_digest {
+        None => Value::Null,
+        Some(d) => json!({
+            "digest": d,
+            "policy": s.policies.policy.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "data": s.policies.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "namespace": s.policies.namespace,
+            "allNamespaces": s.policies.all_namespaces,
+            "regoVersion": s.policies.rego_version,
+        }),
+    };
+    let rules = crate::catalogue::all().len();
+    let mut manifest = json!({
+        "kind": KIND,
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "kubecomply", "version": env!("CARGO_PKG_VERSION")},
+        "generatedAt": e.generated_at,
+        "command": e.command,
+        "paths": e.paths,
+        "inputs": e.scanned.input_digests.iter().map(FileDigest::to_json).collect::<Vec<_>>(),
+        "objects": e.scanned.inventory.len(),
+        "catalogue": {"file": "catalogue.json", "rules": rules, "sha256": catalogue_sha},
+        "frameworks": frameworks,
+        "config": optional_file(&s.config)?,
+        "exceptions": optional_file(&s.exceptions)?,
+        "attestations": optional_file(&s.attestations)?,
+        "policies": policies,
+        "findings": {"file": "findings.jsonl", "count": records.len(), "digest": fdigest},
+        "files": listed,
+    });
+    let digest = manifest_digest(&manifest);
+    if let Value::Object(m) = &mut manifest {
+        m.insert("digest".into(), json!(digest));
+    }
+    let path = e.dir.join(MANIFEST);
+    std::fs::write(
+        &path,
+        format!("{}\n", serde_json::to_string_pretty(&canonical(&manifest))?),
+    )
+    .map_err(|err| anyhow::anyhow!("{}: cannot write: {err}", path.display()))?;
+    Ok(digest)
+}
+
+/// The top digest: sha256 of the manifest's canonical JSON without `digest`.
+fn manifest_digest(manifest: &Value) -> String {
+    let mut m = manifest.clone();
+    if let Value::Object(o) = &mut m {
+        o.remove("digest");
+    }
+    format!(
+        "sha256:{}",
+        hex(&Sha256::digest(canonical_text(&m).as_bytes()))
+    )
+}
+
+/// Checks, before any work, that `dir` can take a bundle (see [`prepare_dir`]); removes
+/// nothing.
+pub fn check_target(dir: &Path, force: bool) -> anyhow::Result<()> {
+    replaceable(dir, force).map(|_| ())
+}
+
+/// The files of a previous bundle `dir` holds, which `force` allows to replace; an error when
+/// the directory cannot take a bundle.
+fn replaceable(dir: &Path, force: bool) -> anyhow::Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    if !dir.is_dir() {
+        bail!("{}: not a directory", dir.display());
+    }
+    let entries = list_dir(dir)?;
+    if entries.is_empty() {
+        return Ok(entries);
+    }
+    let Ok(manifest) = read_manifest(dir) else {
+        bail!(
+            "{}: not empty and not an evidence bundle; give an empty or new directory",
+            dir.display()
+        );
+    };
+    if !force {
+        bail!(
+            "{}: holds a previous evidence bundle; give --force to replace it",
+            dir.display()
+        );
+    }
+    let foreign: Vec<&str> = entries
+        .iter()
+        .map(String::as_str)
+        .filter(|n| *n != MANIFEST && !manifest.files.iter().any(|f| f.path == *n))
+        .collect();
+    if !foreign.is_empty() {
+        bail!(
+            "{}: holds files the previous bundle does not list ({}); not replacing it",
+            dir.display(),
+            foreign.join(", ")
+        );
+    }
+    Ok(entries)
+}
+
+/// Makes `dir` ready for a bundle: created when missing; an empty directory is used as is; a
+/// previous bundle is replaced with `force` (the files its manifest lists and the manifest
+/// are removed first); anything else is refused, so that `--evidence` never deletes files it
+/// did not write.
+fn prepare_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()));
+    }
+    for name in replaceable(dir, force)? {
+        let p = dir.join(&name);
+        std::fs::remove_file(&p)
+            .map_err(|e| anyhow::anyhow!("{}: cannot remove: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// The names of a directory's entries, sorted.
+fn list_dir(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// A manifest as `verify` reads it.
+struct Manifest {
+    value: Value,
+    files: Vec<FileDigest>,
+    digest: String,
+}
+
+fn field<'a>(v: &'a Value, key: &str) -> anyhow::Result<&'a Value> {
+    v.get(key)
+        .ok_or_else(|| anyhow::anyhow!("{MANIFEST}: missing field `{key}`"))
+}
+
+fn digest_entry(v: &Value, at: &str) -> anyhow::Result<FileDigest> {
+    let path = v.get("path").and_then(Value::as_str);
+    let size = v.get("size").and_then(Value::as_u64);
+    let sha = v.get("sha256").and_then(Value::as_str);
+    match (path, size, sha) {
+        (Some(p), Some(n), Some(s))
+            if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Ok(FileDigest {
+                path: p.to_string(),
+                size: n,
+                sha256: s.to_ascii_lowercase(),
+            })
+        }
+        _ => bail!("{MANIFEST}: {at}: expected path, size and a sha256 of 64 hex digits"),
+    }
+}
+
+/// Whether a bundle file name is a plain name inside the bundle (no directory part).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.contains('\0')
+}
+
+fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let f = std::fs::File::open(&path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let mut text = String::new();
+    f.take(MAX_MANIFEST + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    if text.len() as u64 > MAX_MANIFEST {
+        bail!("{}: larger than {MAX_MANIFEST} bytes", path.display());
+    }
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if value.get("kind").and_then(Value::as_str) != Some(KIND) {
+        bail!(
+            "{}: not an evidence manifest (kind is not {KIND})",
+            path.display()
+        );
+    }
+    let mut files = Vec::new();
+    let list = field(&value, "files")?
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("{MANIFEST}: `files` is not a list"))?;
+    for (i, v) in list.iter().enumerate() {
+        let d = digest_entry(v, &format!("files[{i}]"))?;
+        if !plain_name(&d.path) || d.path == MANIFEST {
+            bail!(
+                "{MANIFEST}: files[{i}]: {:?} is not a bundle file name",
+                d.path
+            );
+        }
+        if files.iter().any(|x: &FileDigest| x.path == d.path) {
+            bail!("{MANIFEST}: files[{i}]: {:?} is listed twice", d.path);
+        }
+        files.push(d);
+    }
+    let digest = field(&value, "digest")?
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("{MANIFEST}: `digest` is not a string"))?
+        .to_string();
+    Ok(Manifest {
+        value,
+        files,
+        digest,
+    })
+}
+
+/// Streams a file through sha256 (bounded memory whatever its size).
+fn hash_file(path: &Path) -> std::io::Result<FileDigest> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok(FileDigest {
+        path: path.display().to_string(),
+        size,
+        sha256: hex(&h.finalize()),
+    })
+}
+
+/// What `verify` found wrong with one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Listed in the manifest, not in the bundle.
+    Missing,
+    /// In the bundle, not listed in the manifest.
+    Extra,
+    /// Its sha256 or size differs from the manifest's.
+    Altered,
+    /// Not a regular file (directory, symbolic link...).
+    NotAFile,
+    /// The manifest's digest does not match its content.
+    DigestMismatch,
+    /// The manifest's digest differs from the one given with `--digest`.
+    UnexpectedDigest,
+}
+
+impl Problem {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Problem::Missing => "missing",
+            Problem::Extra => "extra",
+            Problem::Altered => "altered",
+            Problem::NotAFile => "not-a-file",
+            Problem::DigestMismatch => "digest-mismatch",
+            Problem::UnexpectedDigest => "unexpected-digest",
+        }
+    }
+}
+
+/// The result of verifying a bundle.
+pub struct Verification {
+    /// The manifest's digest.
+    pub digest: String,
+    /// The digest recomputed from the manifest.
+    pub computed: String,
+    /// Every problem, by file name.
+    pub problems: Vec<(String, Problem, String)>,
+    /// Files checked.
+    pub checked: usize,
+    manifest: Value,
+}
+
+/// Recomputes every hash of the bundle in `dir`; `Err` when the bundle is unreadable or its
+/// manifest malformed.
+pub fn verify(dir: &Path, expected: Option<&str>) -> anyhow::Result<Verification> {
+    if !dir.is_dir() {
+        bail!("{}: not a directory", dir.display());
+    }
+    let manifest = read_manifest(dir)?;
+    let mut problems = Vec::new();
+    let computed = manifest_digest(&manifest.value);
+    if computed != manifest.digest {
+        problems.push((
+            MANIFEST.to_string(),
+            Problem::DigestMismatch,
+            format!(
+                "the manifest was edited: its digest is {} but its content hashes to {computed}",
+                manifest.digest
+            ),
+        ));
+    }
+    if let Some(x) = expected
+        && x.trim() != manifest.digest
+    {
+        problems.push((
+            MANIFEST.to_string(),
+            Problem::UnexpectedDigest,
+            format!(
+                "the bundle's digest is {}, not the expected {}",
+                manifest.digest,
+                x.trim()
+            ),
+        ));
+    }
+    let present = list_dir(dir)?;
+    for f in &manifest.files {
+        let p = dir.join(&f.path);
+        match std::fs::symlink_metadata(&p) {
+            Err(_) => problems.push((
+                f.path.clone(),
+                Problem::Missing,
+                "listed in the manifest but not in the bundle".into(),
+            )),
+            Ok(m) if !m.file_type().is_file() => problems.push((
+                f.path.clone(),
+                Problem::NotAFile,
+                "not a regular file".into(),
+            )),
+            Ok(_) => match hash_file(&p) {
+                Err(e) => bail!("{}: cannot read: {e}", p.display()),
+                Ok(d) if d.sha256 != f.sha256 || d.size != f.size => problems.push((
+                    f.path.clone(),
+                    Problem::Altered,
+                    format!(
+                        "sha256 {} ({} bytes), manifest says {} ({} bytes)",
+                        d.sha256, d.size, f.sha256, f.size
+                    ),
+                )),
+                Ok(_) => {}
+            },
+        }
+    }
+    for name in &present {
+        if name != MANIFEST && !manifest.files.iter().any(|f| &f.path == name) {
+            problems.push((
+                name.clone(),
+                Problem::Extra,
+                "in the bundle but not listed in the manifest".into(),
+            ));
+        }
+    }
+    problems.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Verification {
+        digest: manifest.digest,
+        computed,
+        problems,
+        checked: manifest.files.len(),
+        manifest: manifest.value,
+    })
+}
+
+/// Arguments of `evidence`.
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    command: EvidenceCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum EvidenceCommand {
+    /// Check an evidence bundle written by `report --evidence`: recompute every hash, name each
+    /// missing, extra or altered file, check the manifest's digest (exit 0 intact, 1
+    /// tampered, 2 unreadable or malformed).
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `evidence verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The bundle directory.
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
+    /// The digest recorded when the bundle was written (`sha256:...`): fail unless the
+    /// bundle's digest is this one.
+    #[arg(long, value_name = "sha256:HEX")]
+    pub digest: Option<String>,
+    /// Also evaluate the bundled inputs again with this binary (and the configuration,
+    /// exceptions and policy files the manifest records, which must be unchanged) and compare
+    /// the findings digest.
+    #[arg(long)]
+    pub rescan: bool,
+}
+
+/// Output format of `evidence verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Runs `evidence`.
+pub fn run(a: EvidenceArgs) -> anyhow::Result<u8> {
+    match a.command {
+        EvidenceCommand::Verify(v) => run_verify(v),
+    }
+}
+
+fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
+    let v = verify(&a.dir, a.digest.as_deref())?;
+    let rescan = if a.rescan && v.problems.is_empty() {
+        Some(rescan(&a.dir, &v.manifest)?)
+    } else {
+        None
+    };
+    let intact = v.problems.is_empty();
+    let reproduced = rescan.as_ref().is_none_or(|r| r.same);
+    let tool = v
+        .manifest
+        .pointer("/tool/version")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
+    match a.format {
+        VerifyFormat::Json => {
+            let problems: Vec<Value> = v
+                .problems
+                .iter()
+                .map(|(f, p, d)| json!({"file": f, "problem": p.as_str(), "detail": d}))
+                .collect();
+            let doc = json!({
+                "bundle": a.dir.display().to_string(),
+                "intact": intact,
+                "digest": v.digest,
+                "computedDigest": v.computed,
+                "filesChecked": v.checked,
+                "problems": problems,
+                "toolVersion": tool,
+                "rescan": rescan.as_ref().map(Rescan::to_json),
+            });
+            crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        }
+        VerifyFormat::Text => {
+            let mut s = String::new();
+            for (f, p, d) in &v.problems {
+                s.push_str(&format!("{f}: {}: {d}\n", p.as_str()));
+            }
+            if intact {
+                s.push_str(&format!(
+                    "{}: intact ({} files, digest {})\n",
+                    a.dir.display(),
+                    v.checked,
+                    v.digest
+                ));
+            } else {
+                s.push_str(&format!(
+                    "{}: TAMPERED ({} problems)\n",
+                    a.dir.display(),
+                    v.problems.len()
+                ));
+                if a.rescan {
+                    s.push_str("rescan skipped: the bundle is not intact\n");
+                }
+            }
+            if let Some(r) = &rescan {
+                s.push_str(&r.to_text());
+            }
+            crate::emit(None, &s)?;
+        }
+    }
+    Ok(if intact && reproduced { 0 } else { 1 })
+}
+
+/// The outcome of `--rescan`.
+struct Rescan {
+    recorded: String,
+    computed: String,
+    same: bool,
+    bundle_version: String,
+    only_in_bundle: Vec<String>,
+    only_in_rescan: Vec<String>,
+}
+
+impl Rescan {
+    fn to_json(&self) -> Value {
+        json!({
+            "recordedFindingsDigest": self.recorded,
+            "findingsDigest": self.computed,
+            "same": self.same,
+            "bundleToolVersion": self.bundle_version,
+            "toolVersion": env!("CARGO_PKG_VERSION"),
+            "onlyInBundle": self.only_in_bundle.iter().map(|s| serde_json::from_str::<Value>(s).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+            "onlyInRescan": self.only_in_rescan.iter().map(|s| serde_json::from_str::<Value>(s).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+        })
+    }
+
+    fn to_text(&self) -> String {
+        let mut s = String::new();
+        if self.bundle_version != env!("CARGO_PKG_VERSION") {
+            s.push_str(&format!(
+                "note: the bundle was written by kubecomply {}, this is {}\n",
+                self.bundle_version,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        if self.same {
+            s.push_str(&format!(
+                "rescan: same findings (digest {})\n",
+                self.computed
+            ));
+        } else {
+            s.push_str(&format!(
+                "rescan: DIFFERENT findings: recorded {}, now {} ({} only in the bundle, {} only in the rescan)\n",
+                self.recorded,
+                self.computed,
+                self.only_in_bundle.len(),
+                self.only_in_rescan.len()
+            ));
+            for r in self.only_in_bundle.iter().take(20) {
+                s.push_str(&format!("- {r}\n"));
+            }
+            for r in self.only_in_rescan.iter().take(20) {
+                s.push_str(&format!("+ {r}\n"));
+            }
+        }
+        s
+    }
+}
+
+fn strings_of(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A settings file the manifest records, checked to be unchanged on disk.
+fn recorded_file(manifest: &Value, key: &str) -> anyhow::Result<Option<PathBuf>> {
+    let v = field(manifest, key)?;
+    if v.is_null() {
+        return Ok(None);
+    }
+    let want = digest_entry(v, key)?;
+    let path = PathBuf::from(&want.path);
+    let have = FileDigest::read(&path)
+        .with_context(|| format!("cannot rescan: the {key} file the bundle records"))?;
+    if have.sha256 != want.sha256 {
+        bail!(
+            "cannot rescan: {} ({key}) changed since the bundle was written (sha256 {}, recorded {})",
+            want.path,
+            have.sha256,
+            want.sha256
+        );
+    }
+    Ok(Some(path))
+}
+
+/// Loads `inputs.jsonl` back into objects with their recorded source file and document index.
+fn load_bundled_inputs(dir: &Path) -> anyhow::Result<crate::scan::Loaded> {
+    let path = dir.join("inputs.jsonl");
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    if meta.len() > MAX_INPUTS {
+        bail!("{}: larger than {MAX_INPUTS} bytes", path.display());
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let mut objects = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut sources = std::collections::HashSet::new();
+    let limits = kubecomply_loader::Limits::default();
+    for (i, line) in text.lines().enumerate() {
+        let at = |msg: String| anyhow::anyhow!("{}:{}: {msg}", path.display(), i + 1);
+        let row: Value = serde_json::from_str(line).map_err(|e| at(format!("not JSON: {e}")))?;
+        let (Some(source), Some(document), Some(object)) = (
+            row.get("source").and_then(Value::as_str),
+            row.get("document").and_then(Value::as_u64),
+            row.get("object"),
+        ) else {
+            return Err(at("expected source, document and object".into()));
+        };
+        let document =
+            u32::try_from(document).map_err(|_| at("document index out of range".into()))?;
+        sources.insert(source.to_string());
+        // Each object is loaded as a JSON document of its original source, so findings name
+        // the original file; positions are of the JSON text, which the digest leaves out.
+        let src = kubecomply_core::SourceFile {
+            path: source.to_string(),
+            text: serde_json::to_string_pretty(object)?,
+            format: kubecomply_core::SourceFormat::Json,
+        };
+        let loaded = kubecomply_loader::load(src, &limits);
+        diagnostics.extend(loaded.diagnostics);
+        for mut o in loaded.objects {
+            o.origin.document = document;
+            objects.push(o);
+        }
+    }
+    Ok(crate::scan::Loaded {
+        inventory: Inventory::new(objects),
+        diagnostics,
+        files: sources.len(),
+        digests: Vec::new(),
+    })
+}
+
+fn rescan(dir: &Path, manifest: &Value) -> anyhow::Result<Rescan> {
+    let config = recorded_file(manifest, "config")?;
+    let exceptions = recorded_file(manifest, "exceptions")?;
+    let mut policies = crate::policies::PolicySources::default();
+    let recorded_policy = field(manifest, "policies")?;
+    if !recorded_policy.is_null() {
+        policies.policy = strings_of(recorded_policy, "policy")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        policies.data = strings_of(recorded_policy, "data")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        policies.namespace = strings_of(recorded_policy, "namespace");
+        policies.all_namespaces = recorded_policy
+            .get("allNamespaces")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        policies.rego_version = recorded_policy
+            .get("regoVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    let cfg = match &config {
+        Some(p) => crate::config::load(p)?,
+        None => crate::config::Config::default(),
+    };
+    let mut limits = kubecomply_loader::Limits::default();
+    if let Some(m) = cfg.max_file_size_mib {
+        limits.max_file_size = m.saturating_mul(1024 * 1024);
+    }
+    let loaded = load_bundled_inputs(dir)?;
+    let settings = crate::frameworks_cmd::ScanSettings {
+        config,
+        exceptions,
+        policies,
+        hash_inputs: false,
+    };
+    let scanned = crate::frameworks_cmd::scan_loaded(loaded, &cfg, &limits, &settings)?;
+    let recorded_policy_digest = recorded_policy.get("digest").and_then(Value::as_str);
+    if recorded_policy_digest != scanned.policy_digest.as_deref() {
+        bail!(
+            "cannot rescan: the policies now have digest {}, the bundle records {}",
+            scanned.policy_digest.as_deref().unwrap_or("none"),
+            recorded_policy_digest.unwrap_or("none")
+        );
+    }
+    let (records, computed) = findings_digest(&scanned.findings);
+    let recorded = manifest
+        .pointer("/findings/digest")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let bundled_text = std::fs::read_to_string(dir.join("findings.jsonl")).unwrap_or_default();
+    let mut bundled: Vec<&str> = bundled_text.lines().collect();
+    bundled.sort_unstable();
+    let now: Vec<&str> = records.iter().map(String::as_str).collect();
+    let (only_in_bundle, only_in_rescan) = diff_sorted(&bundled, &now);
+    Ok(Rescan {
+        same: computed == recorded,
+        recorded,
+        computed,
+        bundle_version: manifest
+            .pointer("/tool/version")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string(),
+        only_in_bundle,
+        only_in_rescan,
+    })
+}
+
+/// The lines only in `a` and only in `b` (both sorted; multiset difference).
+fn diff_sorted(a: &[&str], b: &[&str]) -> (Vec<String>, Vec<String>) {
+    let (mut i, mut j) = (0, 0);
+    let (mut only_a, mut only_b) = (Vec::new(), Vec::new());
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => {
+                only_a.push((*x).to_string());
+                i += 1;
+            }
+            (Some(_), Some(y)) => {
+                only_b.push((*y).to_string());
+                j += 1;
+            }
+            (Some(x), None) => {
+                only_a.push((*x).to_string());
+                i += 1;
+            }
+            (None, Some(y)) => {
+                only_b.push((*y).to_string());
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    (only_a, only_b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_sorts_keys_recursively() {
+        let v: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"d":[{"z":1,"y":2}],"c":null}}"#).expect("json");
+        assert_eq!(
+            canonical_text(&v),
+            r#"{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn diff_is_a_multiset_difference() {
+        let (a, b) = diff_sorted(&["a", "b", "b", "d"], &["b", "c", "d", "e"]);
+        assert_eq!(a, ["a", "b"]);
+        assert_eq!(b, ["c", "e"]);
+    }
+
+    #[test]
+    fn bundle_names_are_plain() {
+        assert!(plain_name("report.json"));
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "/etc/passwd"] {
+            assert!(!plain_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! Evidence bundles end to end: `report --evidence DIR` and `evidence verify DIR`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("KUBECOMPLY_TODAY", "2026-06-01")
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("kubecomply-evidence-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Writes a bundle of the PCI DSS and CIS report on the examples (with their configuration,
+/// exceptions and policies) and returns its directory.
+fn bundle(name: &str, inputs: &[&str]) -> PathBuf {
+    let dir = temp_dir(name);
+    let d = dir.display().to_string();
+    let mut args = vec![
+        "report",
+        "--framework",
+        "pci-dss,cis-k8s",
+        "--config",
+        "examples/.kubecomply.yaml",
+        "--format",
+        "markdown",
+        "--evidence",
+        &d,
+    ];
+    args.extend_from_slice(inputs);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("# "),
+        "the markdown report still goes to stdout"
+    );
+    assert!(stderr(&o).contains("digest sha256:"), "{}", stderr(&o));
+    dir
+}
+
+fn manifest(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("manifest");
+    serde_json::from_str(&text).expect("manifest is JSON")
+}
+
+fn verify_json(dir: &Path) -> (Option<i32>, Value) {
+    let d = dir.display().to_string();
+    let o = run(&["evidence", "verify", &d, "--format", "json"]);
+    let v = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("verify JSON: {e}\n{}", stderr(&o)));
+    (o.status.code(), v)
+}
+
+fn problems(v: &Value) -> Vec<(String, String)> {
+    v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["file"].as_str().unwrap_or_default().to_string(),
+                p["problem"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn a_bundle_holds_reports_inputs_catalogue_and_hashes() {
+    let dir = bundle("contents", &["examples"]);
+    let m = manifest(&dir);
+    let names: Vec<&str> = m["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "catalogue.json",
+            "findings.jsonl",
+            "inputs.jsonl",
+            "report.json",
+            "report.md"
+        ]
+    );
+    assert_eq!(m["kind"], "EvidenceManifest");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/schema/evidence-manifest-v1.json"))
+            .expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&m)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(m["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(m["generatedAt"], "2026-06-01T00:00:00Z");
+    // Every input file, with its path as given, size and sha256.
+    let inputs = m["inputs"].as_array().expect("inputs");
+    let payments = inputs
+        .iter()
+        .find(|i| i["path"] == "examples/shop/payments.yaml")
+        .expect("payments.yaml hashed");
+    let bytes = std::fs::read(root().join("examples/shop/payments.yaml")).expect("read");
+    assert_eq!(payments["size"], bytes.len());
+    assert_eq!(payments["sha256"].as_str().map(str::len), Some(64));
+    // The settings files and every framework catalogue are hashed.
+    assert_eq!(m["config"]["path"], "examples/.kubecomply.yaml");
+    assert_eq!(m["exceptions"]["path"], "examples/exceptions.yaml");
+    assert!(
+        m["frameworks"]
+            .as_array()
+            .expect("frameworks")
+            .iter()
+            .any(|f| f["path"] == "builtin:pci-dss.yaml")
+    );
+    assert!(
+        m["policies"]["digest"].is_string(),
+        "the configuration's policies ran"
+    );
+    // Normalised inputs: canonical JSON lines with source and document, in a stable order.
+    let inputs_text = std::fs::read_to_string(dir.join("inputs.jsonl")).expect("inputs.jsonl");
+    let rows: Vec<Value> = inputs_text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(rows.len() as u64, m["objects"].as_u64().expect("objects"));
+    let keys: Vec<(String, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().expect("source").to_string(),
+                r["document"].as_u64().expect("document"),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(
+        inputs_text
+            .lines()
+            .all(|l| l.starts_with(r#"{"document":"#))
+    );
+    // The catalogue names every rule with its metadata, policy rules included.
+    let cat: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("catalogue.json")).expect("read"))
+            .expect("JSON");
+    let rules = cat["rules"].as_array().expect("rules");
+    assert_eq!(
+        rules.len() as u64,
+        m["catalogue"]["rules"].as_u64().expect("n")
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["code"] == "KC-PSS-001" && r["severity"].is_string())
+    );
+    assert!(rules.iter().any(|r| r["category"] == "policy"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_intact_bundle_verifies_and_rescans_to_the_same_findings() {
+    let dir = bundle("intact", &["examples"]);
+    let (code, v) = verify_json(&dir);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["intact"], true);
+    assert_eq!(v["filesChecked"], 5);
+    assert_eq!(v["digest"], manifest(&dir)["digest"]);
+    let d = dir.display().to_string();
+    let o = run(&["evidence", "verify", &d, "--rescan"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("intact (5 files"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("rescan: same findings"),
+        "{}",
+        stdout(&o)
+    );
+    // The digest recorded elsewhere is checked too.
+    let digest = manifest(&dir)["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    let o = run(&["evidence", "verify", &d, "--digest", &digest]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let other = format!("sha256:{}", "0".repeat(64));
+    let o = run(&["evidence", "verify", &d, "--digest", &other]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("manifest.json: unexpected-digest"),
+        "{}",
+        stdout(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn altering_one_byte_of_any_file_is_detected_and_named() {
+    let dir = bundle("alter", &["examples"]);
+    for name in [
+        "catalogue.json",
+        "findings.jsonl",
+        "inputs.jsonl",
+        "report.json",
+        "report.md",
+    ] {
+        let copy = temp_dir(&format!("alter-{name}"));
+        copy_dir(&dir, &copy);
+        let p = copy.join(name);
+        let mut bytes = std::fs::read(&p).expect("read");
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x01;
+        std::fs::write(&p, bytes).expect("write");
+        let (code, v) = verify_json(&copy);
+        assert_eq!(code, Some(1), "{name}: {v}");
+        assert_eq!(v["intact"], false);
+        assert_eq!(
+            problems(&v),
+            [(name.to_string(), "altered".to_string())],
+            "{v}"
+        );
+        let _ = std::fs::remove_dir_all(&copy);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn deleted_added_files_and_an_edited_manifest_are_detected_and_named() {
+    let dir = bundle("tamper", &["examples"]);
+    let d = dir.display().to_string();
+
+    let deleted = temp_dir("deleted");
+    copy_dir(&dir, &deleted);
+    std::fs::remove_file(deleted.join("report.json")).expect("rm");
+    let (code, v) = verify_json(&deleted);
+    assert_eq!(code, Some(1));
+    assert_eq!(problems(&v), [("report.json".into(), "missing".into())]);
+
+    let added = temp_dir("added");
+    copy_dir(&dir, &added);
+    std::fs::write(added.join("notes.txt"), "x").expect("write");
+    let (code, v) = verify_json(&added);
+    assert_eq!(code, Some(1));
+    assert_eq!(problems(&v), [("notes.txt".into(), "extra".into())]);
+
+    // Editing a manifest field (here the findings digest) breaks the top digest.
+    let edited = temp_dir("edited");
+    copy_dir(&dir, &edited);
+    let text = std::fs::read_to_string(edited.join("manifest.json")).expect("read");
+    let m = manifest(&dir);
+    let fd = m["findings"]["digest"].as_str().expect("findings digest");
+    let forged = format!("sha256:{}", "1".repeat(64));
+    std::fs::write(edited.join("manifest.json"), text.replace(fd, &forged)).expect("write");
+    let (code, v) = verify_json(&edited);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        problems(&v),
+        [("manifest.json".into(), "digest-mismatch".into())]
+    );
+
+    // Changing a file and its hash in the manifest is caught by the top digest as well.
+    let both = temp_dir("both");
+    copy_dir(&dir, &both);
+    let old = m["files"][3]["sha256"].as_str().expect("sha").to_string();
+    std::fs::write(both.join("report.json"), "{}\n").expect("write");
+    let text = std::fs::read_to_string(both.join("manifest.json")).expect("read");
+    std::fs::write(
+        both.join("manifest.json"),
+        text.replace(&old, &"2".repeat(64)),
+    )
+    .expect("write");
+    let (code, v) = verify_json(&both);
+    assert_eq!(code, Some(1));
+    let names: Vec<String> = problems(&v).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(names, ["manifest.json", "report.json"]);
+
+    // The text output names each problem, and rescan is refused on a tampered bundle.
+    let o = run(&[
+        "evidence",
+        "verify",
+        &deleted.display().to_string(),
+        "--rescan",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("report.json: missing"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("TAMPERED"));
+    assert!(stdout(&o).contains("rescan skipped"));
+
+    for x in [&deleted, &added, &edited, &both] {
+        let _ = std::fs::remove_dir_all(x);
+    }
+    let _ = d;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn unreadable_or_malformed_bundles_exit_2() {
+    let missing = temp_dir("missing");
+    let o = run(&["evidence", "verify", &missing.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    let bad = temp_dir("malformed");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(bad.join("manifest.json"), "{\n  \"kind\": ").expect("write");
+    let o = run(&["evidence", "verify", &bad.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("manifest.json:2:"), "{}", stderr(&o));
+    // A manifest naming a file outside the bundle is malformed, not followed.
+    std::fs::write(
+        bad.join("manifest.json"),
+        r#"{"kind":"EvidenceManifest","digest":"sha256:00","files":[{"path":"../etc/passwd","size":1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000"}]}"#,
+    )
+    .expect("write");
+    let o = run(&["evidence", "verify", &bad.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a bundle file name"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&bad);
+}
+
+#[test]
+fn two_runs_on_the_same_inputs_give_the_same_findings_digest() {
+    let a = bundle("run-a", &["examples/shop", "examples/records"]);
+    // Another day and the inputs in another order: the findings digest has no timestamp and
+    // does not depend on the order.
+    let b = temp_dir("run-b");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+        .current_dir(root())
+        .env("KUBECOMPLY_TODAY", "2026-07-15")
+        .args([
+            "report",
+            "--framework",
+            "pci-dss,cis-k8s",
+            "--config",
+            "examples/.kubecomply.yaml",
+            "--evidence",
+            &b.display().to_string(),
+            "examples/records",
+            "examples/shop",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (ma, mb) = (manifest(&a), manifest(&b));
+    assert_ne!(ma["generatedAt"], mb["generatedAt"]);
+    assert_ne!(ma["digest"], mb["digest"]);
+    assert_eq!(ma["findings"]["digest"], mb["findings"]["digest"]);
+    assert!(ma["findings"]["count"].as_u64().expect("count") > 10);
+    let fa = std::fs::read(a.join("findings.jsonl")).expect("read");
+    let fb = std::fs::read(b.join("findings.jsonl")).expect("read");
+    assert_eq!(fa, fb);
+    // Different inputs give a different findings digest.
+    let c = bundle("run-c", &["examples/shop"]);
+    assert_ne!(manifest(&c)["findings"]["digest"], ma["findings"]["digest"]);
+    for x in [&a, &b, &c] {
+        let _ = std::fs::remove_dir_all(x);
+    }
+}
+
+#[test]
+fn the_evidence_directory_must_be_new_empty_or_a_bundle_replaced_with_force() {
+    let dir = bundle("force", &["examples/shop"]);
+    let d = dir.display().to_string();
+    let again = |extra: &[&str]| {
+        let mut args = vec!["report", "--framework", "pci-dss", "--evidence", &d];
+        args.extend_from_slice(extra);
+        args.push("examples/shop");
+        run(&args)
+    };
+    let o = again(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give --force"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "refused before writing the report");
+    let o = again(&["--force"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.contains(&"report.md".to_string()),
+        "the old bundle's files are gone: {names:?}"
+    );
+    let (code, _) = verify_json(&dir);
+    assert_eq!(code, Some(0));
+    // A file the bundle does not list is never deleted.
+    std::fs::write(dir.join("mine.txt"), "keep").expect("write");
+    let o = again(&["--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("mine.txt"), "{}", stderr(&o));
+    assert!(dir.join("mine.txt").exists());
+    // A non-empty directory that is not a bundle is refused even with --force.
+    let other = temp_dir("not-a-bundle");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("a.txt"), "x").expect("write");
+    let o = run(&[
+        "report",
+        "--framework",
+        "pci-dss",
+        "--evidence",
+        &other.display().to_string(),
+        "--force",
+        "examples/shop",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not an evidence bundle"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+#[test]
+fn rescan_refuses_when_a_recorded_settings_file_changed() {
+    let work = temp_dir("settings");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let exceptions = work.join("exceptions.yaml");
+    std::fs::copy(root().join("examples/exceptions.yaml"), &exceptions).expect("copy");
+    let dir = work.join("bundle");
+    let o = run(&[
+        "report",
+        "--framework",
+        "pci-dss",
+        "--exceptions",
+        &exceptions.display().to_string(),
+        "--evidence",
+        &dir.display().to_string(),
+        "examples/shop",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let d = dir.display().to_string();
+    let o = run(&["evidence", "verify", &d, "--rescan"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    std::fs::write(&exceptions, "exceptions: []\n").expect("write");
+    let o = run(&["evidence", "verify", &d, "--rescan"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("changed since the bundle was written"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
