@@ -122,7 +122,7 @@ pub enum NetpolCommand {
         #[arg(required = true)]
         paths: Vec<String>,
     },
-    /// Network compliance findings (KC-NET-101..108) computed from reachability (exit 1 when
+    /// Network compliance findings (KC-NET-101..113) computed from reachability (exit 1 when
     /// there are any).
     Review {
         /// Output format.

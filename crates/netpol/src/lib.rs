@@ -29,8 +29,10 @@ pub use model::{
 };
 pub use policy::{NetworkPolicy, validate};
 pub use review::{
-    EGRESS_UNRESTRICTED, INVALID_POLICY, METADATA_REACHABLE, NO_DEFAULT_DENY_INGRESS, RULES,
-    SEGMENTATION_VIOLATED, WorkloadPosture, exposed_to_internet, inventory, review, review_model,
+    ALLOW_ALL_RULE, EGRESS_UNRESTRICTED, HOST_NETWORK_BYPASS, INVALID_POLICY, LATERAL_PATH,
+    METADATA_REACHABLE, NO_DEFAULT_DENY_EGRESS, NO_DEFAULT_DENY_INGRESS, RULES,
+    SEGMENTATION_VIOLATED, WORKLOAD_NOT_SELECTED, WorkloadPosture, exposed_to_internet, inventory,
+    review, review_model,
 };
 pub use selector::LabelSelector;
 
