@@ -35,6 +35,8 @@ pub enum MatrixFormat {
     Json,
     /// CSV, one line per (source, destination, port).
     Csv,
+    /// A self-contained HTML heat map (no scripts, no external assets).
+    Html,
 }
 
 /// Output format of `netpol inventory`.
@@ -366,6 +368,7 @@ fn matrix(
             }
             s
         }
+        MatrixFormat::Html => matrix_html(&model, &eps, &names, &ports, &cells),
         MatrixFormat::Table => {
             let mut s = format!(
                 "ports: {}  (cell: allowed ports; `all`, `-` none, `~` itself)\n",
@@ -414,6 +417,115 @@ fn matrix(
     };
     crate::emit(None, &text)?;
     Ok(0)
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("&#10;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The heat map: rows sources, columns destinations; a cell is green when every checked port
+/// is allowed, amber when some are, grey-red when none is; its title gives each port's verdict
+/// and the deciding policy rule on both sides.
+fn matrix_html(
+    model: &Model,
+    eps: &[usize],
+    names: &[String],
+    ports: &[Port],
+    cells: &[Vec<Vec<&Port>>],
+) -> String {
+    let mut s = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <title>kubecomply netpol matrix</title>\n<style>\n\
+         body{font-family:sans-serif;margin:1.5em}\n\
+         table{border-collapse:collapse}\n\
+         th,td{border:1px solid #bbb;padding:.3em .5em;font-size:.85em;text-align:center}\n\
+         th.src{text-align:left}\n\
+         th.dst{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left}\n\
+         td.allowed{background:#2e9e4f;color:#fff}\n\
+         td.partial{background:#f0b429}\n\
+         td.denied{background:#eee;color:#999}\n\
+         td.self{background:#fff}\n\
+         .legend span{display:inline-block;padding:.2em .6em;margin-right:.5em;border:1px solid #bbb}\n\
+         </style>\n</head>\n<body>\n<h1>NetworkPolicy reachability</h1>\n",
+    );
+    let port_list: Vec<String> = ports.iter().map(port_label).collect();
+    s.push_str(&format!(
+        "<p>Ports checked: {}. Rows are sources, columns destinations; hover a cell for the verdict per port and the deciding policy.</p>\n",
+        html_escape(&port_list.join(", "))
+    ));
+    s.push_str(
+        "<p class=\"legend\"><span class=\"allowed\" style=\"background:#2e9e4f;color:#fff\">allowed on every port</span>\
+         <span style=\"background:#f0b429\">allowed on some ports</span>\
+         <span style=\"background:#eee;color:#999\">denied on every port</span></p>\n",
+    );
+    s.push_str("<table>\n<thead>\n<tr><th>from \\ to</th>");
+    for n in names {
+        s.push_str(&format!("<th class=\"dst\">{}</th>", html_escape(n)));
+    }
+    s.push_str("</tr>\n</thead>\n<tbody>\n");
+    for (i, row) in cells.iter().enumerate() {
+        s.push_str(&format!(
+            "<tr><th class=\"src\">{}</th>",
+            html_escape(&names[i])
+        ));
+        for (j, allowed) in row.iter().enumerate() {
+            if i == j {
+                s.push_str("<td class=\"self\">~</td>");
+                continue;
+            }
+            let (class, text) = if allowed.len() == ports.len() {
+                ("allowed", "all".to_string())
+            } else if allowed.is_empty() {
+                ("denied", "-".to_string())
+            } else {
+                (
+                    "partial",
+                    allowed
+                        .iter()
+                        .map(|p| port_label(p))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            };
+            let mut title = format!("{} -> {}", names[i], names[j]);
+            for p in ports {
+                let line =
+                    match model.query(Endpoint::Workload(eps[i]), Endpoint::Workload(eps[j]), p) {
+                        Ok(v) => format!(
+                            "{}: {}; {}; {}",
+                            port_label(p),
+                            if v.allowed { "allowed" } else { "denied" },
+                            v.egress.reason,
+                            v.ingress.reason
+                        ),
+                        Err(e) => format!("{}: {e}", port_label(p)),
+                    };
+                title.push('\n');
+                title.push_str(&line);
+            }
+            s.push_str(&format!(
+                "<td class=\"{class}\" title=\"{}\">{}</td>",
+                html_escape(&title),
+                html_escape(&text)
+            ));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    s
 }
 
 fn csv(s: &str) -> String {

@@ -392,3 +392,125 @@ fn review_prints_located_findings_and_exits_one() {
     assert_eq!(stdout(&o), "0 findings\n");
     let _ = std::fs::remove_file(&path);
 }
+
+/// `a` may reach `b` on 80 only, `c` may not reach `b`; nothing else is isolated.
+const MATRIX_FIXTURE: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: t, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: t, labels: {app: b}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: t, labels: {app: c}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b-in, namespace: t}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: a}}}]
+    ports: [{port: 80}]
+"#;
+
+#[test]
+fn matrix_csv_exact() {
+    let path = fixture("matrix-csv", MATRIX_FIXTURE);
+    let o = run(&[
+        "netpol", "matrix", "--port", "80", "--port", "443", "-f", "csv", &path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "from,to,port,protocol,allowed\n\
+         t/Pod/a,t/Pod/b,80,TCP,true\n\
+         t/Pod/a,t/Pod/b,443,TCP,false\n\
+         t/Pod/a,t/Pod/c,80,TCP,true\n\
+         t/Pod/a,t/Pod/c,443,TCP,true\n\
+         t/Pod/b,t/Pod/a,80,TCP,true\n\
+         t/Pod/b,t/Pod/a,443,TCP,true\n\
+         t/Pod/b,t/Pod/c,80,TCP,true\n\
+         t/Pod/b,t/Pod/c,443,TCP,true\n\
+         t/Pod/c,t/Pod/a,80,TCP,true\n\
+         t/Pod/c,t/Pod/a,443,TCP,true\n\
+         t/Pod/c,t/Pod/b,80,TCP,false\n\
+         t/Pod/c,t/Pod/b,443,TCP,false\n"
+    );
+}
+
+#[test]
+fn matrix_html_heat_map() {
+    use quick_xml::events::Event;
+
+    let path = fixture("matrix-html", MATRIX_FIXTURE);
+    let o = run(&[
+        "netpol", "matrix", "--port", "80", "--port", "443", "-f", "html", &path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = stdout(&o);
+    // Well-formed (as XML: every element closed, attributes quoted and escaped).
+    let mut reader = quick_xml::Reader::from_str(&html);
+    let mut stack: Vec<String> = Vec::new();
+    let mut cells: Vec<(String, String)> = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed html") {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                if name == "td" {
+                    let attr = |k: &str| {
+                        e.try_get_attribute(k)
+                            .expect("attribute")
+                            .map(|a| a.unescape_value().expect("escaped").to_string())
+                            .unwrap_or_default()
+                    };
+                    cells.push((attr("class"), attr("title")));
+                }
+                stack.push(name);
+            }
+            Event::End(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                assert_eq!(stack.pop().as_deref(), Some(name.as_str()), "{html}");
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(stack.is_empty(), "{stack:?}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    // 3 x 3 cells in row order a, b, c.
+    let classes: Vec<&str> = cells.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        classes,
+        [
+            "self", "partial", "allowed", "allowed", "self", "allowed", "allowed", "denied", "self"
+        ]
+    );
+    let (_, title) = &cells[1];
+    assert!(
+        title.starts_with("t/Pod/a -> t/Pod/b\n80: allowed;"),
+        "{title}"
+    );
+    assert!(
+        title.contains("ingress allowed by t/b-in ingress[0]"),
+        "{title}"
+    );
+    assert!(title.contains("\n443: denied;"), "{title}");
+    assert!(cells[7].1.contains("isolated by t/b-in"), "{}", cells[7].1);
+    for legend in [
+        "allowed on every port",
+        "allowed on some ports",
+        "denied on every port",
+    ] {
+        assert!(html.contains(legend), "{html}");
+    }
+}
