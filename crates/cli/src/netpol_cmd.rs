@@ -124,6 +124,21 @@ pub enum NetpolCommand {
         #[arg(required = true)]
         paths: Vec<String>,
     },
+    /// NetworkPolicies that allow exactly the flows of FLOWS between the input workloads: a
+    /// default deny per namespace of the flows, DNS egress, one egress and one ingress policy
+    /// per flow; then proves the result with the engine (exit 1 when the proof fails).
+    Generate {
+        /// YAML list of `{from, to, port, protocol}`; ends are `NAMESPACE/NAME`,
+        /// `NAMESPACE/KIND/NAME`, `ip:CIDR` or `internet`.
+        #[arg(long)]
+        flows: String,
+        /// Do not allow egress to kube-system's kube-dns on 53/UDP and 53/TCP.
+        #[arg(long)]
+        no_dns: bool,
+        /// Files or directories with the workloads (and the policies they replace).
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
     /// Network compliance findings (KC-NET-101..113) computed from reachability (exit 1 when
     /// there are any).
     Review {
@@ -189,6 +204,11 @@ pub fn run(a: NetpolArgs) -> Result<u8> {
         } => matrix(&ports, &namespace, format, &paths),
         NetpolCommand::Inventory { format, paths } => inventory(format, &paths),
         NetpolCommand::Review { format, paths } => review(format, &paths),
+        NetpolCommand::Generate {
+            flows,
+            no_dns,
+            paths,
+        } => generate(&flows, !no_dns, &paths),
     }
 }
 
@@ -610,4 +630,158 @@ fn review(format: QueryFormat, paths: &[String]) -> Result<u8> {
     let text = crate::scan::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
     crate::emit(None, &text)?;
     Ok(if findings.is_empty() { 0 } else { 1 })
+}
+
+/// Renders JSON values as a YAML stream: block style, every string double-quoted (so no
+/// implicit typing applies).
+fn yaml_stream(docs: &[serde_json::Value]) -> Result<String> {
+    fn scalar(v: &serde_json::Value) -> Result<String> {
+        Ok(match v {
+            serde_json::Value::Object(m) if m.is_empty() => "{}".into(),
+            serde_json::Value::Array(a) if a.is_empty() => "[]".into(),
+            other => serde_json::to_string(other)?,
+        })
+    }
+    fn is_block(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(m) => !m.is_empty(),
+            serde_json::Value::Array(a) => !a.is_empty(),
+            _ => false,
+        }
+    }
+    fn emit(v: &serde_json::Value, indent: usize, s: &mut String) -> Result<()> {
+        let pad = " ".repeat(indent);
+        match v {
+            serde_json::Value::Object(m) => {
+                for (i, (k, x)) in m.iter().enumerate() {
+                    // The first key of a list item follows its `- `.
+                    if i > 0 || !s.ends_with("- ") {
+                        s.push_str(&pad);
+                    }
+                    let plain = !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+                        && k.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                        && !matches!(
+                            k.to_ascii_lowercase().as_str(),
+                            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+                        );
+                    let key = if plain {
+                        k.clone()
+                    } else {
+                        serde_json::to_string(k)?
+                    };
+                    if is_block(x) {
+                        s.push_str(&format!("{key}:\n"));
+                        emit(x, indent + 2, s)?;
+                    } else {
+                        s.push_str(&format!("{key}: {}\n", scalar(x)?));
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for x in a {
+                    s.push_str(&format!("{pad}- "));
+                    if is_block(x) {
+                        if x.is_array() {
+                            s.push('\n');
+                        }
+                        emit(x, indent + 2, s)?;
+                    } else {
+                        s.push_str(&format!("{}\n", scalar(x)?));
+                    }
+                }
+            }
+            other => s.push_str(&format!("{pad}{}\n", scalar(other)?)),
+        }
+        Ok(())
+    }
+    let mut s = String::new();
+    for d in docs {
+        s.push_str("---\n");
+        emit(d, 0, &mut s)?;
+    }
+    Ok(s)
+}
+
+fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
+    let (inv, model) = match load_all(paths) {
+        Ok(x) => x,
+        Err(c) => return Ok(c),
+    };
+    let text = match std::fs::read_to_string(flows_path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {flows_path}: {e}");
+            return Ok(2);
+        }
+    };
+    let doc = match kubecomply_loader::parse_documents(&text) {
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+        Ok(docs) => {
+            eprintln!(
+                "error: {flows_path}: expected one YAML document, found {}",
+                docs.len()
+            );
+            return Ok(2);
+        }
+        Err(e) => {
+            eprintln!("error: {flows_path}:{e}");
+            return Ok(2);
+        }
+    };
+    let flows = match kubecomply_netpol::parse_flows(&model, &doc) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {flows_path}: {e}");
+            return Ok(2);
+        }
+    };
+    let policies = match kubecomply_netpol::generate(&model, &flows, dns) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot generate: {e}");
+            return Ok(2);
+        }
+    };
+    let out = yaml_stream(&policies)?;
+    // The round trip: the inputs, with the generated policies instead of those of the
+    // namespaces of the flows.
+    let namespaces = kubecomply_netpol::flow_namespaces(&model, &flows);
+    let generated = kubecomply_loader::load(
+        kubecomply_loader::files::from_string("<generated>", out.clone()),
+        &Limits::default(),
+    );
+    let mut objects: Vec<_> = inv
+        .objects
+        .iter()
+        .filter(|o| {
+            !(o.kind == "NetworkPolicy"
+                && namespaces.contains(o.namespace.as_deref().unwrap_or("default")))
+        })
+        .cloned()
+        .collect();
+    let replaced = inv.objects.len() - objects.len();
+    objects.extend(generated.objects);
+    let after = Model::new(&Inventory::new(objects));
+    let proof = kubecomply_netpol::prove(&after, &flows, dns);
+    crate::emit(None, &out)?;
+    eprintln!(
+        "# {} policies for {} flow(s) in namespace(s) {}; {replaced} existing NetworkPolicy(ies) of those namespaces replaced for the proof",
+        policies.len(),
+        flows.len(),
+        namespaces.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    if proof.failures.is_empty() {
+        eprintln!(
+            "# proof: OK ({} queries: every listed flow allowed, every other pair and port denied)",
+            proof.checked
+        );
+        Ok(0)
+    } else {
+        for f in &proof.failures {
+            eprintln!("# proof FAILED: {f}");
+        }
+        Ok(1)
+    }
 }

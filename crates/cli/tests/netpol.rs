@@ -514,3 +514,193 @@ fn matrix_html_heat_map() {
         assert!(html.contains(legend), "{html}");
     }
 }
+
+/// Runs `netpol generate` with a flows file and inputs; returns (exit code, stdout, stderr).
+fn generate(
+    name: &str,
+    flows: &str,
+    inputs: &str,
+    extra: &[&str],
+) -> (Option<i32>, String, String) {
+    let flows_path = fixture(&format!("{name}-flows"), flows);
+    let mut args = vec!["netpol", "generate", "--flows", flows_path.as_str()];
+    args.extend_from_slice(extra);
+    args.push(inputs);
+    let o = run(&args);
+    (o.status.code(), stdout(&o), stderr(&o))
+}
+
+#[test]
+fn generate_round_trip_on_the_bundled_example() {
+    let flows = "- {from: internet, to: shop/storefront, port: 8080}\n\
+                 - {from: shop/storefront, to: payments/payments-api, port: 8443}\n\
+                 - {from: payments/Deployment/payments-api, to: ip:198.51.100.0/24, port: 443}\n";
+    let (code, out, err) = generate("shop", flows, "examples/shop", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("proof: OK"), "{err}");
+    assert!(err.contains("2 existing NetworkPolicy(ies)"), "{err}");
+    for name in [
+        "name: \"default-deny\"\n  namespace: \"shop\"",
+        "name: \"default-deny\"\n  namespace: \"payments\"",
+        "name: \"allow-dns-egress\"",
+        "name: \"allow-internet-to-storefront-8080-ingress\"",
+        "name: \"allow-storefront-to-payments-api-8443-egress\"",
+        "name: \"allow-storefront-to-payments-api-8443-ingress\"",
+        "name: \"allow-payments-api-to-ip-198-51-100-0-24-443-egress\"",
+    ] {
+        assert!(out.contains(name), "{name}\n{out}");
+    }
+    // The output is a valid policy set: reviewing it with the workloads finds no invalid policy.
+    let path = fixture("shop-generated", &out);
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "shop/storefront",
+        "--to",
+        "payments/payments-api",
+        "--port",
+        "8443",
+        "examples/shop/payments.yaml",
+        "examples/shop/storefront.yaml",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Without DNS, no DNS policy.
+    let (code, out, _) = generate("shop-nodns", flows, "examples/shop", &["--no-dns"]);
+    assert_eq!(code, Some(0));
+    assert!(!out.contains("allow-dns-egress"), "{out}");
+}
+
+/// Two workloads share `app: api` and differ by `tier`; dns is a UDP service.
+const GENERATE_FIXTURE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: app}
+spec:
+  template:
+    metadata: {labels: {app: api, tier: front, team: x}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api-canary, namespace: app}
+spec:
+  template:
+    metadata: {labels: {app: api, tier: canary, team: x}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 9090}]}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: stats, namespace: data}
+spec:
+  template:
+    metadata: {labels: {app: stats}}
+    spec: {containers: [{name: c, image: i, ports: [{name: statsd, containerPort: 8125, protocol: UDP}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: app, labels: {app: client}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-all, namespace: app}
+spec:
+  podSelector: {}
+  ingress: [{}]
+"#;
+
+#[test]
+fn generate_named_ports_udp_and_label_choice() {
+    let inputs = fixture("gen", GENERATE_FIXTURE);
+    let flows = "- {from: app/client, to: app/api, port: http}\n\
+                 - {from: app/Deployment/api, to: data/stats, port: statsd, protocol: UDP}\n";
+    let (code, out, err) = generate("gen", flows, &inputs, &[]);
+    assert_eq!(code, Some(0), "{err}\n{out}");
+    assert!(err.contains("proof: OK"), "{err}");
+    assert!(err.contains("1 existing NetworkPolicy(ies)"), "{err}");
+    // `tier` alone tells api from api-canary; `app` does not.
+    assert!(
+        out.contains("podSelector:\n    matchLabels:\n      tier: \"front\"\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("name: \"allow-api-to-stats-statsd-udp-ingress\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("- port: \"statsd\"\n          protocol: \"UDP\""),
+        "{out}"
+    );
+    assert!(out.contains("- port: \"http\"\n"), "{out}");
+}
+
+#[test]
+fn generate_refuses_what_labels_cannot_express() {
+    let twins = format!(
+        "{GENERATE_FIXTURE}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: client2, namespace: app, labels: {{app: client}}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: node, namespace: app, labels: {{app: node}}}}\nspec: {{hostNetwork: true, containers: [{{name: c, image: i}}]}}\n"
+    );
+    let inputs = fixture("gen-twins", &twins);
+    let (code, _, err) = generate(
+        "twins",
+        "- {from: app/client, to: app/api, port: 8080}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("selects app/Pod/client alone (app/Pod/client2 has all of them)"),
+        "{err}"
+    );
+    let (code, _, err) = generate(
+        "host",
+        "- {from: app/node, to: app/api, port: 8080}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("flows[0]: app/Pod/node uses hostNetwork"),
+        "{err}"
+    );
+    let (code, _, err) = generate(
+        "bad",
+        "- {from: app/client, to: nowhere/x, port: 80}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("flows[0]: no Pod or workload `nowhere/x`"),
+        "{err}"
+    );
+    let (code, _, err) = generate(
+        "ipip",
+        "- {from: internet, to: ip:10.0.0.0/8, port: 80}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("at least one of `from` and `to` must be a workload"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generate_proof_failure_exits_one() {
+    // `client` declares no port named `metrics`: the listed flow cannot be allowed.
+    let inputs = fixture("gen-fail", GENERATE_FIXTURE);
+    let (code, _, err) = generate(
+        "fail",
+        "- {from: app/api, to: app/client, port: metrics}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("proof FAILED"), "{err}");
+    assert!(
+        err.contains("app/Pod/client has no TCP container port named `metrics`"),
+        "{err}"
+    );
+}

@@ -17,12 +17,16 @@
 //!   never match an address outside the pod network.
 
 mod cidr;
+mod generate;
 mod model;
 mod policy;
 mod review;
 mod selector;
 
 pub use cidr::Cidr;
+pub use generate::{
+    Flow, FlowEnd, Proof, distinguishing_labels, flow_namespaces, generate, parse_flows, prove,
+};
 pub use model::{
     Admission, DirectionVerdict, Endpoint, EndpointRef, Model, PolicyRef, QueryError, RuleRef,
     Verdict, Workload,
