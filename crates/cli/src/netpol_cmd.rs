@@ -82,7 +82,9 @@ pub enum NetpolCommand {
         /// or `ip:ADDRESS`.
         #[arg(long)]
         from: String,
-        /// Destination, in the same forms as `--from`.
+        /// Destination, in the same forms as `--from`, or `NAMESPACE/Service/NAME`: the
+        /// backends its selector picks, `--port` being the Service port (number or name),
+        /// mapped to each backend's `targetPort`.
         #[arg(long)]
         to: String,
         /// Destination port: a number, or a container-port name resolved on the destination.
@@ -220,8 +222,8 @@ fn query(
     format: QueryFormat,
     paths: &[String],
 ) -> Result<u8> {
-    let model = match load(paths) {
-        Ok(m) => m,
+    let (inv, model) = match load_all(paths) {
+        Ok(x) => x,
         Err(c) => return Ok(c),
     };
     let port = Port {
@@ -231,6 +233,11 @@ fn query(
     if port.port == PortValue::Number(0) {
         eprintln!("error: port 0 is not a valid port");
         return Ok(2);
+    }
+    if let [ns, kind, name] = to.split('/').collect::<Vec<_>>().as_slice()
+        && (kind.eq_ignore_ascii_case("service") || kind.eq_ignore_ascii_case("svc"))
+    {
+        return query_service(&inv, &model, from, ns, name, &port, format);
     }
     let answer = model.endpoint(from).and_then(|f| {
         let t = model.endpoint(to)?;
@@ -264,6 +271,90 @@ fn query(
     };
     crate::emit(None, &text)?;
     Ok(if v.allowed { 0 } else { 1 })
+}
+
+/// `query` with a Service destination: one verdict per backend, on its resolved target port
+/// (exit 0 when every backend is reachable, 1 otherwise).
+fn query_service(
+    inv: &Inventory,
+    model: &Model,
+    from: &str,
+    ns: &str,
+    name: &str,
+    port: &Port,
+    format: QueryFormat,
+) -> Result<u8> {
+    let f = match model.endpoint(from) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let backends = match kubecomply_netpol::service_backends(inv, model, ns, name, port) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let src = model.describe(f);
+    let mut rows = Vec::new();
+    for b in &backends {
+        let dst = model.describe(Endpoint::Workload(b.workload));
+        rows.push((
+            dst,
+            model.query(f, Endpoint::Workload(b.workload), &b.target),
+        ));
+    }
+    let all = rows
+        .iter()
+        .all(|(_, v)| v.as_ref().is_ok_and(|v| v.allowed));
+    let text = match format {
+        QueryFormat::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(dst, v)| match v {
+                    Ok(v) => json!({"backend": dst, "allowed": v.allowed, "verdict": v}),
+                    Err(e) => json!({"backend": dst, "allowed": false, "error": e.to_string()}),
+                })
+                .collect();
+            to_json(&json!({
+                "from": src,
+                "to": format!("{ns}/Service/{name}"),
+                "service_port": port.port,
+                "protocol": port.protocol,
+                "allowed": all,
+                "backends": list,
+            }))?
+        }
+        QueryFormat::Table => {
+            let word = if all { "ALLOWED" } else { "DENIED" };
+            let mut s = format!(
+                "{word}  {src} -> {ns}/Service/{name}  {}/{} ({} backend(s))\n",
+                port.port,
+                port.protocol,
+                rows.len()
+            );
+            for (dst, v) in &rows {
+                match v {
+                    Ok(v) => {
+                        let w = if v.allowed { "allowed" } else { "denied" };
+                        s.push_str(&format!(
+                            "  {w}  {dst}  targetPort {}/{}\n",
+                            v.port, v.protocol
+                        ));
+                        s.push_str(&format!("    egress of {src}: {}\n", v.egress.reason));
+                        s.push_str(&format!("    ingress of {dst}: {}\n", v.ingress.reason));
+                    }
+                    Err(e) => s.push_str(&format!("  denied  {dst}: {e}\n")),
+                }
+            }
+            s
+        }
+    };
+    crate::emit(None, &text)?;
+    Ok(if all { 0 } else { 1 })
 }
 
 fn parse_port_arg(s: &str) -> Option<Port> {

@@ -704,3 +704,128 @@ fn generate_proof_failure_exits_one() {
         "{err}"
     );
 }
+
+/// Service `web` (port 80 -> targetPort `http`) backed by v1 (http=8080) and v2 (http=9090);
+/// v2 only admits 9090 from nobody.
+const SERVICE_FIXTURE: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: s, labels: {app: client}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: v1, namespace: s}
+spec:
+  template:
+    metadata: {labels: {app: web, version: one}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: v2, namespace: s}
+spec:
+  template:
+    metadata: {labels: {app: web, version: two}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 9090}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: s}
+spec:
+  selector: {app: web}
+  ports: [{name: front, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: external-db, namespace: s}
+spec:
+  ports: [{port: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: v2-in, namespace: s}
+spec:
+  podSelector: {matchLabels: {version: two}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}]
+    ports: [{port: 8080}]
+"#;
+
+#[test]
+fn query_service_destination_lists_each_backend() {
+    let path = fixture("service", SERVICE_FIXTURE);
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/Service/web",
+        "--port",
+        "80",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("DENIED  s/Pod/client -> s/Service/web  80/TCP (2 backend(s))\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  allowed  s/Deployment/v1  targetPort 8080/TCP\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  denied  s/Deployment/v2  targetPort 9090/TCP\n"),
+        "{out}"
+    );
+    // By Service port name, JSON.
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/svc/web",
+        "--port",
+        "front",
+        "-f",
+        "json",
+        &path,
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["backends"][0]["verdict"]["port"], 8080);
+    assert_eq!(v["backends"][1]["verdict"]["port"], 9090);
+    // Selector-less Service, unknown Service port.
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/Service/external-db",
+        "--port",
+        "5432",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("Service s/external-db has no selector"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/Service/web",
+        "--port",
+        "81",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no TCP port 81"), "{}", stderr(&o));
+}

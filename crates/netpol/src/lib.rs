@@ -22,6 +22,7 @@ mod model;
 mod policy;
 mod review;
 mod selector;
+mod service;
 
 pub use cidr::Cidr;
 pub use generate::{
@@ -39,6 +40,7 @@ pub use review::{
     review, review_model,
 };
 pub use selector::LabelSelector;
+pub use service::{Backend, service_backends};
 
 use serde::Serialize;
 
