@@ -144,6 +144,10 @@ pub enum NetpolCommand {
     /// Network compliance findings (KC-NET-101..113) computed from reachability (exit 1 when
     /// there are any).
     Review {
+        /// Declared cross-class flows (YAML: `flows: [{from, to, port, protocol, reason,
+        /// owner}]`); KC-NET-104 reports only the undeclared ones.
+        #[arg(long)]
+        segmentation: Option<String>,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = QueryFormat::Table)]
         format: QueryFormat,
@@ -205,7 +209,11 @@ pub fn run(a: NetpolArgs) -> Result<u8> {
             paths,
         } => matrix(&ports, &namespace, format, &paths),
         NetpolCommand::Inventory { format, paths } => inventory(format, &paths),
-        NetpolCommand::Review { format, paths } => review(format, &paths),
+        NetpolCommand::Review {
+            segmentation,
+            format,
+            paths,
+        } => review(segmentation.as_deref(), format, &paths),
         NetpolCommand::Generate {
             flows,
             no_dns,
@@ -712,12 +720,31 @@ fn inventory(format: InventoryFormat, paths: &[String]) -> Result<u8> {
     Ok(0)
 }
 
-fn review(format: QueryFormat, paths: &[String]) -> Result<u8> {
+fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> Result<u8> {
     let (inv, model) = match load_all(paths) {
         Ok(x) => x,
         Err(c) => return Ok(c),
     };
-    let mut findings: Vec<Finding> = kubecomply_netpol::review_model(&inv, &model);
+    let seg = match segmentation {
+        None => kubecomply_netpol::Segmentation::default(),
+        Some(path) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| match kubecomply_loader::parse_documents(&t)? {
+                    docs if docs.len() == 1 => Ok(docs.into_iter().next().unwrap_or_default()),
+                    docs => Err(format!("expected one YAML document, found {}", docs.len())),
+                })
+                .and_then(|v| kubecomply_netpol::Segmentation::parse(&v));
+            match parsed {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {path}: {e}");
+                    return Ok(2);
+                }
+            }
+        }
+    };
+    let mut findings: Vec<Finding> = kubecomply_netpol::review_with(&inv, &model, &seg);
     let text = crate::scan::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
     crate::emit(None, &text)?;
     Ok(if findings.is_empty() { 0 } else { 1 })

@@ -829,3 +829,61 @@ fn query_service_destination_lists_each_backend() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("has no TCP port 81"), "{}", stderr(&o));
 }
+
+#[test]
+fn review_segmentation_file_declares_flows() {
+    // web (shop) reaches db (pay, class pci) on 5432: KC-NET-104 unless declared.
+    let inputs = fixture("seg", REVIEW_FIXTURE);
+    let codes = |o: &Output| -> Vec<String> {
+        let v: Value = serde_json::from_str(&stdout(o)).expect("json");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "KC-NET-104")
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let o = run(&["netpol", "review", "-f", "json", &inputs]);
+    assert_eq!(codes(&o).len(), 1, "{}", stdout(&o));
+    let declared = fixture(
+        "seg-declared",
+        "flows:\n- from: {workload: shop/web}\n  to: {namespace: pay, labels: {app: db}}\n  port: 5432\n  protocol: TCP\n  reason: checkout writes orders\n  owner: team-pay\n",
+    );
+    let o = run(&[
+        "netpol",
+        "review",
+        "-f",
+        "json",
+        "--segmentation",
+        &declared,
+        &inputs,
+    ]);
+    assert!(codes(&o).is_empty(), "{}", stdout(&o));
+    // Another port is not declared.
+    let other = fixture(
+        "seg-other",
+        "flows:\n- {from: {workload: shop/web}, to: {namespace: pay}, port: 5433, reason: r, owner: o}\n",
+    );
+    let o = run(&[
+        "netpol",
+        "review",
+        "-f",
+        "json",
+        "--segmentation",
+        &other,
+        &inputs,
+    ]);
+    assert_eq!(codes(&o).len(), 1, "{}", stdout(&o));
+    let bad = fixture(
+        "seg-bad",
+        "flows:\n- {from: {workload: shop/web}, to: {namespace: pay}}\n",
+    );
+    let o = run(&["netpol", "review", "--segmentation", &bad, &inputs]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("flows[0].reason: required"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -21,6 +21,7 @@ mod generate;
 mod model;
 mod policy;
 mod review;
+mod segmentation;
 mod selector;
 mod service;
 
@@ -37,8 +38,9 @@ pub use review::{
     ALLOW_ALL_RULE, EGRESS_UNRESTRICTED, HOST_NETWORK_BYPASS, INVALID_POLICY, LATERAL_PATH,
     METADATA_REACHABLE, NO_DEFAULT_DENY_EGRESS, NO_DEFAULT_DENY_INGRESS, RULES,
     SEGMENTATION_VIOLATED, WORKLOAD_NOT_SELECTED, WorkloadPosture, exposed_to_internet, inventory,
-    review, review_model,
+    review, review_model, review_with,
 };
+pub use segmentation::{DeclaredFlow, FlowSelector, Segmentation};
 pub use selector::LabelSelector;
 pub use service::{Backend, service_backends};
 

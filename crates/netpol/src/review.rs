@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::model::{Admission, Endpoint, Model, RuleRef, Workload};
 use crate::policy::{NetworkPolicy, Peer, PortRule};
+use crate::segmentation::Segmentation;
 use crate::selector::LabelSelector;
 use crate::{Port, PortValue, Protocol};
 
@@ -174,6 +175,11 @@ other workload of the input whose class differs (no class, or another value) may
 the source's egress and the destination's ingress must both allow the connection. The rule fails
 once per reachable in-scope workload, with up to five example sources, their port and the rule
 that allows each. Workloads without declared ports are not judged.
+
+Connections that a segmentation file declares (`netpol review --segmentation FILE`: a list of
+`{from, to, port, protocol, reason, owner}` where `from`/`to` select workloads by `namespace`,
+`workload` and/or pod `labels`, and `port`/`protocol` default to any) are not reported; every
+other cross-class connection is.
 
 ## Why it matters
 PCI DSS 11.4.5 requires testing that segmentation isolates the cardholder data environment from
@@ -673,6 +679,12 @@ pub fn review(inv: &Inventory) -> Vec<Finding> {
 
 /// Reviews with an already built model of the same inventory.
 pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
+    review_with(inv, model, &Segmentation::default())
+}
+
+/// [`review_model`] with declared flows: KC-NET-104 does not report the connections they
+/// permit.
+pub fn review_with(inv: &Inventory, model: &Model, segmentation: &Segmentation) -> Vec<Finding> {
     let mut out = Vec::new();
     let ws = &model.workloads;
 
@@ -759,7 +771,12 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
                 model
                     .query(Endpoint::Workload(j), Endpoint::Workload(i), p)
                     .ok()
-                    .filter(|v| v.allowed)
+                    .filter(|v| {
+                        v.allowed
+                            && segmentation
+                                .declared(model, j, i, v.port, v.protocol)
+                                .is_none()
+                    })
             });
             if let Some(v) = hit {
                 count += 1;
