@@ -887,3 +887,54 @@ fn review_segmentation_file_declares_flows() {
         stderr(&o)
     );
 }
+
+/// Node n1 (10.1.0.5); a hostNetwork agent on it; `api` admits 10.1.0.0/16 on 8080 only.
+const NODE_FIXTURE: &str = r#"apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status:
+  addresses: [{type: Hostname, address: n1}, {type: InternalIP, address: 10.1.0.5}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: sys, labels: {app: agent}}
+spec: {hostNetwork: true, nodeName: n1, containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: app, labels: {app: api}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-in, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{ipBlock: {cidr: 10.1.0.0/16}}]
+    ports: [{port: 8080}]
+"#;
+
+#[test]
+fn query_from_a_node_and_its_host_network_pods() {
+    let path = fixture("node", NODE_FIXTURE);
+    let q = |from: &str, port: &str| {
+        run(&[
+            "netpol", "query", "--from", from, "--to", "app/api", "--port", port, &path,
+        ])
+    };
+    let o = q("node:n1", "8080");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("ALLOWED  ip:10.1.0.5 -> app/Pod/api"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(q("node:n1", "9090").status.code(), Some(1));
+    // The hostNetwork pod has its node's address: the ipBlock matches it.
+    let o = q("sys/agent", "8080");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = q("node:n2", "8080");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no Node `node:n2`"), "{}", stderr(&o));
+}

@@ -13,6 +13,9 @@
 //!   peers never match them), as most plugins do; an `ipBlock` still matches their IP.
 //! * `ipBlock` matches any address, pod IPs included (`status.podIP(s)`), as the upstream e2e CIDR
 //!   tests expect; pod templates have no IP and are never matched by an `ipBlock`.
+//! * A `v1` Node (`node:NAME` in queries) is an address outside the pod network: the first of
+//!   its `status.addresses`, matched by `ipBlock` only. A `hostNetwork` Pod with
+//!   `spec.nodeName` has its node's addresses too.
 //! * Named ports resolve on the destination pod's container ports, by name AND protocol; they
 //!   never match an address outside the pod network.
 

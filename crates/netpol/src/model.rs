@@ -73,6 +73,8 @@ pub enum EndpointRef {
     },
     /// An address outside the pod network.
     Ip(IpAddr),
+    /// `node:NAME`: a Node, by the first address of its `status.addresses`.
+    Node(String),
 }
 
 impl std::str::FromStr for EndpointRef {
@@ -82,6 +84,12 @@ impl std::str::FromStr for EndpointRef {
         let bad = || QueryError::BadEndpoint(s.to_string());
         if let Some(ip) = s.strip_prefix("ip:") {
             return ip.parse().map(EndpointRef::Ip).map_err(|_| bad());
+        }
+        if let Some(node) = s.strip_prefix("node:") {
+            if node.is_empty() {
+                return Err(bad());
+            }
+            return Ok(EndpointRef::Node(node.to_string()));
         }
         let parts: Vec<&str> = s.split('/').collect();
         if parts.iter().any(|p| p.is_empty()) {
@@ -130,8 +138,11 @@ impl std::fmt::Display for QueryError {
         match self {
             QueryError::BadEndpoint(s) => write!(
                 f,
-                "invalid endpoint `{s}`: expected NAMESPACE/NAME, NAMESPACE/KIND/NAME or ip:ADDRESS"
+                "invalid endpoint `{s}`: expected NAMESPACE/NAME, NAMESPACE/KIND/NAME, ip:ADDRESS or node:NAME"
             ),
+            QueryError::UnknownEndpoint(s) if s.starts_with("node:") => {
+                write!(f, "no Node `{s}` with an address in the inputs")
+            }
             QueryError::UnknownEndpoint(s) => write!(f, "no Pod or workload `{s}` in the inputs"),
             QueryError::AmbiguousEndpoint(s, c) => write!(
                 f,
@@ -206,6 +217,8 @@ pub struct Model {
     pub policies: Vec<NetworkPolicy>,
     /// Policies the API server would reject: `Kind/namespace/name` and the problems.
     pub rejected: Vec<(String, Vec<(String, String)>)>,
+    /// `v1` Nodes and the addresses of their `status.addresses`, in order.
+    pub nodes: BTreeMap<String, Vec<IpAddr>>,
     by_name: HashMap<(String, String), Vec<usize>>,
 }
 
@@ -312,8 +325,45 @@ impl Model {
                     Ok(p) => m.policies.push(p),
                     Err(problems) => m.rejected.push((o.display_name(), problems)),
                 }
+            } else if o.kind == "Node" && o.api_version == "v1" {
+                let mut addrs: Vec<IpAddr> = Vec::new();
+                if let Some(Value::Array(a)) =
+                    o.value.field("status").and_then(|s| s.field("addresses"))
+                {
+                    for e in a {
+                        if let Some(ip) = e
+                            .field("address")
+                            .and_then(Value::as_str)
+                            .and_then(|s| s.parse().ok())
+                            && !addrs.contains(&ip)
+                        {
+                            addrs.push(ip);
+                        }
+                    }
+                }
+                m.nodes.insert(o.name.clone(), addrs);
             } else if o.kind != "PodTemplate" {
                 workloads_of(index, o, &mut m.workloads);
+            }
+        }
+        // A hostNetwork Pod has the addresses of its node (`spec.nodeName`).
+        for w in m
+            .workloads
+            .iter_mut()
+            .filter(|w| w.host_network && w.kind == "Pod")
+        {
+            let node = inv
+                .objects
+                .get(w.object)
+                .and_then(|o| o.value.field("spec"))
+                .and_then(|s| s.field("nodeName"))
+                .and_then(Value::as_str);
+            if let Some(addrs) = node.and_then(|n| m.nodes.get(n)) {
+                for a in addrs {
+                    if !w.ips.contains(a) {
+                        w.ips.push(*a);
+                    }
+                }
             }
         }
         let mut referenced: Vec<String> = m.workloads.iter().map(|w| w.namespace.clone()).collect();
@@ -336,6 +386,12 @@ impl Model {
     pub fn resolve(&self, r: &EndpointRef) -> Result<Endpoint, QueryError> {
         let (namespace, kind, name) = match r {
             EndpointRef::Ip(ip) => return Ok(Endpoint::Ip(*ip)),
+            EndpointRef::Node(n) => {
+                return match self.nodes.get(n).and_then(|a| a.first()) {
+                    Some(ip) => Ok(Endpoint::Ip(*ip)),
+                    None => Err(QueryError::UnknownEndpoint(format!("node:{n}"))),
+                };
+            }
             EndpointRef::Named {
                 namespace,
                 kind,
