@@ -78,8 +78,8 @@ pub enum NetpolCommand {
     /// Whether SRC may connect to DST on a port, and why, per direction (exit 0 allowed,
     /// 1 denied).
     Query {
-        /// Source: `NAMESPACE/NAME` (a Pod, or a workload's pod template), `NAMESPACE/KIND/NAME`
-        /// or `ip:ADDRESS`.
+        /// Source: `NAMESPACE/NAME` (a Pod, or a workload's pod template), `NAMESPACE/KIND/NAME`,
+        /// `ip:ADDRESS` or `node:NAME` (a Node's address).
         #[arg(long)]
         from: String,
         /// Destination, in the same forms as `--from`, or `NAMESPACE/Service/NAME`: the
@@ -145,7 +145,8 @@ pub enum NetpolCommand {
     /// there are any).
     Review {
         /// Declared cross-class flows (YAML: `flows: [{from, to, port, protocol, reason,
-        /// owner}]`); KC-NET-104 reports only the undeclared ones.
+        /// owner}]`); KC-NET-104 reports only the undeclared ones. Default: `segmentation:`
+        /// of `.kubecomply.yaml`.
         #[arg(long)]
         segmentation: Option<String>,
         /// Output format.
@@ -725,7 +726,19 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
         Ok(x) => x,
         Err(c) => return Ok(c),
     };
-    let seg = match segmentation {
+    // `--segmentation`, else `segmentation:` of `.kubecomply.yaml`.
+    let configured = match segmentation {
+        Some(_) => None,
+        None => match crate::config::discover().map(|p| crate::config::load(&p)) {
+            Some(Ok(cfg)) => cfg.segmentation.map(|p| p.to_string_lossy().to_string()),
+            Some(Err(e)) => {
+                eprintln!("error: {e:#}");
+                return Ok(2);
+            }
+            None => None,
+        },
+    };
+    let seg = match segmentation.or(configured.as_deref()) {
         None => kubecomply_netpol::Segmentation::default(),
         Some(path) => {
             let parsed = std::fs::read_to_string(path)

@@ -938,3 +938,29 @@ fn query_from_a_node_and_its_host_network_pods() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no Node `node:n2`"), "{}", stderr(&o));
 }
+
+#[test]
+fn review_segmentation_from_the_configuration_file() {
+    let dir = std::env::temp_dir().join(format!("kc-netpol-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("compliance")).expect("mkdir");
+    std::fs::write(dir.join("inputs.yaml"), REVIEW_FIXTURE).expect("write");
+    std::fs::write(
+        dir.join("compliance/flows.yaml"),
+        "flows:\n- {from: {namespace: shop}, to: {workload: pay/Deployment/db}, reason: orders, owner: pay}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join(".kubecomply.yaml"),
+        "segmentation: compliance/flows.yaml\n",
+    )
+    .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["netpol", "review", "inputs.yaml"])
+        .output()
+        .expect("runs");
+    let out = stdout(&o);
+    assert!(out.contains("KC-NET-103"), "{out}{}", stderr(&o));
+    assert!(!out.contains("KC-NET-104"), "{out}");
+}
