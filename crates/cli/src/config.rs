@@ -40,6 +40,9 @@ pub struct Config {
     /// `frameworkFiles:` custom framework files (relative to the configuration file), loaded as
     /// with `--framework-file`.
     pub framework_files: Vec<PathBuf>,
+    /// `segmentation:` declared cross-class flows for `netpol review` (relative to the
+    /// configuration file), as with `--segmentation`.
+    pub segmentation: Option<PathBuf>,
 }
 
 /// The `policies:` section: what `--policy`, `--data`, `--namespace` and `--rego-version`
@@ -239,6 +242,12 @@ pub fn load(path: &Path) -> Result<Config> {
                     .map(|s| base.join(s))
                     .collect();
             }
+            "segmentation" => match v.as_str() {
+                Some(s) if !s.is_empty() => {
+                    cfg.segmentation = Some(path.parent().unwrap_or(Path::new(".")).join(s))
+                }
+                _ => errors.push((p, "expected a file path".into())),
+            },
             "maxFileSizeMiB" => {
                 cfg.max_file_size_mib = v.as_u64().or_else(|| {
                     errors.push((p.clone(), "expected a positive integer".into()));

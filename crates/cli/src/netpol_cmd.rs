@@ -35,6 +35,8 @@ pub enum MatrixFormat {
     Json,
     /// CSV, one line per (source, destination, port).
     Csv,
+    /// A self-contained HTML heat map (no scripts, no external assets).
+    Html,
 }
 
 /// Output format of `netpol inventory`.
@@ -76,11 +78,13 @@ pub enum NetpolCommand {
     /// Whether SRC may connect to DST on a port, and why, per direction (exit 0 allowed,
     /// 1 denied).
     Query {
-        /// Source: `NAMESPACE/NAME` (a Pod, or a workload's pod template), `NAMESPACE/KIND/NAME`
-        /// or `ip:ADDRESS`.
+        /// Source: `NAMESPACE/NAME` (a Pod, or a workload's pod template), `NAMESPACE/KIND/NAME`,
+        /// `ip:ADDRESS` or `node:NAME` (a Node's address).
         #[arg(long)]
         from: String,
-        /// Destination, in the same forms as `--from`.
+        /// Destination, in the same forms as `--from`, or `NAMESPACE/Service/NAME`: the
+        /// backends its selector picks, `--port` being the Service port (number or name),
+        /// mapped to each backend's `targetPort`.
         #[arg(long)]
         to: String,
         /// Destination port: a number, or a container-port name resolved on the destination.
@@ -122,9 +126,29 @@ pub enum NetpolCommand {
         #[arg(required = true)]
         paths: Vec<String>,
     },
-    /// Network compliance findings (KC-NET-101..108) computed from reachability (exit 1 when
+    /// NetworkPolicies that allow exactly the flows of FLOWS between the input workloads: a
+    /// default deny per namespace of the flows, DNS egress, one egress and one ingress policy
+    /// per flow; then proves the result with the engine (exit 1 when the proof fails).
+    Generate {
+        /// YAML list of `{from, to, port, protocol}`; ends are `NAMESPACE/NAME`,
+        /// `NAMESPACE/KIND/NAME`, `ip:CIDR` or `internet`.
+        #[arg(long)]
+        flows: String,
+        /// Do not allow egress to kube-system's kube-dns on 53/UDP and 53/TCP.
+        #[arg(long)]
+        no_dns: bool,
+        /// Files or directories with the workloads (and the policies they replace).
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Network compliance findings (KC-NET-101..113) computed from reachability (exit 1 when
     /// there are any).
     Review {
+        /// Declared cross-class flows (YAML: `flows: [{from, to, port, protocol, reason,
+        /// owner}]`); KC-NET-104 reports only the undeclared ones. Default: `segmentation:`
+        /// of `.kubecomply.yaml`.
+        #[arg(long)]
+        segmentation: Option<String>,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = QueryFormat::Table)]
         format: QueryFormat,
@@ -189,7 +213,16 @@ pub fn run(a: NetpolArgs) -> Result<u8> {
             paths,
         } => matrix(&ports, &namespace, format, &paths),
         NetpolCommand::Inventory { format, paths } => inventory(format, &paths),
-        NetpolCommand::Review { format, paths } => review(format, &paths),
+        NetpolCommand::Review {
+            segmentation,
+            format,
+            paths,
+        } => review(segmentation.as_deref(), format, &paths),
+        NetpolCommand::Generate {
+            flows,
+            no_dns,
+            paths,
+        } => generate(&flows, !no_dns, &paths),
     }
 }
 
@@ -201,8 +234,8 @@ fn query(
     format: QueryFormat,
     paths: &[String],
 ) -> Result<u8> {
-    let model = match load(paths) {
-        Ok(m) => m,
+    let (inv, model) = match load_all(paths) {
+        Ok(x) => x,
         Err(c) => return Ok(c),
     };
     let port = Port {
@@ -212,6 +245,11 @@ fn query(
     if port.port == PortValue::Number(0) {
         eprintln!("error: port 0 is not a valid port");
         return Ok(2);
+    }
+    if let [ns, kind, name] = to.split('/').collect::<Vec<_>>().as_slice()
+        && (kind.eq_ignore_ascii_case("service") || kind.eq_ignore_ascii_case("svc"))
+    {
+        return query_service(&inv, &model, from, ns, name, &port, format);
     }
     let answer = model.endpoint(from).and_then(|f| {
         let t = model.endpoint(to)?;
@@ -245,6 +283,90 @@ fn query(
     };
     crate::emit(None, &text)?;
     Ok(if v.allowed { 0 } else { 1 })
+}
+
+/// `query` with a Service destination: one verdict per backend, on its resolved target port
+/// (exit 0 when every backend is reachable, 1 otherwise).
+fn query_service(
+    inv: &Inventory,
+    model: &Model,
+    from: &str,
+    ns: &str,
+    name: &str,
+    port: &Port,
+    format: QueryFormat,
+) -> Result<u8> {
+    let f = match model.endpoint(from) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let backends = match kubecomply_netpol::service_backends(inv, model, ns, name, port) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let src = model.describe(f);
+    let mut rows = Vec::new();
+    for b in &backends {
+        let dst = model.describe(Endpoint::Workload(b.workload));
+        rows.push((
+            dst,
+            model.query(f, Endpoint::Workload(b.workload), &b.target),
+        ));
+    }
+    let all = rows
+        .iter()
+        .all(|(_, v)| v.as_ref().is_ok_and(|v| v.allowed));
+    let text = match format {
+        QueryFormat::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(dst, v)| match v {
+                    Ok(v) => json!({"backend": dst, "allowed": v.allowed, "verdict": v}),
+                    Err(e) => json!({"backend": dst, "allowed": false, "error": e.to_string()}),
+                })
+                .collect();
+            to_json(&json!({
+                "from": src,
+                "to": format!("{ns}/Service/{name}"),
+                "service_port": port.port,
+                "protocol": port.protocol,
+                "allowed": all,
+                "backends": list,
+            }))?
+        }
+        QueryFormat::Table => {
+            let word = if all { "ALLOWED" } else { "DENIED" };
+            let mut s = format!(
+                "{word}  {src} -> {ns}/Service/{name}  {}/{} ({} backend(s))\n",
+                port.port,
+                port.protocol,
+                rows.len()
+            );
+            for (dst, v) in &rows {
+                match v {
+                    Ok(v) => {
+                        let w = if v.allowed { "allowed" } else { "denied" };
+                        s.push_str(&format!(
+                            "  {w}  {dst}  targetPort {}/{}\n",
+                            v.port, v.protocol
+                        ));
+                        s.push_str(&format!("    egress of {src}: {}\n", v.egress.reason));
+                        s.push_str(&format!("    ingress of {dst}: {}\n", v.ingress.reason));
+                    }
+                    Err(e) => s.push_str(&format!("  denied  {dst}: {e}\n")),
+                }
+            }
+            s
+        }
+    };
+    crate::emit(None, &text)?;
+    Ok(if all { 0 } else { 1 })
 }
 
 fn parse_port_arg(s: &str) -> Option<Port> {
@@ -369,6 +491,7 @@ fn matrix(
             }
             s
         }
+        MatrixFormat::Html => matrix_html(&model, &eps, &names, &ports, &cells),
         MatrixFormat::Table => {
             let mut s = format!(
                 "ports: {}  (cell: allowed ports; `all`, `-` none, `~` itself)\n",
@@ -417,6 +540,115 @@ fn matrix(
     };
     crate::emit(None, &text)?;
     Ok(0)
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("&#10;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The heat map: rows sources, columns destinations; a cell is green when every checked port
+/// is allowed, amber when some are, grey-red when none is; its title gives each port's verdict
+/// and the deciding policy rule on both sides.
+fn matrix_html(
+    model: &Model,
+    eps: &[usize],
+    names: &[String],
+    ports: &[Port],
+    cells: &[Vec<Vec<&Port>>],
+) -> String {
+    let mut s = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <title>kubecomply netpol matrix</title>\n<style>\n\
+         body{font-family:sans-serif;margin:1.5em}\n\
+         table{border-collapse:collapse}\n\
+         th,td{border:1px solid #bbb;padding:.3em .5em;font-size:.85em;text-align:center}\n\
+         th.src{text-align:left}\n\
+         th.dst{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left}\n\
+         td.allowed{background:#2e9e4f;color:#fff}\n\
+         td.partial{background:#f0b429}\n\
+         td.denied{background:#eee;color:#999}\n\
+         td.self{background:#fff}\n\
+         .legend span{display:inline-block;padding:.2em .6em;margin-right:.5em;border:1px solid #bbb}\n\
+         </style>\n</head>\n<body>\n<h1>NetworkPolicy reachability</h1>\n",
+    );
+    let port_list: Vec<String> = ports.iter().map(port_label).collect();
+    s.push_str(&format!(
+        "<p>Ports checked: {}. Rows are sources, columns destinations; hover a cell for the verdict per port and the deciding policy.</p>\n",
+        html_escape(&port_list.join(", "))
+    ));
+    s.push_str(
+        "<p class=\"legend\"><span class=\"allowed\" style=\"background:#2e9e4f;color:#fff\">allowed on every port</span>\
+         <span style=\"background:#f0b429\">allowed on some ports</span>\
+         <span style=\"background:#eee;color:#999\">denied on every port</span></p>\n",
+    );
+    s.push_str("<table>\n<thead>\n<tr><th>from \\ to</th>");
+    for n in names {
+        s.push_str(&format!("<th class=\"dst\">{}</th>", html_escape(n)));
+    }
+    s.push_str("</tr>\n</thead>\n<tbody>\n");
+    for (i, row) in cells.iter().enumerate() {
+        s.push_str(&format!(
+            "<tr><th class=\"src\">{}</th>",
+            html_escape(&names[i])
+        ));
+        for (j, allowed) in row.iter().enumerate() {
+            if i == j {
+                s.push_str("<td class=\"self\">~</td>");
+                continue;
+            }
+            let (class, text) = if allowed.len() == ports.len() {
+                ("allowed", "all".to_string())
+            } else if allowed.is_empty() {
+                ("denied", "-".to_string())
+            } else {
+                (
+                    "partial",
+                    allowed
+                        .iter()
+                        .map(|p| port_label(p))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            };
+            let mut title = format!("{} -> {}", names[i], names[j]);
+            for p in ports {
+                let line =
+                    match model.query(Endpoint::Workload(eps[i]), Endpoint::Workload(eps[j]), p) {
+                        Ok(v) => format!(
+                            "{}: {}; {}; {}",
+                            port_label(p),
+                            if v.allowed { "allowed" } else { "denied" },
+                            v.egress.reason,
+                            v.ingress.reason
+                        ),
+                        Err(e) => format!("{}: {e}", port_label(p)),
+                    };
+                title.push('\n');
+                title.push_str(&line);
+            }
+            s.push_str(&format!(
+                "<td class=\"{class}\" title=\"{}\">{}</td>",
+                html_escape(&title),
+                html_escape(&text)
+            ));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    s
 }
 
 fn csv(s: &str) -> String {
@@ -492,13 +724,198 @@ fn inventory(format: InventoryFormat, paths: &[String]) -> Result<u8> {
     Ok(0)
 }
 
-fn review(format: QueryFormat, paths: &[String]) -> Result<u8> {
+fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> Result<u8> {
     let (inv, model) = match load_all(paths) {
         Ok(x) => x,
         Err(c) => return Ok(c),
     };
-    let mut findings: Vec<Finding> = kubecomply_netpol::review_model(&inv, &model);
+    // `--segmentation`, else `segmentation:` of `.kubecomply.yaml`.
+    let configured = match segmentation {
+        Some(_) => None,
+        None => match crate::config::discover().map(|p| crate::config::load(&p)) {
+            Some(Ok(cfg)) => cfg.segmentation.map(|p| p.to_string_lossy().to_string()),
+            Some(Err(e)) => {
+                eprintln!("error: {e:#}");
+                return Ok(2);
+            }
+            None => None,
+        },
+    };
+    let seg = match segmentation.or(configured.as_deref()) {
+        None => kubecomply_netpol::Segmentation::default(),
+        Some(path) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| match kubecomply_loader::parse_documents(&t)? {
+                    docs if docs.len() == 1 => Ok(docs.into_iter().next().unwrap_or_default()),
+                    docs => Err(format!("expected one YAML document, found {}", docs.len())),
+                })
+                .and_then(|v| kubecomply_netpol::Segmentation::parse(&v));
+            match parsed {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {path}: {e}");
+                    return Ok(2);
+                }
+            }
+        }
+    };
+    let mut findings: Vec<Finding> = kubecomply_netpol::review_with(&inv, &model, &seg);
     let text = crate::scan::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
     crate::emit(None, &text)?;
     Ok(if findings.is_empty() { 0 } else { 1 })
+}
+
+/// Renders JSON values as a YAML stream: block style, every string double-quoted (so no
+/// implicit typing applies).
+fn yaml_stream(docs: &[serde_json::Value]) -> Result<String> {
+    fn scalar(v: &serde_json::Value) -> Result<String> {
+        Ok(match v {
+            serde_json::Value::Object(m) if m.is_empty() => "{}".into(),
+            serde_json::Value::Array(a) if a.is_empty() => "[]".into(),
+            other => serde_json::to_string(other)?,
+        })
+    }
+    fn is_block(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(m) => !m.is_empty(),
+            serde_json::Value::Array(a) => !a.is_empty(),
+            _ => false,
+        }
+    }
+    fn emit(v: &serde_json::Value, indent: usize, s: &mut String) -> Result<()> {
+        let pad = " ".repeat(indent);
+        match v {
+            serde_json::Value::Object(m) => {
+                for (i, (k, x)) in m.iter().enumerate() {
+                    // The first key of a list item follows its `- `.
+                    if i > 0 || !s.ends_with("- ") {
+                        s.push_str(&pad);
+                    }
+                    let plain = !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+                        && k.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                        && !matches!(
+                            k.to_ascii_lowercase().as_str(),
+                            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+                        );
+                    let key = if plain {
+                        k.clone()
+                    } else {
+                        serde_json::to_string(k)?
+                    };
+                    if is_block(x) {
+                        s.push_str(&format!("{key}:\n"));
+                        emit(x, indent + 2, s)?;
+                    } else {
+                        s.push_str(&format!("{key}: {}\n", scalar(x)?));
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for x in a {
+                    s.push_str(&format!("{pad}- "));
+                    if is_block(x) {
+                        if x.is_array() {
+                            s.push('\n');
+                        }
+                        emit(x, indent + 2, s)?;
+                    } else {
+                        s.push_str(&format!("{}\n", scalar(x)?));
+                    }
+                }
+            }
+            other => s.push_str(&format!("{pad}{}\n", scalar(other)?)),
+        }
+        Ok(())
+    }
+    let mut s = String::new();
+    for d in docs {
+        s.push_str("---\n");
+        emit(d, 0, &mut s)?;
+    }
+    Ok(s)
+}
+
+fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
+    let (inv, model) = match load_all(paths) {
+        Ok(x) => x,
+        Err(c) => return Ok(c),
+    };
+    let text = match std::fs::read_to_string(flows_path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {flows_path}: {e}");
+            return Ok(2);
+        }
+    };
+    let doc = match kubecomply_loader::parse_documents(&text) {
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+        Ok(docs) => {
+            eprintln!(
+                "error: {flows_path}: expected one YAML document, found {}",
+                docs.len()
+            );
+            return Ok(2);
+        }
+        Err(e) => {
+            eprintln!("error: {flows_path}:{e}");
+            return Ok(2);
+        }
+    };
+    let flows = match kubecomply_netpol::parse_flows(&model, &doc) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {flows_path}: {e}");
+            return Ok(2);
+        }
+    };
+    let policies = match kubecomply_netpol::generate(&model, &flows, dns) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot generate: {e}");
+            return Ok(2);
+        }
+    };
+    let out = yaml_stream(&policies)?;
+    // The round trip: the inputs, with the generated policies instead of those of the
+    // namespaces of the flows.
+    let namespaces = kubecomply_netpol::flow_namespaces(&model, &flows);
+    let generated = kubecomply_loader::load(
+        kubecomply_loader::files::from_string("<generated>", out.clone()),
+        &Limits::default(),
+    );
+    let mut objects: Vec<_> = inv
+        .objects
+        .iter()
+        .filter(|o| {
+            !(o.kind == "NetworkPolicy"
+                && namespaces.contains(o.namespace.as_deref().unwrap_or("default")))
+        })
+        .cloned()
+        .collect();
+    let replaced = inv.objects.len() - objects.len();
+    objects.extend(generated.objects);
+    let after = Model::new(&Inventory::new(objects));
+    let proof = kubecomply_netpol::prove(&after, &flows, dns);
+    crate::emit(None, &out)?;
+    eprintln!(
+        "# {} policies for {} flow(s) in namespace(s) {}; {replaced} existing NetworkPolicy(ies) of those namespaces replaced for the proof",
+        policies.len(),
+        flows.len(),
+        namespaces.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    if proof.failures.is_empty() {
+        eprintln!(
+            "# proof: OK ({} queries: every listed flow allowed, every other pair and port denied)",
+            proof.checked
+        );
+        Ok(0)
+    } else {
+        for f in &proof.failures {
+            eprintln!("# proof FAILED: {f}");
+        }
+        Ok(1)
+    }
 }

@@ -48,7 +48,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub exceptions: Option<PathBuf>,
     /// Also run the network policy review (default-deny, exposure, egress, segmentation:
-    /// KC-NET-101...108), computed from reachability; it costs more than the other rules on
+    /// KC-NET-101...113), computed from reachability; it costs more than the other rules on
     /// large inputs, so it is opt-in here (`frameworks check` and `report` always run it).
     #[arg(long)]
     pub network: bool,

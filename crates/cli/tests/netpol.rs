@@ -481,3 +481,575 @@ fn review_locates_invalid_calico_selector() {
     assert!(line.contains("column 16: expected a label key"), "{line}");
     let _ = std::fs::remove_file(&path);
 }
+
+/// `a` may reach `b` on 80 only, `c` may not reach `b`; nothing else is isolated.
+const MATRIX_FIXTURE: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: t, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: t, labels: {app: b}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: t, labels: {app: c}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b-in, namespace: t}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: a}}}]
+    ports: [{port: 80}]
+"#;
+
+#[test]
+fn matrix_csv_exact() {
+    let path = fixture("matrix-csv", MATRIX_FIXTURE);
+    let o = run(&[
+        "netpol", "matrix", "--port", "80", "--port", "443", "-f", "csv", &path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "from,to,port,protocol,allowed\n\
+         t/Pod/a,t/Pod/b,80,TCP,true\n\
+         t/Pod/a,t/Pod/b,443,TCP,false\n\
+         t/Pod/a,t/Pod/c,80,TCP,true\n\
+         t/Pod/a,t/Pod/c,443,TCP,true\n\
+         t/Pod/b,t/Pod/a,80,TCP,true\n\
+         t/Pod/b,t/Pod/a,443,TCP,true\n\
+         t/Pod/b,t/Pod/c,80,TCP,true\n\
+         t/Pod/b,t/Pod/c,443,TCP,true\n\
+         t/Pod/c,t/Pod/a,80,TCP,true\n\
+         t/Pod/c,t/Pod/a,443,TCP,true\n\
+         t/Pod/c,t/Pod/b,80,TCP,false\n\
+         t/Pod/c,t/Pod/b,443,TCP,false\n"
+    );
+}
+
+#[test]
+fn matrix_html_heat_map() {
+    use quick_xml::events::Event;
+
+    let path = fixture("matrix-html", MATRIX_FIXTURE);
+    let o = run(&[
+        "netpol", "matrix", "--port", "80", "--port", "443", "-f", "html", &path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = stdout(&o);
+    // Well-formed (as XML: every element closed, attributes quoted and escaped).
+    let mut reader = quick_xml::Reader::from_str(&html);
+    let mut stack: Vec<String> = Vec::new();
+    let mut cells: Vec<(String, String)> = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed html") {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                if name == "td" {
+                    let attr = |k: &str| {
+                        e.try_get_attribute(k)
+                            .expect("attribute")
+                            .map(|a| a.unescape_value().expect("escaped").to_string())
+                            .unwrap_or_default()
+                    };
+                    cells.push((attr("class"), attr("title")));
+                }
+                stack.push(name);
+            }
+            Event::End(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                assert_eq!(stack.pop().as_deref(), Some(name.as_str()), "{html}");
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(stack.is_empty(), "{stack:?}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    // 3 x 3 cells in row order a, b, c.
+    let classes: Vec<&str> = cells.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        classes,
+        [
+            "self", "partial", "allowed", "allowed", "self", "allowed", "allowed", "denied", "self"
+        ]
+    );
+    let (_, title) = &cells[1];
+    assert!(
+        title.starts_with("t/Pod/a -> t/Pod/b\n80: allowed;"),
+        "{title}"
+    );
+    assert!(
+        title.contains("ingress allowed by t/b-in ingress[0]"),
+        "{title}"
+    );
+    assert!(title.contains("\n443: denied;"), "{title}");
+    assert!(cells[7].1.contains("isolated by t/b-in"), "{}", cells[7].1);
+    for legend in [
+        "allowed on every port",
+        "allowed on some ports",
+        "denied on every port",
+    ] {
+        assert!(html.contains(legend), "{html}");
+    }
+}
+
+/// Runs `netpol generate` with a flows file and inputs; returns (exit code, stdout, stderr).
+fn generate(
+    name: &str,
+    flows: &str,
+    inputs: &str,
+    extra: &[&str],
+) -> (Option<i32>, String, String) {
+    let flows_path = fixture(&format!("{name}-flows"), flows);
+    let mut args = vec!["netpol", "generate", "--flows", flows_path.as_str()];
+    args.extend_from_slice(extra);
+    args.push(inputs);
+    let o = run(&args);
+    (o.status.code(), stdout(&o), stderr(&o))
+}
+
+#[test]
+fn generate_round_trip_on_the_bundled_example() {
+    let flows = "- {from: internet, to: shop/storefront, port: 8080}\n\
+                 - {from: shop/storefront, to: payments/payments-api, port: 8443}\n\
+                 - {from: payments/Deployment/payments-api, to: ip:198.51.100.0/24, port: 443}\n";
+    let (code, out, err) = generate("shop", flows, "examples/shop", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("proof: OK"), "{err}");
+    assert!(err.contains("2 existing NetworkPolicy(ies)"), "{err}");
+    for name in [
+        "name: \"default-deny\"\n  namespace: \"shop\"",
+        "name: \"default-deny\"\n  namespace: \"payments\"",
+        "name: \"allow-dns-egress\"",
+        "name: \"allow-internet-to-storefront-8080-ingress\"",
+        "name: \"allow-storefront-to-payments-api-8443-egress\"",
+        "name: \"allow-storefront-to-payments-api-8443-ingress\"",
+        "name: \"allow-payments-api-to-ip-198-51-100-0-24-443-egress\"",
+    ] {
+        assert!(out.contains(name), "{name}\n{out}");
+    }
+    // The output is a valid policy set: reviewing it with the workloads finds no invalid policy.
+    let path = fixture("shop-generated", &out);
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "shop/storefront",
+        "--to",
+        "payments/payments-api",
+        "--port",
+        "8443",
+        "examples/shop/payments.yaml",
+        "examples/shop/storefront.yaml",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Without DNS, no DNS policy.
+    let (code, out, _) = generate("shop-nodns", flows, "examples/shop", &["--no-dns"]);
+    assert_eq!(code, Some(0));
+    assert!(!out.contains("allow-dns-egress"), "{out}");
+}
+
+/// Two workloads share `app: api` and differ by `tier`; dns is a UDP service.
+const GENERATE_FIXTURE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: app}
+spec:
+  template:
+    metadata: {labels: {app: api, tier: front, team: x}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api-canary, namespace: app}
+spec:
+  template:
+    metadata: {labels: {app: api, tier: canary, team: x}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 9090}]}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: stats, namespace: data}
+spec:
+  template:
+    metadata: {labels: {app: stats}}
+    spec: {containers: [{name: c, image: i, ports: [{name: statsd, containerPort: 8125, protocol: UDP}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: app, labels: {app: client}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-all, namespace: app}
+spec:
+  podSelector: {}
+  ingress: [{}]
+"#;
+
+#[test]
+fn generate_named_ports_udp_and_label_choice() {
+    let inputs = fixture("gen", GENERATE_FIXTURE);
+    let flows = "- {from: app/client, to: app/api, port: http}\n\
+                 - {from: app/Deployment/api, to: data/stats, port: statsd, protocol: UDP}\n";
+    let (code, out, err) = generate("gen", flows, &inputs, &[]);
+    assert_eq!(code, Some(0), "{err}\n{out}");
+    assert!(err.contains("proof: OK"), "{err}");
+    assert!(err.contains("1 existing NetworkPolicy(ies)"), "{err}");
+    // `tier` alone tells api from api-canary; `app` does not.
+    assert!(
+        out.contains("podSelector:\n    matchLabels:\n      tier: \"front\"\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("name: \"allow-api-to-stats-statsd-udp-ingress\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("- port: \"statsd\"\n          protocol: \"UDP\""),
+        "{out}"
+    );
+    assert!(out.contains("- port: \"http\"\n"), "{out}");
+}
+
+#[test]
+fn generate_refuses_what_labels_cannot_express() {
+    let twins = format!(
+        "{GENERATE_FIXTURE}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: client2, namespace: app, labels: {{app: client}}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: node, namespace: app, labels: {{app: node}}}}\nspec: {{hostNetwork: true, containers: [{{name: c, image: i}}]}}\n"
+    );
+    let inputs = fixture("gen-twins", &twins);
+    let (code, _, err) = generate(
+        "twins",
+        "- {from: app/client, to: app/api, port: 8080}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("selects app/Pod/client alone (app/Pod/client2 has all of them)"),
+        "{err}"
+    );
+    let (code, _, err) = generate(
+        "host",
+        "- {from: app/node, to: app/api, port: 8080}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("flows[0]: app/Pod/node uses hostNetwork"),
+        "{err}"
+    );
+    let (code, _, err) = generate(
+        "bad",
+        "- {from: app/client, to: nowhere/x, port: 80}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("flows[0]: no Pod or workload `nowhere/x`"),
+        "{err}"
+    );
+    let (code, _, err) = generate(
+        "ipip",
+        "- {from: internet, to: ip:10.0.0.0/8, port: 80}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("at least one of `from` and `to` must be a workload"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generate_proof_failure_exits_one() {
+    // `client` declares no port named `metrics`: the listed flow cannot be allowed.
+    let inputs = fixture("gen-fail", GENERATE_FIXTURE);
+    let (code, _, err) = generate(
+        "fail",
+        "- {from: app/api, to: app/client, port: metrics}\n",
+        &inputs,
+        &[],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("proof FAILED"), "{err}");
+    assert!(
+        err.contains("app/Pod/client has no TCP container port named `metrics`"),
+        "{err}"
+    );
+}
+
+/// Service `web` (port 80 -> targetPort `http`) backed by v1 (http=8080) and v2 (http=9090);
+/// v2 only admits 9090 from nobody.
+const SERVICE_FIXTURE: &str = r#"apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: s, labels: {app: client}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: v1, namespace: s}
+spec:
+  template:
+    metadata: {labels: {app: web, version: one}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: v2, namespace: s}
+spec:
+  template:
+    metadata: {labels: {app: web, version: two}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 9090}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: s}
+spec:
+  selector: {app: web}
+  ports: [{name: front, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: external-db, namespace: s}
+spec:
+  ports: [{port: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: v2-in, namespace: s}
+spec:
+  podSelector: {matchLabels: {version: two}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}]
+    ports: [{port: 8080}]
+"#;
+
+#[test]
+fn query_service_destination_lists_each_backend() {
+    let path = fixture("service", SERVICE_FIXTURE);
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/Service/web",
+        "--port",
+        "80",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("DENIED  s/Pod/client -> s/Service/web  80/TCP (2 backend(s))\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  allowed  s/Deployment/v1  targetPort 8080/TCP\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  denied  s/Deployment/v2  targetPort 9090/TCP\n"),
+        "{out}"
+    );
+    // By Service port name, JSON.
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/svc/web",
+        "--port",
+        "front",
+        "-f",
+        "json",
+        &path,
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["backends"][0]["verdict"]["port"], 8080);
+    assert_eq!(v["backends"][1]["verdict"]["port"], 9090);
+    // Selector-less Service, unknown Service port.
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/Service/external-db",
+        "--port",
+        "5432",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("Service s/external-db has no selector"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "netpol",
+        "query",
+        "--from",
+        "s/client",
+        "--to",
+        "s/Service/web",
+        "--port",
+        "81",
+        &path,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no TCP port 81"), "{}", stderr(&o));
+}
+
+#[test]
+fn review_segmentation_file_declares_flows() {
+    // web (shop) reaches db (pay, class pci) on 5432: KC-NET-104 unless declared.
+    let inputs = fixture("seg", REVIEW_FIXTURE);
+    let codes = |o: &Output| -> Vec<String> {
+        let v: Value = serde_json::from_str(&stdout(o)).expect("json");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "KC-NET-104")
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let o = run(&["netpol", "review", "-f", "json", &inputs]);
+    assert_eq!(codes(&o).len(), 1, "{}", stdout(&o));
+    let declared = fixture(
+        "seg-declared",
+        "flows:\n- from: {workload: shop/web}\n  to: {namespace: pay, labels: {app: db}}\n  port: 5432\n  protocol: TCP\n  reason: checkout writes orders\n  owner: team-pay\n",
+    );
+    let o = run(&[
+        "netpol",
+        "review",
+        "-f",
+        "json",
+        "--segmentation",
+        &declared,
+        &inputs,
+    ]);
+    assert!(codes(&o).is_empty(), "{}", stdout(&o));
+    // Another port is not declared.
+    let other = fixture(
+        "seg-other",
+        "flows:\n- {from: {workload: shop/web}, to: {namespace: pay}, port: 5433, reason: r, owner: o}\n",
+    );
+    let o = run(&[
+        "netpol",
+        "review",
+        "-f",
+        "json",
+        "--segmentation",
+        &other,
+        &inputs,
+    ]);
+    assert_eq!(codes(&o).len(), 1, "{}", stdout(&o));
+    let bad = fixture(
+        "seg-bad",
+        "flows:\n- {from: {workload: shop/web}, to: {namespace: pay}}\n",
+    );
+    let o = run(&["netpol", "review", "--segmentation", &bad, &inputs]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("flows[0].reason: required"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Node n1 (10.1.0.5); a hostNetwork agent on it; `api` admits 10.1.0.0/16 on 8080 only.
+const NODE_FIXTURE: &str = r#"apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status:
+  addresses: [{type: Hostname, address: n1}, {type: InternalIP, address: 10.1.0.5}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: sys, labels: {app: agent}}
+spec: {hostNetwork: true, nodeName: n1, containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: app, labels: {app: api}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-in, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{ipBlock: {cidr: 10.1.0.0/16}}]
+    ports: [{port: 8080}]
+"#;
+
+#[test]
+fn query_from_a_node_and_its_host_network_pods() {
+    let path = fixture("node", NODE_FIXTURE);
+    let q = |from: &str, port: &str| {
+        run(&[
+            "netpol", "query", "--from", from, "--to", "app/api", "--port", port, &path,
+        ])
+    };
+    let o = q("node:n1", "8080");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("ALLOWED  ip:10.1.0.5 -> app/Pod/api"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(q("node:n1", "9090").status.code(), Some(1));
+    // The hostNetwork pod has its node's address: the ipBlock matches it.
+    let o = q("sys/agent", "8080");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = q("node:n2", "8080");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no Node `node:n2`"), "{}", stderr(&o));
+}
+
+#[test]
+fn review_segmentation_from_the_configuration_file() {
+    let dir = std::env::temp_dir().join(format!("kc-netpol-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("compliance")).expect("mkdir");
+    std::fs::write(dir.join("inputs.yaml"), REVIEW_FIXTURE).expect("write");
+    std::fs::write(
+        dir.join("compliance/flows.yaml"),
+        "flows:\n- {from: {namespace: shop}, to: {workload: pay/Deployment/db}, reason: orders, owner: pay}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join(".kubecomply.yaml"),
+        "segmentation: compliance/flows.yaml\n",
+    )
+    .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["netpol", "review", "inputs.yaml"])
+        .output()
+        .expect("runs");
+    let out = stdout(&o);
+    assert!(out.contains("KC-NET-103"), "{out}{}", stderr(&o));
+    assert!(!out.contains("KC-NET-104"), "{out}");
+}

@@ -13,30 +13,43 @@
 //!   peers never match them), as most plugins do; an `ipBlock` still matches their IP.
 //! * `ipBlock` matches any address, pod IPs included (`status.podIP(s)`), as the upstream e2e CIDR
 //!   tests expect; pod templates have no IP and are never matched by an `ipBlock`.
+//! * A `v1` Node (`node:NAME` in queries) is an address outside the pod network: the first of
+//!   its `status.addresses`, matched by `ipBlock` only. A `hostNetwork` Pod with
+//!   `spec.nodeName` has its node's addresses too.
 //! * Named ports resolve on the destination pod's container ports, by name AND protocol; they
 //!   never match an address outside the pod network.
 
 mod anp;
 pub mod calico;
 mod cidr;
+mod generate;
 mod model;
 mod policy;
 mod review;
+mod segmentation;
 mod selector;
+mod service;
 mod tiers;
 
 pub use anp::{AdminAction, AdminPolicy, AdminTier};
 pub use cidr::Cidr;
+pub use generate::{
+    Flow, FlowEnd, Proof, distinguishing_labels, flow_namespaces, generate, parse_flows, prove,
+};
 pub use model::{
     Admission, DirectionVerdict, Endpoint, EndpointRef, Model, Node, PolicyRef, QueryError,
     RuleRef, Verdict, Workload, rejected_tiered,
 };
 pub use policy::{NetworkPolicy, validate};
 pub use review::{
-    EGRESS_UNRESTRICTED, INVALID_POLICY, METADATA_REACHABLE, NO_DEFAULT_DENY_INGRESS, RULES,
-    SEGMENTATION_VIOLATED, WorkloadPosture, exposed_to_internet, inventory, review, review_model,
+    ALLOW_ALL_RULE, EGRESS_UNRESTRICTED, HOST_NETWORK_BYPASS, INVALID_POLICY, LATERAL_PATH,
+    METADATA_REACHABLE, NO_DEFAULT_DENY_EGRESS, NO_DEFAULT_DENY_INGRESS, RULES,
+    SEGMENTATION_VIOLATED, WORKLOAD_NOT_SELECTED, WorkloadPosture, exposed_to_internet, inventory,
+    review, review_model, review_with,
 };
+pub use segmentation::{DeclaredFlow, FlowSelector, Segmentation};
 pub use selector::LabelSelector;
+pub use service::{Backend, service_backends};
 pub use tiers::{DecisionKind, PolicyId, Step};
 
 use serde::Serialize;

@@ -82,6 +82,8 @@ pub enum EndpointRef {
     },
     /// An address outside the pod network.
     Ip(IpAddr),
+    /// `node:NAME`: a Node, by the first address of its `status.addresses`.
+    Node(String),
 }
 
 impl std::str::FromStr for EndpointRef {
@@ -91,6 +93,12 @@ impl std::str::FromStr for EndpointRef {
         let bad = || QueryError::BadEndpoint(s.to_string());
         if let Some(ip) = s.strip_prefix("ip:") {
             return ip.parse().map(EndpointRef::Ip).map_err(|_| bad());
+        }
+        if let Some(node) = s.strip_prefix("node:") {
+            if node.is_empty() {
+                return Err(bad());
+            }
+            return Ok(EndpointRef::Node(node.to_string()));
         }
         let parts: Vec<&str> = s.split('/').collect();
         if parts.iter().any(|p| p.is_empty()) {
@@ -139,8 +147,11 @@ impl std::fmt::Display for QueryError {
         match self {
             QueryError::BadEndpoint(s) => write!(
                 f,
-                "invalid endpoint `{s}`: expected NAMESPACE/NAME, NAMESPACE/KIND/NAME or ip:ADDRESS"
+                "invalid endpoint `{s}`: expected NAMESPACE/NAME, NAMESPACE/KIND/NAME, ip:ADDRESS or node:NAME"
             ),
+            QueryError::UnknownEndpoint(s) if s.starts_with("node:") => {
+                write!(f, "no Node `{s}` with an address in the inputs")
+            }
             QueryError::UnknownEndpoint(s) => write!(f, "no Pod or workload `{s}` in the inputs"),
             QueryError::AmbiguousEndpoint(s, c) => write!(
                 f,
@@ -410,6 +421,31 @@ impl Model {
                 workloads_of(index, o, &mut m.workloads);
             }
         }
+        // A hostNetwork Pod has the addresses of its node (`spec.nodeName`).
+        let node_addresses: HashMap<&str, &[IpAddr]> = m
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.addresses.as_slice()))
+            .collect();
+        for w in m
+            .workloads
+            .iter_mut()
+            .filter(|w| w.host_network && w.kind == "Pod")
+        {
+            let node = inv
+                .objects
+                .get(w.object)
+                .and_then(|o| o.value.field("spec"))
+                .and_then(|s| s.field("nodeName"))
+                .and_then(Value::as_str);
+            if let Some(addrs) = node.and_then(|n| node_addresses.get(n)) {
+                for a in *addrs {
+                    if !w.ips.contains(a) {
+                        w.ips.push(*a);
+                    }
+                }
+            }
+        }
         let mut referenced: Vec<String> = m.workloads.iter().map(|w| w.namespace.clone()).collect();
         referenced.extend(m.policies.iter().map(|p| p.namespace.clone()));
         for ns in referenced {
@@ -480,10 +516,24 @@ impl Model {
         !self.admin.is_empty() || self.baseline.is_some() || !self.calico.is_empty()
     }
 
+    /// The addresses of the Node named `name` (`status.addresses`, in order).
+    pub fn node_addresses(&self, name: &str) -> Option<&[IpAddr]> {
+        self.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.addresses.as_slice())
+    }
+
     /// Resolves an endpoint reference; a Pod wins over a workload of the same name.
     pub fn resolve(&self, r: &EndpointRef) -> Result<Endpoint, QueryError> {
         let (namespace, kind, name) = match r {
             EndpointRef::Ip(ip) => return Ok(Endpoint::Ip(*ip)),
+            EndpointRef::Node(n) => {
+                return match self.node_addresses(n).and_then(|a| a.first()) {
+                    Some(ip) => Ok(Endpoint::Ip(*ip)),
+                    None => Err(QueryError::UnknownEndpoint(format!("node:{n}"))),
+                };
+            }
             EndpointRef::Named {
                 namespace,
                 kind,

@@ -13,7 +13,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{Admission, Endpoint, Model, RuleRef, Workload};
-use crate::policy::NetworkPolicy;
+use crate::policy::{NetworkPolicy, Peer, PortRule};
+use crate::segmentation::Segmentation;
+use crate::selector::LabelSelector;
 use crate::{Port, PortValue, Protocol};
 
 const SINCE: &str = "0.3.0";
@@ -47,7 +49,11 @@ const PUBLIC_V6: [Ipv6Addr; 3] = [
     Ipv6Addr::new(0x2a00, 0x1450, 0x4001, 0, 0, 0, 0, 0x1),
 ];
 
-/// At most this many example sources per segmentation finding.
+/// Longest path KC-NET-113 searches, in hops.
+const MAX_HOPS: usize = 6;
+
+/// At most this many example sources per segmentation finding (and paths per KC-NET-113
+/// finding).
 const MAX_EXAMPLES: usize = 5;
 
 /// KC-NET-101.
@@ -170,6 +176,11 @@ the source's egress and the destination's ingress must both allow the connection
 once per reachable in-scope workload, with up to five example sources, their port and the rule
 that allows each. Workloads without declared ports are not judged.
 
+Connections that a segmentation file declares (`netpol review --segmentation FILE`: a list of
+`{from, to, port, protocol, reason, owner}` where `from`/`to` select workloads by `namespace`,
+`workload` and/or pod `labels`, and `port`/`protocol` default to any) are not reported; every
+other cross-class connection is.
+
 ## Why it matters
 PCI DSS 11.4.5 requires testing that segmentation isolates the cardholder data environment from
 out-of-scope systems, and HIPAA 164.312 expects access to systems holding ePHI to be limited.
@@ -241,6 +252,190 @@ Correct the fields named in the message, and validate manifests in CI (`kubectl 
     references: &[],
 };
 
+/// KC-NET-109.
+pub const NO_DEFAULT_DENY_EGRESS: RuleMeta = RuleMeta {
+    code: "KC-NET-109",
+    slug: "namespace-without-default-deny-egress",
+    title: "Namespace has workloads whose egress no NetworkPolicy isolates",
+    severity: Severity::Medium,
+    category: Category::Network,
+    since: SINCE,
+    docs: r#"## What it checks
+The egress counterpart of KC-NET-101. For every namespace with workloads in the input (Pods and
+the pod templates of workload objects), evaluates which workloads are isolated for egress:
+selected by at least one valid `networking.k8s.io/v1` NetworkPolicy whose (defaulted)
+`policyTypes` include `Egress` (a policy without `policyTypes` has type `Egress` only when its
+`egress` list is not empty). The rule fails once per namespace in which some workload is not
+isolated, lists those workloads, and points at the Namespace object when the input has it,
+otherwise at the first such workload. Pods with `hostNetwork: true` are not counted (KC-NET-112
+covers them). Policies the API server would reject are ignored (KC-NET-108).
+
+## Why it matters
+A pod whose egress is not isolated may open connections to every pod of the cluster and to
+every address its node can route to. Without a default deny for egress, a compromised pod can
+move laterally and exfiltrate data, and each new workload starts with unrestricted egress.
+
+## How to fix
+Add a policy that selects every pod of the namespace for egress and allows nothing but DNS,
+then allow the flows that are needed with further policies:
+
+```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-egress, namespace: NAMESPACE}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+```
+
+`kubecomply netpol generate` writes such policies from a list of flows.
+"#,
+    references: &[
+        reference("nsa", "network-separation"),
+        reference("kubescape", "C-0260"),
+    ],
+};
+
+/// KC-NET-110.
+pub const WORKLOAD_NOT_SELECTED: RuleMeta = RuleMeta {
+    code: "KC-NET-110",
+    slug: "workload-without-networkpolicy",
+    title: "Workload is selected by no NetworkPolicy in either direction",
+    severity: Severity::Medium,
+    category: Category::Network,
+    since: SINCE,
+    docs: r#"## What it checks
+For every workload of the input (Pods and the pod templates of workload objects, without
+`hostNetwork`), asks the reachability model whether some valid NetworkPolicy isolates it for
+ingress or for egress. The rule fails for a workload that neither direction isolates: its
+namespace has no default deny and no policy's `podSelector` matches its pod labels.
+
+## Why it matters
+Such a workload takes part in no network segmentation at all: every pod and every routable
+address may connect to it, and it may connect anywhere. It is usually a workload added after
+the policies were written, whose labels no policy anticipated.
+
+## How to fix
+Add a default-deny policy to the namespace (`podSelector: {}`, `policyTypes: [Ingress,
+Egress]`), or give the workload the labels that the namespace's policies select.
+"#,
+    references: &[
+        reference("cis", "5.3.2"),
+        reference("nsa", "network-separation"),
+    ],
+};
+
+/// KC-NET-111.
+pub const ALLOW_ALL_RULE: RuleMeta = RuleMeta {
+    code: "KC-NET-111",
+    slug: "networkpolicy-rule-allows-all",
+    title: "NetworkPolicy rule admits every peer",
+    severity: Severity::Medium,
+    category: Category::Network,
+    since: SINCE,
+    docs: r#"## What it checks
+Examines each rule of every valid NetworkPolicy and fails for a rule whose peers admit every
+source (ingress) or destination (egress) of some kind:
+* no `from`/`to` (absent or empty): every pod and every address;
+* a peer `namespaceSelector: {}` without a `podSelector`, or with `podSelector: {}`: every pod
+  of every namespace;
+* an `ipBlock` that contains every address of a sample of public IPv4 (or IPv6) addresses spread
+  over the address space, after its `except` list: `0.0.0.0/0` or `::/0` with no `except`, or
+  with one that only removes private ranges.
+
+The finding points at the rule (or at the peer) by line, and the message says which ports the
+rule is limited to, if any. Rules that merely allow all ports from a narrow peer are not
+reported.
+
+## Why it matters
+A rule that admits everyone undoes the isolation of the policy that holds it, usually by
+accident (an empty `from` list, a `namespaceSelector: {}` meant as "this namespace"). Reviewers
+reading such a policy believe a flow is restricted when it is not.
+
+## How to fix
+Name the peers that need the flow: a `podSelector` for pods of the policy's namespace, a
+`namespaceSelector` on `kubernetes.io/metadata.name` plus a `podSelector` for other namespaces,
+specific CIDRs for external addresses. If the flow really is public (an ingress controller's
+listening port), keep the rule and record an exception.
+"#,
+    references: &[reference("nsa", "network-separation")],
+};
+
+/// KC-NET-112.
+pub const HOST_NETWORK_BYPASS: RuleMeta = RuleMeta {
+    code: "KC-NET-112",
+    slug: "host-network-bypasses-networkpolicy",
+    title: "hostNetwork workload escapes the NetworkPolicies meant for it",
+    severity: Severity::High,
+    category: Category::Network,
+    since: SINCE,
+    docs: r#"## What it checks
+For every workload with `hostNetwork: true`, looks for the valid NetworkPolicies of its
+namespace whose `podSelector` matches its pod labels, i.e. the policies that would isolate it if
+it used the pod network. This includes a namespace default deny (`podSelector: {}`). The rule
+fails when there is at least one; the message names them per direction (ingress, egress).
+NetworkPolicy applies to pod-network traffic only: a `hostNetwork` pod shares its node's network
+namespace and addresses, no policy selects it, and selector peers never match it, so the
+isolation these policies express does not happen. A `hostNetwork` workload that no policy would
+select is not reported here (KC-NET-101/109/110 report missing isolation only for pod-network
+workloads).
+
+## Why it matters
+The workload looks isolated to whoever reads the policies, while it can reach and be reached
+from everything the node can, including the node's own services.
+
+## How to fix
+Drop `hostNetwork` unless the workload really needs the node's network (CNI agents, node
+exporters), and restrict such workloads with node-level firewalls or host-endpoint policies
+of the CNI (for instance Calico `HostEndpoint`).
+"#,
+    references: &[
+        reference("pss", "baseline/hostNamespaces"),
+        reference("nsa", "network-separation"),
+    ],
+};
+
+/// KC-NET-113.
+pub const LATERAL_PATH: RuleMeta = RuleMeta {
+    code: "KC-NET-113",
+    slug: "lateral-path-to-data-class",
+    title: "Workload of a data class is reachable in several hops from an internet-exposed workload",
+    severity: Severity::High,
+    category: Category::Network,
+    since: SINCE,
+    docs: r#"## What it checks
+Builds the workload graph of the reachability model: an edge A -> B when A may connect to B on
+at least one container port B declares (egress of A and ingress of B both allow it). From every
+workload exposed to the internet (as KC-NET-103 finds them) it runs a breadth-first search and
+reports, for every workload of a data class (label `compliance.kubecomply.io/data-class` on the
+pod template or its namespace), the shortest paths of two hops or more: A -> B -> C. Each hop
+shows the port and the policy rule that allows it on each side (or that the side is not
+isolated). A one-hop path is left to KC-NET-103/KC-NET-104.
+
+Bounds, so that the output stays readable and the work bounded on large inputs: paths of at most
+6 hops are searched; one shortest path per (exposed workload, data-class workload) pair, at most
+5 paths per finding (the message counts the rest); the edges out of a workload are computed once,
+with one query per pair of workloads and declared port.
+
+## Why it matters
+An attacker who compromises a public-facing workload continues from there. Segmentation that
+keeps the data store unreachable from the internet but reachable from a service that the
+internet can reach only adds one hop; PCI DSS 1.4.4 asks that systems storing account data not
+be reachable from untrusted networks, directly or through intermediate systems.
+
+## How to fix
+Cut one hop of each path: restrict the egress of the intermediate workload to the services it
+needs, or the ingress of the data-class workload to the workloads of its class. Run
+`kubecomply netpol query` on each hop to check the fix.
+"#,
+    references: &[reference("nsa", "network-separation")],
+};
+
 /// The rules of `netpol review`.
 pub static RULES: &[RuleMeta] = &[
     NO_DEFAULT_DENY_INGRESS,
@@ -249,6 +444,11 @@ pub static RULES: &[RuleMeta] = &[
     SEGMENTATION_VIOLATED,
     METADATA_REACHABLE,
     INVALID_POLICY,
+    NO_DEFAULT_DENY_EGRESS,
+    WORKLOAD_NOT_SELECTED,
+    ALLOW_ALL_RULE,
+    HOST_NETWORK_BYPASS,
+    LATERAL_PATH,
 ];
 
 fn finding(
@@ -486,45 +686,18 @@ pub fn review(inv: &Inventory) -> Vec<Finding> {
 
 /// Reviews with an already built model of the same inventory.
 pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
+    review_with(inv, model, &Segmentation::default())
+}
+
+/// [`review_model`] with declared flows: KC-NET-104 does not report the connections they
+/// permit.
+pub fn review_with(inv: &Inventory, model: &Model, segmentation: &Segmentation) -> Vec<Finding> {
     let mut out = Vec::new();
     let ws = &model.workloads;
 
-    // KC-NET-101.
-    let mut by_ns: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, w) in ws.iter().enumerate() {
-        if !w.host_network {
-            by_ns.entry(w.namespace.as_str()).or_default().push(i);
-        }
-    }
-    for (ns, members) in &by_ns {
-        let open: Vec<usize> = members
-            .iter()
-            .copied()
-            .filter(|&i| !model.isolated(i, true))
-            .collect();
-        let Some(&first) = open.first() else {
-            continue;
-        };
-        let names: Vec<String> = open.iter().map(|&i| ws[i].display()).collect();
-        let msg = format!(
-            "namespace {ns} has no default-deny ingress: no NetworkPolicy isolates the ingress of {}",
-            names.join(", ")
-        );
-        let ns_obj = inv
-            .objects
-            .iter()
-            .position(|o| o.kind == "Namespace" && o.namespace.is_none() && o.name == *ns);
-        out.extend(match ns_obj {
-            Some(o) => finding(&NO_DEFAULT_DENY_INGRESS, inv, o, "/metadata/name", msg),
-            None => finding(
-                &NO_DEFAULT_DENY_INGRESS,
-                inv,
-                ws[first].object,
-                &ws[first].pointer,
-                msg,
-            ),
-        });
-    }
+    // KC-NET-101, KC-NET-109.
+    default_deny(inv, model, true, &mut out);
+    default_deny(inv, model, false, &mut out);
 
     // KC-NET-102.
     for (i, w) in ws.iter().enumerate() {
@@ -608,7 +781,12 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
                 model
                     .query(Endpoint::Workload(j), Endpoint::Workload(i), p)
                     .ok()
-                    .filter(|v| v.allowed)
+                    .filter(|v| {
+                        v.allowed
+                            && segmentation
+                                .declared(model, j, i, v.port, v.protocol)
+                                .is_none()
+                    })
             });
             if let Some(v) = hit {
                 count += 1;
@@ -669,6 +847,72 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
         }
     }
 
+    // KC-NET-110.
+    for (i, w) in ws.iter().enumerate() {
+        if w.host_network || model.isolated(i, true) || model.isolated(i, false) {
+            continue;
+        }
+        let msg = format!(
+            "{} is selected by no NetworkPolicy: neither its ingress nor its egress is isolated",
+            w.display()
+        );
+        out.extend(finding(
+            &WORKLOAD_NOT_SELECTED,
+            inv,
+            w.object,
+            &w.pointer,
+            msg,
+        ));
+    }
+
+    // KC-NET-111.
+    allow_all_rules(inv, &mut out);
+
+    // KC-NET-112.
+    for w in ws.iter().filter(|w| w.host_network) {
+        let would = |ingress: bool| -> Vec<String> {
+            model
+                .policies
+                .iter()
+                .filter(|p| {
+                    if ingress {
+                        p.ingress_type
+                    } else {
+                        p.egress_type
+                    }
+                })
+                .filter(|p| p.namespace == w.namespace && p.pod_selector.matches(&w.labels))
+                .map(|p| format!("{}/{}", p.namespace, p.name))
+                .collect()
+        };
+        let (ing, eg) = (would(true), would(false));
+        if ing.is_empty() && eg.is_empty() {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if !ing.is_empty() {
+            parts.push(format!("ingress by {}", ing.join(", ")));
+        }
+        if !eg.is_empty() {
+            parts.push(format!("egress by {}", eg.join(", ")));
+        }
+        let msg = format!(
+            "{} uses hostNetwork, so the NetworkPolicies that select its labels do not apply to it: it would be isolated for {}",
+            w.display(),
+            parts.join(" and ")
+        );
+        out.extend(finding(
+            &HOST_NETWORK_BYPASS,
+            inv,
+            w.object,
+            &w.pointer,
+            msg,
+        ));
+    }
+
+    // KC-NET-113.
+    lateral_paths(inv, model, &mut out);
+
     // KC-NET-108.
     for (idx, o) in inv.objects.iter().enumerate() {
         if o.kind != "NetworkPolicy" || o.group() != "networking.k8s.io" {
@@ -711,4 +955,235 @@ pub fn review_model(inv: &Inventory, model: &Model) -> Vec<Finding> {
         out.extend(finding(&INVALID_POLICY, inv, idx, &pointer, msg));
     }
     out
+}
+
+/// KC-NET-101 (`ingress`) or KC-NET-109: one finding per namespace with a pod-network workload
+/// that no policy isolates in that direction.
+fn default_deny(inv: &Inventory, model: &Model, ingress: bool, out: &mut Vec<Finding>) {
+    let ws = &model.workloads;
+    let (meta, word) = if ingress {
+        (&NO_DEFAULT_DENY_INGRESS, "ingress")
+    } else {
+        (&NO_DEFAULT_DENY_EGRESS, "egress")
+    };
+    let mut by_ns: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, w) in ws.iter().enumerate() {
+        if !w.host_network {
+            by_ns.entry(w.namespace.as_str()).or_default().push(i);
+        }
+    }
+    for (ns, members) in &by_ns {
+        let open: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&i| !model.isolated(i, ingress))
+            .collect();
+        let Some(&first) = open.first() else {
+            continue;
+        };
+        let names: Vec<String> = open.iter().map(|&i| ws[i].display()).collect();
+        let msg = format!(
+            "namespace {ns} has no default-deny {word}: no NetworkPolicy isolates the {word} of {}",
+            names.join(", ")
+        );
+        let ns_obj = inv
+            .objects
+            .iter()
+            .position(|o| o.kind == "Namespace" && o.namespace.is_none() && o.name == *ns);
+        out.extend(match ns_obj {
+            Some(o) => finding(meta, inv, o, "/metadata/name", msg),
+            None => finding(meta, inv, ws[first].object, &ws[first].pointer, msg),
+        });
+    }
+}
+
+/// What a peer admits when it admits every peer of some kind, for KC-NET-111.
+fn admits_all(peer: &Peer) -> Option<&'static str> {
+    match peer {
+        Peer::Selectors {
+            namespaces: Some(n),
+            pods,
+        } if n.is_empty() && pods.as_ref().is_none_or(LabelSelector::is_empty) => {
+            Some("every pod of every namespace")
+        }
+        Peer::Selectors { .. } => None,
+        Peer::IpBlock { cidr, except } => {
+            let hit = |ip: IpAddr| cidr.contains(ip) && !except.iter().any(|e| e.contains(ip));
+            let all_v4 = PUBLIC_V4.iter().all(|a| hit(IpAddr::V4(*a)));
+            let all_v6 = PUBLIC_V6.iter().all(|a| hit(IpAddr::V6(*a)));
+            (all_v4 || all_v6).then_some("every external address")
+        }
+    }
+}
+
+fn ports_text(ports: Option<&[PortRule]>) -> String {
+    let Some(ports) = ports else {
+        return "on every port".to_string();
+    };
+    let list: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            let n = match (&p.port, p.end_port) {
+                (None, _) => "all ports".to_string(),
+                (Some(v), None) => v.to_string(),
+                (Some(v), Some(e)) => format!("{v}-{e}"),
+            };
+            format!("{n}/{}", p.protocol)
+        })
+        .collect();
+    format!("on {}", list.join(", "))
+}
+
+/// KC-NET-111: rules of valid policies whose peers admit everyone (of a kind).
+fn allow_all_rules(inv: &Inventory, out: &mut Vec<Finding>) {
+    for (idx, o) in inv.objects.iter().enumerate() {
+        if o.kind != "NetworkPolicy" || o.group() != "networking.k8s.io" {
+            continue;
+        }
+        let Ok(p) = NetworkPolicy::parse(&o.value) else {
+            continue;
+        };
+        let policy = format!("{}/{}", p.namespace, p.name);
+        let dirs = [
+            ("ingress", "from", "sources", p.ingress_type, &p.ingress),
+            ("egress", "to", "destinations", p.egress_type, &p.egress),
+        ];
+        for (dir, key, what, active, rules) in dirs {
+            if !active {
+                continue;
+            }
+            for (i, r) in rules.iter().enumerate() {
+                let ports = ports_text(r.ports.as_deref());
+                let hit = match &r.peers {
+                    None => Some((
+                        format!("/spec/{dir}/{i}"),
+                        format!(
+                            "has no `{key}`, so it admits all {what} (every pod and every address)"
+                        ),
+                    )),
+                    Some(peers) => peers.iter().enumerate().find_map(|(k, peer)| {
+                        admits_all(peer).map(|all| {
+                            (
+                                format!("/spec/{dir}/{i}/{key}/{k}"),
+                                format!("admits {all} through {key}[{k}]"),
+                            )
+                        })
+                    }),
+                };
+                if let Some((pointer, how)) = hit {
+                    let msg = format!("NetworkPolicy {policy} {dir}[{i}] {how} {ports}");
+                    out.extend(finding(&ALLOW_ALL_RULE, inv, idx, &pointer, msg));
+                }
+            }
+        }
+    }
+}
+
+/// One hop of a lateral path, as text.
+fn hop_text(model: &Model, from: usize, to: usize, v: &crate::Verdict) -> String {
+    let side = |d: &crate::DirectionVerdict, dir: &str| match &d.allowed_by {
+        Some(r) => rule_name(r, dir),
+        None => "not isolated".to_string(),
+    };
+    format!(
+        "{} -> {} on {}/{} [egress: {}; ingress: {}]",
+        model.workloads[from].display(),
+        model.workloads[to].display(),
+        v.port,
+        v.protocol,
+        side(&v.egress, "egress"),
+        side(&v.ingress, "ingress")
+    )
+}
+
+/// KC-NET-113: shortest multi-hop paths from internet-exposed workloads to data-class workloads.
+fn lateral_paths(inv: &Inventory, model: &Model, out: &mut Vec<Finding>) {
+    let ws = &model.workloads;
+    let targets: Vec<bool> = ws.iter().map(|w| class_of(model, w).is_some()).collect();
+    if !targets.iter().any(|&t| t) {
+        return;
+    }
+    let exposed = exposed_to_internet(inv, model);
+    let sources: Vec<usize> = (0..ws.len()).filter(|&i| !exposed[i].is_empty()).collect();
+    if sources.is_empty() {
+        return;
+    }
+    let ports: Vec<Vec<Port>> = ws.iter().map(declared_ports).collect();
+    // edges[a]: (b, the verdict of the first allowed port), computed on first visit.
+    let mut edges: Vec<Option<Vec<(usize, crate::Verdict)>>> = vec![None; ws.len()];
+    // paths[target]: hop texts of each reported path, by source order.
+    let mut paths: BTreeMap<usize, Vec<Vec<String>>> = BTreeMap::new();
+    for &src in &sources {
+        // Breadth-first: parent[b] = (a, index of the edge a -> b in edges[a]).
+        let mut parent: Vec<Option<(usize, usize)>> = vec![None; ws.len()];
+        let mut depth = vec![usize::MAX; ws.len()];
+        depth[src] = 0;
+        let mut queue = std::collections::VecDeque::from([src]);
+        while let Some(a) = queue.pop_front() {
+            if depth[a] >= MAX_HOPS {
+                continue;
+            }
+            if edges[a].is_none() {
+                let list = (0..ws.len())
+                    .filter(|&b| b != a)
+                    .filter_map(|b| {
+                        ports[b].iter().find_map(|p| {
+                            model
+                                .query(Endpoint::Workload(a), Endpoint::Workload(b), p)
+                                .ok()
+                                .filter(|v| v.allowed)
+                                .map(|v| (b, v))
+                        })
+                    })
+                    .collect();
+                edges[a] = Some(list);
+            }
+            let Some(list) = edges[a].as_ref() else {
+                continue;
+            };
+            for (k, (b, _)) in list.iter().enumerate() {
+                if depth[*b] == usize::MAX {
+                    depth[*b] = depth[a] + 1;
+                    parent[*b] = Some((a, k));
+                    queue.push_back(*b);
+                }
+            }
+        }
+        for (t, &is_target) in targets.iter().enumerate() {
+            if !is_target || t == src || depth[t] < 2 || depth[t] == usize::MAX {
+                continue;
+            }
+            let mut hops = Vec::new();
+            let mut at = t;
+            while let Some((a, k)) = parent[at] {
+                if let Some((b, v)) = edges[a].as_ref().and_then(|l| l.get(k)) {
+                    hops.push(hop_text(model, a, *b, v));
+                }
+                at = a;
+            }
+            hops.reverse();
+            paths.entry(t).or_default().push(hops);
+        }
+    }
+    for (t, found) in paths {
+        let w = &ws[t];
+        let class = class_of(model, w).unwrap_or_default();
+        let shown: Vec<String> = found
+            .iter()
+            .take(MAX_EXAMPLES)
+            .map(|hops| hops.join(", then "))
+            .collect();
+        let more = if found.len() > shown.len() {
+            format!(" and {} more", found.len() - shown.len())
+        } else {
+            String::new()
+        };
+        let msg = format!(
+            "{} (data class {class}) is reachable from {} internet-exposed workload(s) through other workloads: {}{more}",
+            w.display(),
+            found.len(),
+            shown.join("; ")
+        );
+        out.extend(finding(&LATERAL_PATH, inv, w.object, &w.pointer, msg));
+    }
 }

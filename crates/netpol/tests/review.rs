@@ -147,7 +147,12 @@ fn rules_are_documented() {
             "KC-NET-103",
             "KC-NET-104",
             "KC-NET-105",
-            "KC-NET-108"
+            "KC-NET-108",
+            "KC-NET-109",
+            "KC-NET-110",
+            "KC-NET-111",
+            "KC-NET-112",
+            "KC-NET-113"
         ]
     );
     for m in RULES {
@@ -645,4 +650,286 @@ fn egress_unrestricted_through_calico_and_closed_by_anp() {
     );
     let f = findings(&closed);
     assert!(hits(&f, "KC-NET-102").is_empty(), "{f:?}");
+}
+
+const EGRESS_DEFAULT_DENY: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: open}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: open, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: open, labels: {app: b}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: host, namespace: open, labels: {app: host}}
+spec: {hostNetwork: true, containers: [{name: c, image: i}]}
+---
+# Type Egress for `a` only; the ingress default deny isolates nobody's egress.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: a-egress, namespace: open}
+spec:
+  podSelector: {matchLabels: {app: a}}
+  egress:
+  - to: [{podSelector: {matchLabels: {app: b}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-in, namespace: open}
+spec: {podSelector: {}}
+---
+# `egress: []` without policyTypes does not isolate egress.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: empty-egress, namespace: open}
+spec: {podSelector: {}, egress: []}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ok, namespace: closed}
+spec:
+  template:
+    metadata: {labels: {app: ok}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: closed}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"#;
+
+#[test]
+fn namespace_without_default_deny_egress() {
+    let f = findings(EGRESS_DEFAULT_DENY);
+    assert_eq!(hits(&f, "KC-NET-109"), set(&["Namespace/-/open"]));
+    let m = message(&f, "KC-NET-109", "open");
+    assert!(m.contains("open/Pod/b"), "{m}");
+    assert!(!m.contains("open/Pod/a"), "{m}");
+    assert!(!m.contains("host"), "{m}");
+    // Every pod of `open` is isolated for ingress: no KC-NET-101 there.
+    assert_eq!(hits(&f, "KC-NET-101"), set(&["Deployment/closed/ok"]));
+    // `closed` isolates egress only (KC-NET-101 there); `ok` is selected, so no KC-NET-110.
+    assert!(hits(&f, "KC-NET-110").is_empty());
+}
+
+#[test]
+fn workload_selected_by_no_policy() {
+    let f = findings(NO_DEFAULT_DENY);
+    // `a` is isolated for ingress; `host` uses hostNetwork (KC-NET-112's business);
+    // `ok` is selected by an ingress default deny.
+    assert_eq!(
+        hits(&f, "KC-NET-110"),
+        set(&["Pod/open/b", "Deployment/nons/lone"])
+    );
+    assert!(message(&f, "KC-NET-110", "b").contains("neither its ingress nor its egress"));
+}
+
+const ALLOW_ALL: &str = r#"
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: wide, namespace: np}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: x}}}]
+  - ports: [{port: 8080}]
+  - from:
+    - podSelector: {matchLabels: {app: why}}
+    - namespaceSelector: {}
+  egress:
+  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]
+    ports: [{port: 443}]
+  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [0.0.0.0/1]}}]
+  - to: [{namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}]
+  - to: [{namespaceSelector: {matchLabels: {team: a}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: v6, namespace: np}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{ipBlock: {cidr: "::/0"}}]
+---
+# An egress rule of a policy without type Egress is ignored by the API server's semantics.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: inactive, namespace: np}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  egress:
+  - {}
+"#;
+
+#[test]
+fn rule_that_allows_everything() {
+    let f = findings(ALLOW_ALL);
+    let got: BTreeSet<(String, String)> = f
+        .iter()
+        .filter(|x| x.rule == "KC-NET-111")
+        .map(|x| {
+            (
+                x.resource.as_ref().expect("resource").name.clone(),
+                x.location.pointer.clone(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = [
+        ("wide", "/spec/ingress/1"),
+        ("wide", "/spec/ingress/2/from/1"),
+        ("wide", "/spec/egress/0/to/0"),
+        ("v6", "/spec/ingress/0/from/0"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    let m = message(&f, "KC-NET-111", "v6");
+    assert!(m.contains("every external address"), "{m}");
+    let ms: Vec<&str> = f
+        .iter()
+        .filter(|x| x.rule == "KC-NET-111")
+        .map(|x| x.message.as_str())
+        .collect();
+    assert!(
+        ms.iter()
+            .any(|m| m.contains("ingress[1] has no `from`") && m.contains("on 8080/TCP")),
+        "{ms:#?}"
+    );
+    assert!(
+        ms.iter()
+            .any(|m| m.contains("every pod of every namespace through from[1] on every port")),
+        "{ms:#?}"
+    );
+}
+
+const HOST_NETWORK: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: h, labels: {app: agent}}
+spec: {hostNetwork: true, containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: exporter, namespace: h, labels: {app: exporter}}
+spec: {hostNetwork: true, containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: agent-egress, namespace: h}
+spec:
+  podSelector: {matchLabels: {app: agent}}
+  policyTypes: [Egress]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: node-agent, namespace: d, labels: {app: x}}
+spec: {hostNetwork: true, containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: d}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+"#;
+
+#[test]
+fn host_network_bypasses_policies_that_select_it() {
+    let f = findings(HOST_NETWORK);
+    // `exporter` matches no policy's selector: nothing is bypassed.
+    assert_eq!(
+        hits(&f, "KC-NET-112"),
+        set(&["Pod/h/agent", "Pod/d/node-agent"])
+    );
+    let m = message(&f, "KC-NET-112", "agent");
+    assert!(m.contains("isolated for egress by h/agent-egress"), "{m}");
+    assert!(!m.contains("ingress"), "{m}");
+    let m = message(&f, "KC-NET-112", "node-agent");
+    assert!(
+        m.contains("ingress by d/default-deny and egress by d/default-deny"),
+        "{m}"
+    );
+}
+
+/// web (LoadBalancer) -> api -> db (pci); db accepts api only, api accepts web only.
+const LATERAL: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: pay, labels: {compliance.kubecomply.io/data-class: pci}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: pay}
+spec:
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-in, namespace: pay}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}
+      podSelector: {matchLabels: {app: api}}
+"#;
+
+#[test]
+fn lateral_path_from_internet_to_data_class() {
+    let f = findings(LATERAL);
+    assert_eq!(hits(&f, "KC-NET-113"), set(&["Deployment/pay/db"]));
+    let m = message(&f, "KC-NET-113", "db");
+    assert!(
+        m.contains(
+            "shop/Deployment/web -> shop/Deployment/api on 8080/TCP [egress: not isolated; ingress: shop/api-in ingress[0]], \
+             then shop/Deployment/api -> pay/Deployment/db on 5432/TCP [egress: not isolated; ingress: pay/db-in ingress[0]]"
+        ),
+        "{m}"
+    );
+    // Cut the second hop: api's egress is isolated and allows nothing.
+    let cut = format!(
+        "{LATERAL}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: api-out, namespace: shop}}\nspec:\n  podSelector: {{matchLabels: {{app: api}}}}\n  policyTypes: [Egress]\n"
+    );
+    assert!(hits(&findings(&cut), "KC-NET-113").is_empty());
 }
