@@ -311,7 +311,7 @@ fn oscal_assessment_results_are_valid_and_deterministic() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
     let ar = &doc["assessment-results"];
-    assert_eq!(ar["metadata"]["oscal-version"], "1.1.3");
+    assert_eq!(ar["metadata"]["oscal-version"], "1.2.3");
     assert_eq!(ar["metadata"]["last-modified"], "2026-06-01T00:00:00Z");
     // import-ap names the back-matter resource describing the implicit plan.
     let href = ar["import-ap"]["href"].as_str().expect("href");

@@ -1,4 +1,4 @@
-//! OSCAL assessment results (JSON, `oscal-version` 1.1.3): the report as an assessor's
+//! OSCAL assessment results (JSON, `oscal-version` 1.2.3, the release whose schema it is tested against): the report as an assessor's
 //! tool reads it.
 //!
 //! - `metadata`: title, `last-modified` (the report time), `version` (kubecomply's).
@@ -31,7 +31,7 @@ use crate::report::{Report, leaves};
 use crate::{FindingRef, RequirementStatus};
 
 /// The `oscal-version` written.
-pub const OSCAL_VERSION: &str = "1.1.3";
+pub const OSCAL_VERSION: &str = "1.2.3";
 
 /// Namespace of kubecomply's OSCAL properties.
 pub const NS: &str = "https://kubecomply.io/ns/oscal";
