@@ -164,7 +164,7 @@ impl<'a> PodTemplate<'a> {
         ]
         .into_iter()
         .flat_map(move |kind| {
-            let items: &'a [Value] = match spec.get(kind.field()) {
+            let items: &'a [Value] = match spec.field(kind.field()) {
                 Some(Value::Array(a)) => a,
                 _ => &[],
             };
@@ -200,7 +200,10 @@ impl<'a> PodTemplate<'a> {
     /// `appArmorProfile`, `windowsOptions`): the container's value wins, else the pod's.
     /// Returns the value and the pointer it was read from.
     pub fn effective(&self, c: &Container<'a>, field: &str) -> Option<(&'a Value, String)> {
-        if let Some(v) = c.value.field("securityContext").and_then(|s| s.get(field))
+        if let Some(v) = c
+            .value
+            .field("securityContext")
+            .and_then(|s| s.field(field))
             && !v.is_null()
         {
             return Some((v, self.container_path(c, &["securityContext", field])));
@@ -208,7 +211,7 @@ impl<'a> PodTemplate<'a> {
         match self
             .spec
             .field("securityContext")
-            .and_then(|s| s.get(field))
+            .and_then(|s| s.field(field))
         {
             Some(v) if !v.is_null() => Some((v, self.spec_path(&["securityContext", field]))),
             _ => None,
@@ -222,6 +225,6 @@ impl<'a> PodTemplate<'a> {
 
     /// The object-level annotations of the template (where seccomp/AppArmor annotations live).
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.metadata?.field("annotations")?.get(key)?.as_str()
+        self.metadata?.field("annotations")?.field(key)?.as_str()
     }
 }

@@ -5,10 +5,16 @@ use serde_json::Value;
 /// Appends one reference token to a pointer, escaping `~` and `/`.
 pub fn push(pointer: &mut String, token: &str) {
     pointer.push('/');
+    pointer.push_str(&escape(token));
+}
+
+/// One reference token escaped (`~` as `~0`, `/` as `~1`); borrowed when there is nothing to
+/// escape, which is almost always.
+pub fn escape(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains(['~', '/']) {
-        pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
+        std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {
-        pointer.push_str(token);
+        std::borrow::Cow::Borrowed(token)
     }
 }
 
@@ -35,7 +41,13 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     pointer
         .split('/')
         .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .map(|t| {
+            if t.contains('~') {
+                t.replace("~1", "/").replace("~0", "~")
+            } else {
+                t.to_string()
+            }
+        })
         .collect()
 }
 
@@ -74,7 +86,7 @@ pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
 pub fn nearest_existing<'a>(value: &Value, pointer: &'a str) -> &'a str {
     let mut current = pointer;
     loop {
-        if value.pointer(current).is_some() {
+        if get(value, current).is_some() {
             return current;
         }
         match parent(current) {

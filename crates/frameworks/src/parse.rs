@@ -64,7 +64,7 @@ struct Ctx {
 }
 
 fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+    kubecomply_core::pointer::escape(key).into_owned()
 }
 
 impl Ctx {

@@ -148,7 +148,7 @@ pub(crate) fn problems(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
 
 /// Escapes a JSON pointer token.
 pub(crate) fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    kubecomply_core::pointer::escape(token).into_owned()
 }
 
 /// A label name segment or value: at most 63 characters, alphanumerics with `-`, `_`, `.` inside.

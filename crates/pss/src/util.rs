@@ -1,37 +1,38 @@
 //! Small helpers shared by the checks: tolerant JSON accessors, JSON pointers,
 //! and the upstream message formatting helpers (`pluralize`, `joinQuote`, Go `%q`).
 
+use kubecomply_core::value::Field;
 use serde_json::{Map, Value};
 
 /// A non-null member of an object (`None` for a missing key, `null`, or a non-object parent).
 pub(crate) fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).filter(|x| !x.is_null())
+    v.field(key).filter(|x| !x.is_null())
 }
 
 /// A member that is a JSON object. Upstream decodes into typed structs, so a nested
 /// struct of the wrong JSON type can never be "set"; we treat it as unset.
 pub(crate) fn obj<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).filter(|x| x.is_object())
+    v.field(key).filter(|x| x.is_object())
 }
 
 /// A member that is a JSON object, as a map.
 pub(crate) fn map<'a>(v: &'a Value, key: &str) -> Option<&'a Map<String, Value>> {
-    v.get(key).and_then(Value::as_object)
+    v.field(key).and_then(Value::as_object)
 }
 
 /// A boolean member (`None` when unset or not a boolean).
 pub(crate) fn boolean(v: &Value, key: &str) -> Option<bool> {
-    v.get(key).and_then(Value::as_bool)
+    v.field(key).and_then(Value::as_bool)
 }
 
 /// A string member (`None` when unset or not a string).
 pub(crate) fn string<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
+    v.field(key).and_then(Value::as_str)
 }
 
 /// An array member (empty when unset or not an array).
 pub(crate) fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
+    v.field(key)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -39,7 +40,7 @@ pub(crate) fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 
 /// An integer member (`None` when unset or not an integral number).
 pub(crate) fn integer(v: &Value, key: &str) -> Option<i64> {
-    let n = v.get(key)?;
+    let n = v.field(key)?;
     if let Some(i) = n.as_i64() {
         return Some(i);
     }
@@ -52,19 +53,9 @@ pub(crate) fn integer(v: &Value, key: &str) -> Option<i64> {
     }
 }
 
-/// Escape one reference token per RFC 6901.
-pub(crate) fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
 /// `base` extended by the given (unescaped) reference tokens.
 pub(crate) fn ptr(base: &str, tokens: &[&str]) -> String {
-    let mut out = String::from(base);
-    for t in tokens {
-        out.push('/');
-        out.push_str(&escape_token(t));
-    }
-    out
+    kubecomply_core::pointer::join(base, tokens)
 }
 
 /// Pointer to the deepest existing (non-null) node along `tokens` below `base_value`
@@ -75,8 +66,7 @@ pub(crate) fn nearest(base_value: &Value, base_ptr: &str, tokens: &[&str]) -> St
     for t in tokens {
         match member(cur, t) {
             Some(next) => {
-                out.push('/');
-                out.push_str(&escape_token(t));
+                kubecomply_core::pointer::push(&mut out, t);
                 cur = next;
             }
             None => break,

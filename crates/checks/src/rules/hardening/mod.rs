@@ -62,7 +62,7 @@ pub(crate) fn is_windows(t: &PodTemplate<'_>) -> bool {
 pub(crate) fn sc_field<'a>(c: &Container<'a>, field: &str) -> Option<&'a Value> {
     c.value
         .field("securityContext")
-        .and_then(|s| s.get(field))
+        .and_then(|s| s.field(field))
         .filter(|v| !v.is_null())
 }
 
@@ -199,7 +199,7 @@ pub(crate) fn capability_entries<'a>(
     c.value
         .field("securityContext")
         .and_then(|s| s.field("capabilities"))
-        .and_then(|caps| caps.get(list))
+        .and_then(|caps| caps.field(list))
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()

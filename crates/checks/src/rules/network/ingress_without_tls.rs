@@ -63,7 +63,7 @@ fn covers(tls_host: &str, host: &str) -> bool {
 fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     let tls = array_at(&obj.value, &["spec", "tls"]);
     if tls.is_empty() {
-        let ptr = if obj.value.pointer("/spec/tls").is_some() {
+        let ptr = if kubecomply_core::pointer::get(&obj.value, "/spec/tls").is_some() {
             "/spec/tls"
         } else if obj.value.field("spec").is_some() {
             "/spec"

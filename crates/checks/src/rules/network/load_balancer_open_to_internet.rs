@@ -100,9 +100,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
         }
         return;
     }
-    let ptr = if obj
-        .value
-        .pointer("/spec/loadBalancerSourceRanges")
+    let ptr = if kubecomply_core::pointer::get(&obj.value, "/spec/loadBalancerSourceRanges")
         .is_some_and(Value::is_array)
     {
         "/spec/loadBalancerSourceRanges"

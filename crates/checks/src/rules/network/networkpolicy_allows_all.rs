@@ -51,7 +51,7 @@ namespace in, not everything.
 "#;
 
 fn effective(obj: &Object, direction: &str) -> bool {
-    match obj.value.pointer("/spec/policyTypes") {
+    match kubecomply_core::pointer::get(&obj.value, "/spec/policyTypes") {
         Some(Value::Array(types)) if !types.is_empty() => {
             types.iter().any(|t| t.as_str() == Some(direction))
         }

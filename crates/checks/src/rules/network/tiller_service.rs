@@ -1,6 +1,7 @@
 //! KC-NET-008 tiller-service.
 
 use kubecomply_core::rule::reference;
+use kubecomply_core::value::Field;
 use kubecomply_core::value::{array_at, str_at};
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
 use serde_json::Value;
@@ -67,7 +68,7 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     }
     for (i, p) in array_at(&obj.value, &["spec", "ports"]).iter().enumerate() {
         for field in ["port", "targetPort"] {
-            if p.get(field).and_then(Value::as_i64) == Some(TILLER_PORT) {
+            if p.field(field).and_then(Value::as_i64) == Some(TILLER_PORT) {
                 out.fail(
                     format!("/spec/ports/{i}/{field}"),
                     format!(

@@ -74,7 +74,7 @@ pub(crate) fn label<'a>(
     if let Some(v) = t
         .metadata
         .and_then(|m| m.field("labels"))
-        .and_then(|l| l.get(key))
+        .and_then(|l| l.field(key))
         .and_then(Value::as_str)
     {
         return Some((
@@ -83,7 +83,7 @@ pub(crate) fn label<'a>(
         ));
     }
     obj.labels()
-        .and_then(|l| l.get(key))
+        .and_then(|l| l.field(key))
         .and_then(Value::as_str)
         .map(|v| {
             (
@@ -104,7 +104,7 @@ pub(crate) fn probe_check(obj: &Object, out: &mut crate::rule::Violations, field
             if c.kind != kubecomply_core::pod::ContainerKind::Regular {
                 continue;
             }
-            if c.value.get(field).is_some_and(Value::is_object) {
+            if c.value.field(field).is_some_and(Value::is_object) {
                 continue;
             }
             out.fail_container(

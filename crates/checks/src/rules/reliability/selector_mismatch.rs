@@ -67,12 +67,12 @@ fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     if !matches!(obj.group(), "apps" | "extensions") {
         return;
     }
-    let labels = obj
-        .value
-        .pointer("/spec/template/metadata/labels")
+    let labels = kubecomply_core::pointer::get(&obj.value, "/spec/template/metadata/labels")
         .and_then(Value::as_object);
     let strict = obj.api_version == "apps/v1";
-    let Some(selector) = obj.value.pointer("/spec/selector").filter(|s| !s.is_null()) else {
+    let Some(selector) =
+        kubecomply_core::pointer::get(&obj.value, "/spec/selector").filter(|s| !s.is_null())
+    else {
         if strict {
             out.fail(
                 if obj.value.field("spec").is_some() {

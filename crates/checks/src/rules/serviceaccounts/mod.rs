@@ -1,6 +1,7 @@
 //! Service accounts and their tokens.
 
 use kubecomply_core::pod::PodTemplate;
+use kubecomply_core::value::Field;
 use serde_json::Value;
 
 use crate::rule::Rule;
@@ -32,7 +33,7 @@ pub(crate) fn service_account(t: &PodTemplate<'_>) -> PodServiceAccount {
     for field in ["serviceAccountName", "serviceAccount"] {
         if let Some(name) = t
             .spec
-            .get(field)
+            .field(field)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
         {
