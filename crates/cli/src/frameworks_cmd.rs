@@ -344,8 +344,14 @@ pub(crate) fn scan_loaded(
     add_review(&mut findings, rbac, &rbac_rules, has_rbac, "RBAC review");
     let netpol_rules = select(kubecomply_netpol::RULES);
     let model = kubecomply_netpol::Model::new(&loaded.inventory);
+    // Declared cross-class flows (`segmentation:` in the configuration), as in `netpol review`.
+    let segmentation = match &cfg.segmentation {
+        Some(p) => crate::netpol_cmd::load_segmentation(&p.to_string_lossy())
+            .map_err(|e| anyhow::anyhow!(e))?,
+        None => kubecomply_netpol::Segmentation::default(),
+    };
     let netpol = engine.adopt(
-        kubecomply_netpol::review_model(&loaded.inventory, &model),
+        kubecomply_netpol::review_with(&loaded.inventory, &model, &segmentation),
         &loaded.inventory,
     );
     let has_workloads = !model.workloads.is_empty();

@@ -743,22 +743,13 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
     };
     let seg = match segmentation.or(configured.as_deref()) {
         None => kubecomply_netpol::Segmentation::default(),
-        Some(path) => {
-            let parsed = std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| match kubecomply_loader::parse_documents(&t)? {
-                    docs if docs.len() == 1 => Ok(docs.into_iter().next().unwrap_or_default()),
-                    docs => Err(format!("expected one YAML document, found {}", docs.len())),
-                })
-                .and_then(|v| kubecomply_netpol::Segmentation::parse(&v));
-            match parsed {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: {path}: {e}");
-                    return Ok(2);
-                }
+        Some(path) => match load_segmentation(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
             }
-        }
+        },
     };
     let mut findings: Vec<Finding> = kubecomply_netpol::review_with(&inv, &model, &seg);
     let text = crate::scan::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
@@ -867,7 +858,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
     let flows = match kubecomply_netpol::parse_flows(&model, &doc) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {flows_path}: {e}");
+            eprintln!("error: {}", located(flows_path, &text, &doc, &e));
             return Ok(2);
         }
     };
@@ -918,4 +909,47 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         }
         Ok(1)
     }
+}
+
+/// `path:line:column: message` for an error of a flows or segmentation file that names its
+/// entry (`flows[2].port: ...` or `flows[2]: ...`): the position of that field, else of the
+/// entry, else `path: message`.
+fn located(path: &str, text: &str, doc: &serde_json::Value, message: &str) -> String {
+    let position = (|| {
+        let rest = message.strip_prefix("flows[")?;
+        let (index, rest) = rest.split_once(']')?;
+        let index: usize = index.parse().ok()?;
+        let base = if doc.is_array() {
+            format!("/{index}")
+        } else {
+            format!("/flows/{index}")
+        };
+        let positions = kubecomply_loader::locate::PositionIndex::build(text, 1);
+        let key = rest
+            .strip_prefix('.')
+            .and_then(|r| r.split([':', '.', ' ']).next())
+            .filter(|k| !k.is_empty());
+        key.and_then(|k| positions.locate(&format!("{base}/{k}")))
+            .or_else(|| positions.locate(&base))
+    })();
+    match position {
+        Some((line, column)) => format!("{path}:{line}:{column}: {message}"),
+        None => format!("{path}: {message}"),
+    }
+}
+
+/// Reads a segmentation file (declared cross-class flows); errors name file, line and column.
+pub(crate) fn load_segmentation(path: &str) -> Result<kubecomply_netpol::Segmentation, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let parsed = match kubecomply_loader::parse_documents(&text) {
+        Ok(docs) if docs.len() == 1 => docs.into_iter().next().unwrap_or_default(),
+        Ok(docs) => {
+            return Err(format!(
+                "{path}: expected one YAML document, found {}",
+                docs.len()
+            ));
+        }
+        Err(e) => return Err(format!("{path}:{e}")),
+    };
+    kubecomply_netpol::Segmentation::parse(&parsed).map_err(|e| located(path, &text, &parsed, &e))
 }

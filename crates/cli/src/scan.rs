@@ -393,8 +393,16 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         Vec::new()
     };
     if !netpol_selected.is_empty() {
+        // The declared cross-class flows of `segmentation:` in the configuration apply here
+        // as in `netpol review`.
+        let segmentation = match &cfg.segmentation {
+            Some(p) => crate::netpol_cmd::load_segmentation(&p.to_string_lossy())
+                .map_err(|e| anyhow::anyhow!(e))?,
+            None => kubecomply_netpol::Segmentation::default(),
+        };
+        let model = kubecomply_netpol::Model::new(&loaded.inventory);
         findings.extend(engine.adopt(
-            kubecomply_netpol::review(&loaded.inventory),
+            kubecomply_netpol::review_with(&loaded.inventory, &model, &segmentation),
             &loaded.inventory,
         ));
     }

@@ -1052,4 +1052,51 @@ fn review_segmentation_from_the_configuration_file() {
     let out = stdout(&o);
     assert!(out.contains("KC-NET-103"), "{out}{}", stderr(&o));
     assert!(!out.contains("KC-NET-104"), "{out}");
+    // `scan --network` reads the same declared flows from the configuration.
+    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["scan", "--network", "inputs.yaml", "--format", "json"])
+        .output()
+        .expect("runs");
+    let out = stdout(&o);
+    assert!(out.contains("KC-NET-103"), "{out}{}", stderr(&o));
+    assert!(!out.contains("KC-NET-104"), "{out}");
+    // Without the configuration, the flow is undeclared.
+    std::fs::remove_file(dir.join(".kubecomply.yaml")).expect("rm");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["scan", "--network", "inputs.yaml", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(stdout(&o).contains("KC-NET-104"), "{}", stdout(&o));
+}
+
+#[test]
+fn flows_and_segmentation_errors_name_line_and_column() {
+    let seg = fixture(
+        "bad-segmentation",
+        "flows:\n  - from: {namespace: a}\n    to: {namespace: b}\n    port: 99999\n    reason: x\n    owner: y\n",
+    );
+    let o = run(&["netpol", "review", "--segmentation", &seg, "examples"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{seg}:4:5: flows[0].port: not in 1-65535")),
+        "{}",
+        stderr(&o)
+    );
+    let flows = fixture(
+        "bad-flows",
+        "- {from: shop/storefront, to: payments/payments-api, port: 8443}\n- {from: nope/x, to: payments/payments-api, port: 8443}\n",
+    );
+    let o = run(&["netpol", "generate", "--flows", &flows, "examples/shop"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{flows}:2:3: flows[1]: no Pod or workload `nope/x`"
+        )),
+        "{}",
+        stderr(&o)
+    );
 }
