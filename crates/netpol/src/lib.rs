@@ -19,6 +19,7 @@
 mod anp;
 pub mod calico;
 mod cidr;
+mod matrix;
 mod model;
 mod policy;
 mod review;
@@ -27,6 +28,7 @@ mod tiers;
 
 pub use anp::{AdminAction, AdminPolicy, AdminTier};
 pub use cidr::Cidr;
+pub use matrix::{Classes, Reachability};
 pub use model::{
     Admission, DirectionVerdict, Endpoint, EndpointRef, Model, Node, PolicyRef, QueryError,
     RuleRef, Verdict, Workload, rejected_tiered,

@@ -57,6 +57,19 @@ impl LabelSelector {
         self.labels.is_empty() && self.requirements.is_empty()
     }
 
+    /// The label keys the selector looks at.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.labels
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(self.requirements.iter().map(|r| match r {
+                Requirement::In(k, _)
+                | Requirement::NotIn(k, _)
+                | Requirement::Exists(k)
+                | Requirement::DoesNotExist(k) => k.as_str(),
+            }))
+    }
+
     /// Whether a label set satisfies every requirement.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.labels

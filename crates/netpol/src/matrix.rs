@@ -1,0 +1,534 @@
+//! The reachability matrix of every workload pair on a list of ports, computed once per
+//! equivalence class of endpoints instead of once per pair.
+//!
+//! Two workloads fall in the same class when nothing an evaluation looks at tells them apart:
+//! namespace, `hostNetwork`, service account, container ports (named ports), the labels some
+//! selector references (with Kubernetes NetworkPolicies only; every label otherwise) and how
+//! their addresses fall in the policies' address blocks (the addresses themselves when
+//! AdminNetworkPolicy, BaselineAdminNetworkPolicy or Calico policies are present).
+//!
+//! With Kubernetes NetworkPolicies only (their rules only allow, so "some rule of a selecting
+//! policy allows, else deny"), each rule's admitted peers are one bitset over classes and a
+//! direction's verdict for all peers at once is a union of bitsets. With tiered policies
+//! (ordered Allow/Deny/Pass) every class pair is evaluated by [`Model::query`] on
+//! representatives, in parallel. Explanations stay with [`Model::query`], which the CLI calls
+//! for a single pair.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use rayon::prelude::*;
+
+use crate::calico::CalicoAction;
+use crate::model::{ContainerPort, Endpoint, Model, Workload};
+use crate::policy::{Peer, Rule};
+use crate::tiers::Member;
+use crate::{Cidr, Port, PortValue};
+
+/// A fixed-size set of class indices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn empty(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    fn full(n: usize) -> Bits {
+        let mut b = Bits(vec![u64::MAX; n.div_ceil(64)]);
+        if n % 64 != 0
+            && let Some(last) = b.0.last_mut()
+        {
+            *last = (1u64 << (n % 64)) - 1;
+        }
+        b
+    }
+
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    fn or(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    fn or_and(&mut self, x: &Bits, y: &Bits) {
+        for ((a, b), c) in self.0.iter_mut().zip(&x.0).zip(&y.0) {
+            *a |= b & c;
+        }
+    }
+
+    fn and(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
+}
+
+/// What a class signature keeps of a workload.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Signature<'a> {
+    namespace: &'a str,
+    host_network: bool,
+    service_account: &'a str,
+    labels: Vec<(&'a str, &'a str)>,
+    ports: &'a [ContainerPort],
+    /// Per address, which address blocks contain it (sorted, deduplicated); or the addresses.
+    blocks: Vec<Vec<bool>>,
+    ips: Vec<IpAddr>,
+}
+
+/// The workloads of a model grouped by what policy can tell apart.
+#[derive(Clone, Debug)]
+pub struct Classes {
+    /// Class of each workload, by index into [`Model::workloads`].
+    pub class_of: Vec<usize>,
+    /// Workloads of each class (ascending); the first is the representative.
+    pub members: Vec<Vec<usize>>,
+}
+
+/// The allowed ports of every (source, destination) workload pair.
+#[derive(Clone, Debug)]
+pub struct Reachability {
+    /// The endpoint classes.
+    pub classes: Classes,
+    /// The ports, as given.
+    pub ports: Vec<Port>,
+    /// `egress[s][k]`: destination classes source class `s` may reach on port `k` as far as
+    /// its egress (and the port's resolution on the destination) goes.
+    egress: Vec<Vec<Bits>>,
+    /// `ingress[d][k]`: source classes whose connections on port `k` destination class `d`
+    /// admits.
+    ingress: Vec<Vec<Bits>>,
+}
+
+impl Reachability {
+    /// Whether workload `from` may connect to workload `to` on `ports[port]` (as
+    /// [`Model::query`] answers it).
+    pub fn allowed(&self, from: usize, to: usize, port: usize) -> bool {
+        let (Some(&s), Some(&d)) = (
+            self.classes.class_of.get(from),
+            self.classes.class_of.get(to),
+        ) else {
+            return false;
+        };
+        self.class_allowed(s, d, port)
+    }
+
+    /// Whether class `s` may connect to class `d` on `ports[port]`.
+    pub fn class_allowed(&self, s: usize, d: usize, port: usize) -> bool {
+        self.egress
+            .get(s)
+            .and_then(|r| r.get(port))
+            .is_some_and(|b| b.get(d))
+            && self
+                .ingress
+                .get(d)
+                .and_then(|r| r.get(port))
+                .is_some_and(|b| b.get(s))
+    }
+}
+
+/// The class signature of a workload: `exact` keeps only the referenced label `keys` and the
+/// address blocks' view of its addresses.
+fn signature<'a>(
+    w: &'a Workload,
+    exact: bool,
+    keys: &BTreeSet<&str>,
+    blocks: &[Cidr],
+) -> Signature<'a> {
+    let (labels, blocks, ips) = if exact {
+        let mut per_ip: Vec<Vec<bool>> = w
+            .ips
+            .iter()
+            .map(|ip| blocks.iter().map(|c| c.contains(*ip)).collect())
+            .collect();
+        per_ip.sort();
+        per_ip.dedup();
+        let labels = w
+            .labels
+            .iter()
+            .filter(|(k, _)| keys.contains(k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        (labels, per_ip, Vec::new())
+    } else {
+        let labels = w
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        (labels, Vec::new(), w.ips.clone())
+    };
+    Signature {
+        namespace: &w.namespace,
+        host_network: w.host_network,
+        service_account: &w.service_account,
+        labels,
+        ports: &w.ports,
+        blocks,
+        ips,
+    }
+}
+
+impl Model {
+    /// Whether only Kubernetes NetworkPolicies decide (their tiers end in Deny), so that the
+    /// bitset evaluation applies.
+    fn kubernetes_only(&self) -> bool {
+        !self.has_tiered_objects()
+            && self.tiers.iter().all(|t| {
+                t.members.is_empty()
+                    || (t.default_action == CalicoAction::Deny
+                        && t.members.iter().all(|m| matches!(m, Member::Kubernetes(_))))
+            })
+    }
+
+    /// Groups the workloads into classes no policy of the model can tell apart.
+    pub fn classes(&self) -> Classes {
+        let exact = self.kubernetes_only();
+        let mut keys: BTreeSet<&str> = BTreeSet::new();
+        let mut blocks: Vec<Cidr> = Vec::new();
+        for p in &self.policies {
+            keys.extend(p.pod_selector.keys());
+            for r in p.ingress.iter().chain(&p.egress) {
+                for peer in r.peers.iter().flatten() {
+                    match peer {
+                        Peer::Selectors {
+                            namespaces: _,
+                            pods,
+                        } => {
+                            keys.extend(pods.iter().flat_map(|s| s.keys()));
+                        }
+                        Peer::IpBlock { cidr, except } => {
+                            blocks.push(*cidr);
+                            blocks.extend(except.iter().copied());
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        blocks.retain(|c| seen.insert(*c));
+        let mut index: HashMap<Signature<'_>, usize> = HashMap::new();
+        let mut class_of = Vec::with_capacity(self.workloads.len());
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (i, w) in self.workloads.iter().enumerate() {
+            let next = members.len();
+            let c = *index
+                .entry(signature(w, exact, &keys, &blocks))
+                .or_insert(next);
+            if c == next {
+                members.push(Vec::new());
+            }
+            members[c].push(i);
+            class_of.push(c);
+        }
+        Classes { class_of, members }
+    }
+
+    /// The reachability of every workload pair on `ports`; the same answers as
+    /// [`Model::query`] pair by pair.
+    pub fn reachability(&self, ports: &[Port]) -> Reachability {
+        let classes = self.classes();
+        let reps: Vec<usize> = classes.members.iter().map(|m| m[0]).collect();
+        let (egress, ingress) = if self.kubernetes_only() {
+            self.kubernetes_matrix(&reps, ports)
+        } else {
+            self.tiered_matrix(&reps, ports)
+        };
+        Reachability {
+            classes,
+            ports: ports.to_vec(),
+            egress,
+            ingress,
+        }
+    }
+
+    /// Every class pair through [`Model::query`] on representatives.
+    fn tiered_matrix(&self, reps: &[usize], ports: &[Port]) -> (Vec<Vec<Bits>>, Vec<Vec<Bits>>) {
+        let n = reps.len();
+        let egress = reps
+            .par_iter()
+            .map(|&s| {
+                ports
+                    .iter()
+                    .map(|p| {
+                        let mut b = Bits::empty(n);
+                        for (d, &dw) in reps.iter().enumerate() {
+                            if self
+                                .query(Endpoint::Workload(s), Endpoint::Workload(dw), p)
+                                .is_ok_and(|v| v.allowed)
+                            {
+                                b.set(d);
+                            }
+                        }
+                        b
+                    })
+                    .collect()
+            })
+            .collect();
+        let ingress = vec![vec![Bits::full(n); ports.len()]; n];
+        (egress, ingress)
+    }
+
+    /// Which classes a peer of a rule of a policy in `policy_ns` admits.
+    fn peer_bits(
+        &self,
+        policy_ns: &str,
+        rule: &Rule,
+        reps: &[usize],
+        by_ns: &HashMap<&str, Vec<usize>>,
+    ) -> Bits {
+        let n = reps.len();
+        let Some(peers) = &rule.peers else {
+            return Bits::full(n);
+        };
+        let mut b = Bits::empty(n);
+        for peer in peers {
+            let candidates: Vec<usize> = match peer {
+                Peer::Selectors {
+                    namespaces: None, ..
+                } => by_ns.get(policy_ns).cloned().unwrap_or_default(),
+                Peer::Selectors {
+                    namespaces: Some(s),
+                    ..
+                } => by_ns
+                    .iter()
+                    .filter(|(ns, _)| s.matches(&self.ns_labels(ns)))
+                    .flat_map(|(_, cs)| cs.iter().copied())
+                    .collect(),
+                Peer::IpBlock { .. } => (0..n).collect(),
+            };
+            for c in candidates {
+                if !b.get(c) && self.peer_matches(policy_ns, peer, Endpoint::Workload(reps[c])) {
+                    b.set(c);
+                }
+            }
+        }
+        b
+    }
+
+    /// The bitset evaluation for Kubernetes NetworkPolicies only.
+    fn kubernetes_matrix(
+        &self,
+        reps: &[usize],
+        ports: &[Port],
+    ) -> (Vec<Vec<Bits>>, Vec<Vec<Bits>>) {
+        let n = reps.len();
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (c, &w) in reps.iter().enumerate() {
+            by_ns
+                .entry(self.workloads[w].namespace.as_str())
+                .or_default()
+                .push(c);
+        }
+        // Which policies select each class, per direction.
+        let selected: Vec<Vec<usize>> = self
+            .policies
+            .par_iter()
+            .map(|p| {
+                by_ns
+                    .get(p.namespace.as_str())
+                    .map(|cs| {
+                        cs.iter()
+                            .copied()
+                            .filter(|&c| self.selects(p, &self.workloads[reps[c]]))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut sel_in: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut sel_eg: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, cs) in selected.iter().enumerate() {
+            let p = &self.policies[i];
+            for &c in cs {
+                if p.ingress_type {
+                    sel_in[c].push(i);
+                }
+                if p.egress_type {
+                    sel_eg[c].push(i);
+                }
+            }
+        }
+        // Admitted peers of every rule: (policy, ingress?, rule) -> bits.
+        let rules: Vec<(usize, bool, usize)> = self
+            .policies
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !selected[*i].is_empty())
+            .flat_map(|(i, p)| {
+                (0..p.ingress.len())
+                    .map(move |r| (i, true, r))
+                    .chain((0..p.egress.len()).map(move |r| (i, false, r)))
+            })
+            .collect();
+        let rule_of = |&(i, ingress, r): &(usize, bool, usize)| -> &Rule {
+            let p = &self.policies[i];
+            if ingress { &p.ingress[r] } else { &p.egress[r] }
+        };
+        let peer_bits: HashMap<(usize, bool, usize), Bits> = rules
+            .par_iter()
+            .map(|key| {
+                let b = self.peer_bits(&self.policies[key.0].namespace, rule_of(key), reps, &by_ns);
+                (*key, b)
+            })
+            .collect();
+        // The destination port number of each port on each class (None: unresolved).
+        let resolved: Vec<Vec<Option<u16>>> = reps
+            .iter()
+            .map(|&w| {
+                ports
+                    .iter()
+                    .map(|p| self.resolve_port(Endpoint::Workload(w), p).ok())
+                    .collect()
+            })
+            .collect();
+        let port_ok = |rule: &Rule, k: usize, d: usize| -> bool {
+            let Some(number) = resolved[d][k] else {
+                return false;
+            };
+            rule.ports.as_ref().is_none_or(|ps| {
+                ps.iter().any(|x| {
+                    self.port_matches(x, number, ports[k].protocol, Endpoint::Workload(reps[d]))
+                })
+            })
+        };
+        let resolvable: Vec<Bits> = (0..ports.len())
+            .map(|k| {
+                let mut b = Bits::empty(n);
+                for (d, r) in resolved.iter().enumerate() {
+                    if r[k].is_some() {
+                        b.set(d);
+                    }
+                }
+                b
+            })
+            .collect();
+        let ingress: Vec<Vec<Bits>> = (0..n)
+            .into_par_iter()
+            .map(|d| {
+                (0..ports.len())
+                    .map(|k| {
+                        if sel_in[d].is_empty() {
+                            return Bits::full(n);
+                        }
+                        let mut b = Bits::empty(n);
+                        for &i in &sel_in[d] {
+                            for (r, rule) in self.policies[i].ingress.iter().enumerate() {
+                                if port_ok(rule, k, d)
+                                    && let Some(pb) = peer_bits.get(&(i, true, r))
+                                {
+                                    b.or(pb);
+                                }
+                            }
+                        }
+                        b
+                    })
+                    .collect()
+            })
+            .collect();
+        // Destination classes each egress rule's ports admit on each port; a rule without named
+        // ports treats every destination alike when the port is a number.
+        let egress_rules: Vec<(usize, bool, usize)> =
+            rules.iter().copied().filter(|k| !k.1).collect();
+        let dst_ports: HashMap<(usize, usize), Vec<Bits>> = egress_rules
+            .par_iter()
+            .map(|key| {
+                let rule = rule_of(key);
+                let named = rule
+                    .ports
+                    .iter()
+                    .flatten()
+                    .any(|x| matches!(x.port, Some(PortValue::Name(_))));
+                let masks = (0..ports.len())
+                    .map(|k| {
+                        let mut b = Bits::empty(n);
+                        match (&ports[k].port, named, rule.ports.is_none()) {
+                            (_, _, true) => b = resolvable[k].clone(),
+                            (PortValue::Number(number), false, false) => {
+                                let any = rule.ports.iter().flatten().any(|x| {
+                                    self.port_matches(
+                                        x,
+                                        *number,
+                                        ports[k].protocol,
+                                        Endpoint::Workload(reps[0]),
+                                    )
+                                });
+                                if any {
+                                    b = resolvable[k].clone();
+                                }
+                            }
+                            _ => {
+                                for d in 0..n {
+                                    if port_ok(rule, k, d) {
+                                        b.set(d);
+                                    }
+                                }
+                            }
+                        }
+                        b
+                    })
+                    .collect();
+                ((key.0, key.2), masks)
+            })
+            .collect();
+        let egress: Vec<Vec<Bits>> = (0..n)
+            .into_par_iter()
+            .map(|s| {
+                (0..ports.len())
+                    .map(|k| {
+                        if sel_eg[s].is_empty() {
+                            return resolvable[k].clone();
+                        }
+                        let mut b = Bits::empty(n);
+                        for &i in &sel_eg[s] {
+                            for r in 0..self.policies[i].egress.len() {
+                                if let (Some(pb), Some(masks)) =
+                                    (peer_bits.get(&(i, false, r)), dst_ports.get(&(i, r)))
+                                {
+                                    b.or_and(pb, &masks[k]);
+                                }
+                            }
+                        }
+                        b.and(&resolvable[k]);
+                        b
+                    })
+                    .collect()
+            })
+            .collect();
+        (egress, ingress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bits;
+
+    #[test]
+    fn full_sets_exactly_n_bits() {
+        let b = Bits::full(70);
+        assert!(b.get(0) && b.get(69));
+        assert!(!b.get(70) && !b.get(127) && !b.get(128));
+        assert_eq!(Bits::full(64).0, vec![u64::MAX]);
+    }
+
+    #[test]
+    fn or_and_is_union_of_intersection() {
+        let mut a = Bits::empty(10);
+        let mut x = Bits::empty(10);
+        let mut y = Bits::empty(10);
+        x.set(1);
+        x.set(2);
+        y.set(2);
+        y.set(3);
+        a.or_and(&x, &y);
+        assert!(a.get(2) && !a.get(1) && !a.get(3));
+    }
+}
