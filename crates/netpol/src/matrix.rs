@@ -2,25 +2,26 @@
 //! equivalence class of endpoints instead of once per pair.
 //!
 //! Two workloads fall in the same class when nothing an evaluation looks at tells them apart:
-//! namespace, `hostNetwork`, service account, container ports (named ports), the labels some
-//! selector references (with Kubernetes NetworkPolicies only; every label otherwise) and how
-//! their addresses fall in the policies' address blocks (the addresses themselves when
-//! AdminNetworkPolicy, BaselineAdminNetworkPolicy or Calico policies are present).
+//! namespace, `hostNetwork`, service account, container ports (named ports), the values of the
+//! label keys some pod selector references (Kubernetes, AdminNetworkPolicy or Calico), and per
+//! address its family and which address blocks (ipBlock, `networks`, `nets`/`notNets`)
+//! contain it. Namespace and service-account labels follow from the namespace and service
+//! account.
 //!
 //! With Kubernetes NetworkPolicies only (their rules only allow, so "some rule of a selecting
 //! policy allows, else deny"), each rule's admitted peers are one bitset over classes and a
 //! direction's verdict for all peers at once is a union of bitsets. With tiered policies
-//! (ordered Allow/Deny/Pass) every class pair is evaluated by [`Model::query`] on
-//! representatives, in parallel. Explanations stay with [`Model::query`], which the CLI calls
+//! (ordered Allow/Deny/Pass) every class pair goes through the tier pipeline on
+//! representatives, in parallel, with each class's selecting policies computed once. Explanations stay with [`Model::query`], which the CLI calls
 //! for a single pair.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::IpAddr;
 
 use rayon::prelude::*;
 
+use crate::anp::{AdminPeer, Subject};
 use crate::calico::CalicoAction;
-use crate::model::{ContainerPort, Endpoint, Model, Workload};
+use crate::model::{ContainerPort, Dir, Endpoint, Model, Workload};
 use crate::policy::{Peer, Rule};
 use crate::tiers::Member;
 use crate::{Cidr, Port, PortValue};
@@ -79,9 +80,8 @@ struct Signature<'a> {
     service_account: &'a str,
     labels: Vec<(&'a str, &'a str)>,
     ports: &'a [ContainerPort],
-    /// Per address, which address blocks contain it (sorted, deduplicated); or the addresses.
+    /// Per address, its family and which address blocks contain it (sorted, deduplicated).
     blocks: Vec<Vec<bool>>,
-    ips: Vec<IpAddr>,
 }
 
 /// The workloads of a model grouped by what policy can tell apart.
@@ -135,45 +135,32 @@ impl Reachability {
     }
 }
 
-/// The class signature of a workload: `exact` keeps only the referenced label `keys` and the
-/// address blocks' view of its addresses.
-fn signature<'a>(
-    w: &'a Workload,
-    exact: bool,
-    keys: &BTreeSet<&str>,
-    blocks: &[Cidr],
-) -> Signature<'a> {
-    let (labels, blocks, ips) = if exact {
-        let mut per_ip: Vec<Vec<bool>> = w
-            .ips
-            .iter()
-            .map(|ip| blocks.iter().map(|c| c.contains(*ip)).collect())
-            .collect();
-        per_ip.sort();
-        per_ip.dedup();
-        let labels = w
-            .labels
-            .iter()
-            .filter(|(k, _)| keys.contains(k.as_str()))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        (labels, per_ip, Vec::new())
-    } else {
-        let labels = w
-            .labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        (labels, Vec::new(), w.ips.clone())
-    };
+/// The class signature of a workload: the label `keys` some selector references, and per
+/// address its family and which address `blocks` contain it.
+fn signature<'a>(w: &'a Workload, keys: &BTreeSet<&str>, blocks: &[Cidr]) -> Signature<'a> {
+    let mut per_ip: Vec<Vec<bool>> = w
+        .ips
+        .iter()
+        .map(|ip| {
+            std::iter::once(ip.is_ipv6())
+                .chain(blocks.iter().map(|c| c.contains(*ip)))
+                .collect()
+        })
+        .collect();
+    per_ip.sort();
+    per_ip.dedup();
     Signature {
         namespace: &w.namespace,
         host_network: w.host_network,
         service_account: &w.service_account,
-        labels,
+        labels: w
+            .labels
+            .iter()
+            .filter(|(k, _)| keys.contains(k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
         ports: &w.ports,
-        blocks,
-        ips,
+        blocks: per_ip,
     }
 }
 
@@ -191,7 +178,6 @@ impl Model {
 
     /// Groups the workloads into classes no policy of the model can tell apart.
     pub fn classes(&self) -> Classes {
-        let exact = self.kubernetes_only();
         let mut keys: BTreeSet<&str> = BTreeSet::new();
         let mut blocks: Vec<Cidr> = Vec::new();
         for p in &self.policies {
@@ -213,6 +199,32 @@ impl Model {
                 }
             }
         }
+        for p in self.admin.iter().chain(&self.baseline) {
+            if let Subject::Pods { pods, .. } = &p.subject {
+                keys.extend(pods.keys());
+            }
+            for r in p.ingress.iter().chain(&p.egress) {
+                for peer in &r.peers {
+                    match peer {
+                        AdminPeer::Pods { pods, .. } => keys.extend(pods.keys()),
+                        AdminPeer::Networks(cidrs) => blocks.extend(cidrs.iter().copied()),
+                        AdminPeer::Namespaces(_) | AdminPeer::Nodes(_) | AdminPeer::DomainNames => {
+                        }
+                    }
+                }
+            }
+        }
+        for p in &self.calico {
+            p.selector.keys(&mut keys);
+            for r in p.ingress.iter().chain(&p.egress) {
+                for e in [&r.source, &r.destination] {
+                    for s in e.selector.iter().chain(&e.not_selector) {
+                        s.keys(&mut keys);
+                    }
+                    blocks.extend(e.nets.iter().chain(&e.not_nets).copied());
+                }
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         blocks.retain(|c| seen.insert(*c));
         let mut index: HashMap<Signature<'_>, usize> = HashMap::new();
@@ -220,9 +232,7 @@ impl Model {
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (i, w) in self.workloads.iter().enumerate() {
             let next = members.len();
-            let c = *index
-                .entry(signature(w, exact, &keys, &blocks))
-                .or_insert(next);
+            let c = *index.entry(signature(w, &keys, &blocks)).or_insert(next);
             if c == next {
                 members.push(Vec::new());
             }
@@ -250,20 +260,66 @@ impl Model {
         }
     }
 
-    /// Every class pair through [`Model::query`] on representatives.
+    /// Every class pair through the tier pipeline on representatives, each class's selecting
+    /// members computed once per direction.
     fn tiered_matrix(&self, reps: &[usize], ports: &[Port]) -> (Vec<Vec<Bits>>, Vec<Vec<Bits>>) {
         let n = reps.len();
-        let egress = reps
+        let selected: Vec<[Vec<Vec<Member>>; 2]> = reps
             .par_iter()
-            .map(|&s| {
+            .map(|&w| {
+                let wl = &self.workloads[w];
+                [
+                    self.selected_members(Dir::Egress, wl),
+                    self.selected_members(Dir::Ingress, wl),
+                ]
+            })
+            .collect();
+        let resolved: Vec<Vec<Option<u16>>> = reps
+            .iter()
+            .map(|&w| {
                 ports
                     .iter()
-                    .map(|p| {
+                    .map(|p| self.resolve_port(Endpoint::Workload(w), p).ok())
+                    .collect()
+            })
+            .collect();
+        let egress = (0..n)
+            .into_par_iter()
+            .map(|s| {
+                let src = Endpoint::Workload(reps[s]);
+                ports
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| {
                         let mut b = Bits::empty(n);
                         for (d, &dw) in reps.iter().enumerate() {
+                            let Some(number) = resolved[d][k] else {
+                                continue;
+                            };
+                            let dst = Endpoint::Workload(dw);
+                            let q = p.protocol;
                             if self
-                                .query(Endpoint::Workload(s), Endpoint::Workload(dw), p)
-                                .is_ok_and(|v| v.allowed)
+                                .evaluate_selected(
+                                    Dir::Egress,
+                                    src,
+                                    src,
+                                    dst,
+                                    number,
+                                    q,
+                                    &selected[s][0],
+                                )
+                                .allowed
+                                && self
+                                    .evaluate_selected(
+                                        Dir::Ingress,
+                                        dst,
+                                        src,
+                                        dst,
+                                        number,
+                                        q,
+                                        &selected[d][1],
+                                    )
+                                    .allowed
                             {
                                 b.set(d);
                             }

@@ -623,9 +623,13 @@ impl Model {
                 trail: Vec::new(),
             };
         };
-        // One pass over the members: which select the endpoint for this direction, per tier.
-        let selected: Vec<Vec<Member>> = self
-            .tiers
+        let selected = self.selected_members(dir, w);
+        self.evaluate_selected(dir, subject, src, dst, port, q, &selected)
+    }
+
+    /// The members of each tier that select workload `w` for direction `dir`.
+    pub(crate) fn selected_members(&self, dir: Dir, w: &Workload) -> Vec<Vec<Member>> {
+        self.tiers
             .iter()
             .map(|t| {
                 t.members
@@ -634,7 +638,29 @@ impl Model {
                     .filter(|m| self.member_selects(*m, dir, w))
                     .collect()
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`Model::evaluate`] with the subject's selecting members already known (as
+    /// [`Model::selected_members`] gives them).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn evaluate_selected(
+        &self,
+        dir: Dir,
+        subject: Endpoint,
+        src: Endpoint,
+        dst: Endpoint,
+        port: u16,
+        q: Protocol,
+        selected: &[Vec<Member>],
+    ) -> DirectionVerdict {
+        let word = match dir {
+            Dir::Ingress => "ingress",
+            Dir::Egress => "egress",
+        };
+        let Some(w) = self.workload(subject) else {
+            return self.evaluate(dir, subject, src, dst, port, q);
+        };
         let isolated = selected
             .iter()
             .flatten()
@@ -658,7 +684,7 @@ impl Model {
             .collect();
         let tiered = self.has_tiered_objects();
         let mut trail: Vec<Step> = Vec::new();
-        for (t, selecting) in self.tiers.iter().zip(&selected) {
+        for (t, selecting) in self.tiers.iter().zip(selected) {
             if selecting.is_empty() {
                 continue;
             }
