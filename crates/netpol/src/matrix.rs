@@ -24,7 +24,7 @@ use crate::calico::CalicoAction;
 use crate::model::{ContainerPort, Dir, Endpoint, Model, Workload};
 use crate::policy::{Peer, Rule};
 use crate::tiers::Member;
-use crate::{Cidr, Port, PortValue};
+use crate::{Cidr, LabelSelector, Port, PortValue};
 
 /// A fixed-size set of class indices.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +51,20 @@ impl Bits {
 
     fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros() as usize;
+                w &= w - 1;
+                Some(i * 64 + bit)
+            })
+        })
     }
 
     fn or(&mut self, other: &Bits) {
@@ -121,6 +135,17 @@ impl Reachability {
         self.class_allowed(s, d, port)
     }
 
+    /// The classes class `s` may connect to on `ports[port]`, ascending.
+    pub fn reachable(&self, s: usize, port: usize) -> impl Iterator<Item = usize> + '_ {
+        let row = self.egress.get(s).and_then(|r| r.get(port));
+        row.into_iter().flat_map(|b| b.ones()).filter(move |&d| {
+            self.ingress
+                .get(d)
+                .and_then(|r| r.get(port))
+                .is_some_and(|b| b.get(s))
+        })
+    }
+
     /// Whether class `s` may connect to class `d` on `ports[port]`.
     pub fn class_allowed(&self, s: usize, d: usize, port: usize) -> bool {
         self.egress
@@ -161,6 +186,58 @@ fn signature<'a>(w: &'a Workload, keys: &BTreeSet<&str>, blocks: &[Cidr]) -> Sig
             .collect(),
         ports: &w.ports,
         blocks: per_ip,
+    }
+}
+
+/// Which destination classes an egress rule's ports admit on one port.
+enum PortMask {
+    /// Every destination where the port resolves.
+    Resolvable,
+    /// None.
+    Never,
+    /// These (named ports).
+    Classes(Bits),
+}
+
+/// Admitted classes of the distinct pod selectors, namespace selectors, namespaces and
+/// address blocks of the NetworkPolicies' peers.
+struct PeerIndex<'a> {
+    n: usize,
+    /// Pod selector (`None`: all pods) -> classes not on the host network that it matches.
+    by_pods: HashMap<Option<&'a LabelSelector>, Bits>,
+    /// Namespace selector -> classes in the namespaces it matches.
+    by_namespace: HashMap<&'a LabelSelector, Bits>,
+    /// Namespace -> its classes.
+    own: HashMap<&'a str, Bits>,
+    by_block: HashMap<(&'a Cidr, &'a [Cidr]), Bits>,
+}
+
+impl PeerIndex<'_> {
+    /// The classes a rule of a policy in `policy_ns` admits as peers.
+    fn rule(&self, policy_ns: &str, rule: &Rule) -> Bits {
+        let Some(peers) = &rule.peers else {
+            return Bits::full(self.n);
+        };
+        let mut b = Bits::empty(self.n);
+        for peer in peers {
+            match peer {
+                Peer::Selectors { namespaces, pods } => {
+                    let ns = match namespaces {
+                        Some(s) => self.by_namespace.get(s),
+                        None => self.own.get(policy_ns),
+                    };
+                    if let (Some(ns), Some(ps)) = (ns, self.by_pods.get(&pods.as_ref())) {
+                        b.or_and(ns, ps);
+                    }
+                }
+                Peer::IpBlock { cidr, except } => {
+                    if let Some(x) = self.by_block.get(&(cidr, except.as_slice())) {
+                        b.or(x);
+                    }
+                }
+            }
+        }
+        b
     }
 }
 
@@ -333,41 +410,95 @@ impl Model {
         (egress, ingress)
     }
 
-    /// Which classes a peer of a rule of a policy in `policy_ns` admits.
-    fn peer_bits(
-        &self,
-        policy_ns: &str,
-        rule: &Rule,
+    /// The classes each distinct peer part of the NetworkPolicies admits, so that a rule's
+    /// peers are a few bitset operations.
+    fn peer_index<'a>(
+        &'a self,
         reps: &[usize],
-        by_ns: &HashMap<&str, Vec<usize>>,
-    ) -> Bits {
+        by_ns: &HashMap<&'a str, Vec<usize>>,
+    ) -> PeerIndex<'a> {
         let n = reps.len();
-        let Some(peers) = &rule.peers else {
-            return Bits::full(n);
-        };
-        let mut b = Bits::empty(n);
-        for peer in peers {
-            let candidates: Vec<usize> = match peer {
-                Peer::Selectors {
-                    namespaces: None, ..
-                } => by_ns.get(policy_ns).cloned().unwrap_or_default(),
-                Peer::Selectors {
-                    namespaces: Some(s),
-                    ..
-                } => by_ns
-                    .iter()
-                    .filter(|(ns, _)| s.matches(&self.ns_labels(ns)))
-                    .flat_map(|(_, cs)| cs.iter().copied())
-                    .collect(),
-                Peer::IpBlock { .. } => (0..n).collect(),
-            };
-            for c in candidates {
-                if !b.get(c) && self.peer_matches(policy_ns, peer, Endpoint::Workload(reps[c])) {
-                    b.set(c);
+        let mut pods: Vec<Option<&LabelSelector>> = Vec::new();
+        let mut namespaces: Vec<&LabelSelector> = Vec::new();
+        let mut blocks: Vec<(&Cidr, &[Cidr])> = Vec::new();
+        for p in &self.policies {
+            for r in p.ingress.iter().chain(&p.egress) {
+                for peer in r.peers.iter().flatten() {
+                    match peer {
+                        Peer::Selectors {
+                            namespaces: ns,
+                            pods: ps,
+                        } => {
+                            pods.push(ps.as_ref());
+                            namespaces.extend(ns.as_ref());
+                        }
+                        Peer::IpBlock { cidr, except } => blocks.push((cidr, except)),
+                    }
                 }
             }
         }
-        b
+        let mut seen = std::collections::HashSet::new();
+        pods.retain(|s| seen.insert(*s));
+        let mut seen = std::collections::HashSet::new();
+        namespaces.retain(|s| seen.insert(*s));
+        let mut seen = std::collections::HashSet::new();
+        blocks.retain(|b| seen.insert(*b));
+        let by_pods = pods
+            .par_iter()
+            .map(|s| {
+                let mut b = Bits::empty(n);
+                for (c, &w) in reps.iter().enumerate() {
+                    let w = &self.workloads[w];
+                    if !w.host_network && s.is_none_or(|s| s.matches(&w.labels)) {
+                        b.set(c);
+                    }
+                }
+                (*s, b)
+            })
+            .collect();
+        let ns_bits = |names: &mut dyn Iterator<Item = &&str>| {
+            let mut b = Bits::empty(n);
+            for ns in names {
+                for &c in by_ns.get(*ns).into_iter().flatten() {
+                    b.set(c);
+                }
+            }
+            b
+        };
+        let by_namespace: HashMap<&LabelSelector, Bits> = namespaces
+            .iter()
+            .map(|s| {
+                let mut names = by_ns.keys().filter(|ns| s.matches(&self.ns_labels(ns)));
+                (*s, ns_bits(&mut names))
+            })
+            .collect();
+        let own: HashMap<&str, Bits> = by_ns
+            .keys()
+            .map(|ns| (*ns, ns_bits(&mut std::iter::once(ns))))
+            .collect();
+        let by_block = blocks
+            .par_iter()
+            .map(|&(cidr, except)| {
+                let mut b = Bits::empty(n);
+                let peer = Peer::IpBlock {
+                    cidr: *cidr,
+                    except: except.to_vec(),
+                };
+                for (c, &w) in reps.iter().enumerate() {
+                    if self.peer_matches("", &peer, Endpoint::Workload(w)) {
+                        b.set(c);
+                    }
+                }
+                ((cidr, except), b)
+            })
+            .collect();
+        PeerIndex {
+            n,
+            by_pods,
+            by_namespace,
+            own,
+            by_block,
+        }
     }
 
     /// The bitset evaluation for Kubernetes NetworkPolicies only.
@@ -429,10 +560,11 @@ impl Model {
             let p = &self.policies[i];
             if ingress { &p.ingress[r] } else { &p.egress[r] }
         };
+        let index = self.peer_index(reps, &by_ns);
         let peer_bits: HashMap<(usize, bool, usize), Bits> = rules
             .par_iter()
             .map(|key| {
-                let b = self.peer_bits(&self.policies[key.0].namespace, rule_of(key), reps, &by_ns);
+                let b = index.rule(&self.policies[key.0].namespace, rule_of(key));
                 (*key, b)
             })
             .collect();
@@ -494,7 +626,8 @@ impl Model {
         // ports treats every destination alike when the port is a number.
         let egress_rules: Vec<(usize, bool, usize)> =
             rules.iter().copied().filter(|k| !k.1).collect();
-        let dst_ports: HashMap<(usize, usize), Vec<Bits>> = egress_rules
+        let any_dst = Endpoint::Workload(reps.first().copied().unwrap_or_default());
+        let dst_ports: HashMap<(usize, usize), Vec<PortMask>> = egress_rules
             .par_iter()
             .map(|key| {
                 let rule = rule_of(key);
@@ -504,32 +637,27 @@ impl Model {
                     .flatten()
                     .any(|x| matches!(x.port, Some(PortValue::Name(_))));
                 let masks = (0..ports.len())
-                    .map(|k| {
-                        let mut b = Bits::empty(n);
-                        match (&ports[k].port, named, rule.ports.is_none()) {
-                            (_, _, true) => b = resolvable[k].clone(),
-                            (PortValue::Number(number), false, false) => {
-                                let any = rule.ports.iter().flatten().any(|x| {
-                                    self.port_matches(
-                                        x,
-                                        *number,
-                                        ports[k].protocol,
-                                        Endpoint::Workload(reps[0]),
-                                    )
-                                });
-                                if any {
-                                    b = resolvable[k].clone();
-                                }
-                            }
-                            _ => {
-                                for d in 0..n {
-                                    if port_ok(rule, k, d) {
-                                        b.set(d);
-                                    }
-                                }
+                    .map(|k| match (&ports[k].port, named, &rule.ports) {
+                        (_, _, None) => PortMask::Resolvable,
+                        (PortValue::Number(number), false, Some(ps)) => {
+                            if ps
+                                .iter()
+                                .any(|x| self.port_matches(x, *number, ports[k].protocol, any_dst))
+                            {
+                                PortMask::Resolvable
+                            } else {
+                                PortMask::Never
                             }
                         }
-                        b
+                        _ => {
+                            let mut b = Bits::empty(n);
+                            for d in 0..n {
+                                if port_ok(rule, k, d) {
+                                    b.set(d);
+                                }
+                            }
+                            PortMask::Classes(b)
+                        }
                     })
                     .collect();
                 ((key.0, key.2), masks)
@@ -546,10 +674,15 @@ impl Model {
                         let mut b = Bits::empty(n);
                         for &i in &sel_eg[s] {
                             for r in 0..self.policies[i].egress.len() {
-                                if let (Some(pb), Some(masks)) =
+                                let (Some(pb), Some(masks)) =
                                     (peer_bits.get(&(i, false, r)), dst_ports.get(&(i, r)))
-                                {
-                                    b.or_and(pb, &masks[k]);
+                                else {
+                                    continue;
+                                };
+                                match &masks[k] {
+                                    PortMask::Resolvable => b.or(pb),
+                                    PortMask::Never => {}
+                                    PortMask::Classes(m) => b.or_and(pb, m),
                                 }
                             }
                         }
@@ -586,5 +719,8 @@ mod tests {
         y.set(3);
         a.or_and(&x, &y);
         assert!(a.get(2) && !a.get(1) && !a.get(3));
+        x.set(9);
+        assert_eq!(x.ones().collect::<Vec<_>>(), vec![1, 2, 9]);
+        assert_eq!(Bits::full(130).ones().count(), 130);
     }
 }
