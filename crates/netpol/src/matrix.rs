@@ -24,7 +24,7 @@ use crate::calico::CalicoAction;
 use crate::model::{ContainerPort, Dir, Endpoint, Model, Workload};
 use crate::policy::{Peer, Rule};
 use crate::tiers::Member;
-use crate::{Cidr, LabelSelector, Port, PortValue};
+use crate::{Cidr, LabelSelector, Port, PortValue, Protocol};
 
 /// A fixed-size set of class indices.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +65,12 @@ impl Bits {
                 Some(i * 64 + bit)
             })
         })
+    }
+
+    fn and_not(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
+        }
     }
 
     fn or(&mut self, other: &Bits) {
@@ -187,6 +193,34 @@ fn signature<'a>(w: &'a Workload, keys: &BTreeSet<&str>, blocks: &[Cidr]) -> Sig
         ports: &w.ports,
         blocks: per_ip,
     }
+}
+
+/// The destination port number of each port on each class (`None`: a named port the class
+/// does not declare).
+fn resolved_ports(m: &Model, reps: &[usize], ports: &[Port]) -> Vec<Vec<Option<u16>>> {
+    reps.iter()
+        .map(|&w| {
+            ports
+                .iter()
+                .map(|p| m.resolve_port(Endpoint::Workload(w), p).ok())
+                .collect()
+        })
+        .collect()
+}
+
+/// Per port, the classes where it resolves.
+fn resolvable(resolved: &[Vec<Option<u16>>], ports: usize) -> Vec<Bits> {
+    (0..ports)
+        .map(|k| {
+            let mut b = Bits::empty(resolved.len());
+            for (d, r) in resolved.iter().enumerate() {
+                if r.get(k).copied().flatten().is_some() {
+                    b.set(d);
+                }
+            }
+            b
+        })
+        .collect()
 }
 
 /// Which destination classes an egress rule's ports admit on one port.
@@ -337,10 +371,14 @@ impl Model {
         }
     }
 
-    /// Every class pair through the tier pipeline on representatives, each class's selecting
-    /// members computed once per direction.
+    /// The tier pipeline on sets of peers: per subject class, direction and port, the
+    /// undecided peers walk the selecting members' rules in order; each rule takes the peers it
+    /// matches (a bitset computed once per rule and port) out of the undecided set, adding them
+    /// to the allowed set (Allow), dropping them (Deny) or moving them to the next tier (Pass).
     fn tiered_matrix(&self, reps: &[usize], ports: &[Port]) -> (Vec<Vec<Bits>>, Vec<Vec<Bits>>) {
         let n = reps.len();
+        let resolved = resolved_ports(self, reps, ports);
+        let resolvable = resolvable(&resolved, ports.len());
         let selected: Vec<[Vec<Vec<Member>>; 2]> = reps
             .par_iter()
             .map(|&w| {
@@ -351,62 +389,128 @@ impl Model {
                 ]
             })
             .collect();
-        let resolved: Vec<Vec<Option<u16>>> = reps
-            .iter()
-            .map(|&w| {
-                ports
-                    .iter()
-                    .map(|p| self.resolve_port(Endpoint::Workload(w), p).ok())
-                    .collect()
+        // Peer sets of every rule of every member that selects some class: ingress ones do
+        // not depend on the port; egress ones are per port (the peer is the destination).
+        let mut used: Vec<(Member, usize, usize)> = Vec::new();
+        for sel in &selected {
+            for (d, tiers) in sel.iter().enumerate() {
+                for m in tiers.iter().flatten() {
+                    let dir = if d == 0 { Dir::Egress } else { Dir::Ingress };
+                    for ri in 0..self.member_rules(*m, dir).len() {
+                        used.push((*m, d, ri));
+                    }
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        used.retain(|k| seen.insert(*k));
+        let peers: HashMap<(Member, usize, usize), Vec<Bits>> = used
+            .par_iter()
+            .map(|&(m, d, ri)| {
+                let sets = if d == 1 {
+                    let mut b = Bits::empty(n);
+                    for (c, &w) in reps.iter().enumerate() {
+                        let e = Endpoint::Workload(w);
+                        if self.rule_part(m, Dir::Ingress, ri, true, e, 0, Protocol::Tcp) {
+                            b.set(c);
+                        }
+                    }
+                    vec![b]
+                } else {
+                    (0..ports.len())
+                        .map(|k| {
+                            let mut b = Bits::empty(n);
+                            for (c, &w) in reps.iter().enumerate() {
+                                let Some(number) = resolved[c][k] else {
+                                    continue;
+                                };
+                                let e = Endpoint::Workload(w);
+                                let q = ports[k].protocol;
+                                if self.rule_part(m, Dir::Egress, ri, true, e, number, q) {
+                                    b.set(c);
+                                }
+                            }
+                            b
+                        })
+                        .collect()
+                };
+                ((m, d, ri), sets)
             })
             .collect();
+        let walk = |x: usize, d: usize, k: usize| -> Bits {
+            let dir = if d == 0 { Dir::Egress } else { Dir::Ingress };
+            let subject = Endpoint::Workload(reps[x]);
+            let q = ports[k].protocol;
+            // The subject side of a rule sees the destination port: for ingress the subject's
+            // own resolution, for egress the peer's (its rules' subject parts ignore it).
+            let number = if d == 1 { resolved[x][k] } else { Some(0) };
+            let mut undecided = Bits::full(n);
+            let mut allowed = Bits::empty(n);
+            for (t, members) in self.tiers.iter().zip(&selected[x][d]) {
+                if members.is_empty() {
+                    continue;
+                }
+                let mut passed = Bits::empty(n);
+                for &m in members {
+                    for (ri, action) in self.member_rules(m, dir).into_iter().enumerate() {
+                        let Some(number) = number else {
+                            break;
+                        };
+                        if action == CalicoAction::Log
+                            || !self.rule_part(m, dir, ri, false, subject, number, q)
+                        {
+                            continue;
+                        }
+                        let Some(sets) = peers.get(&(m, d, ri)) else {
+                            continue;
+                        };
+                        let Some(set) = sets.get(if d == 1 { 0 } else { k }) else {
+                            continue;
+                        };
+                        let mut hit = set.clone();
+                        hit.and(&undecided);
+                        undecided.and_not(&hit);
+                        match action {
+                            CalicoAction::Allow => allowed.or(&hit),
+                            CalicoAction::Pass => passed.or(&hit),
+                            CalicoAction::Deny | CalicoAction::Log => {}
+                        }
+                    }
+                }
+                // Any end-of-tier action but Deny goes on to the next tier, as in `evaluate`.
+                if t.default_action != CalicoAction::Deny {
+                    passed.or(&undecided);
+                }
+                undecided = passed;
+            }
+            allowed.or(&undecided);
+            allowed
+        };
         let egress = (0..n)
             .into_par_iter()
-            .map(|s| {
-                let src = Endpoint::Workload(reps[s]);
-                ports
-                    .iter()
-                    .enumerate()
-                    .map(|(k, p)| {
-                        let mut b = Bits::empty(n);
-                        for (d, &dw) in reps.iter().enumerate() {
-                            let Some(number) = resolved[d][k] else {
-                                continue;
-                            };
-                            let dst = Endpoint::Workload(dw);
-                            let q = p.protocol;
-                            if self
-                                .evaluate_selected(
-                                    Dir::Egress,
-                                    src,
-                                    src,
-                                    dst,
-                                    number,
-                                    q,
-                                    &selected[s][0],
-                                )
-                                .allowed
-                                && self
-                                    .evaluate_selected(
-                                        Dir::Ingress,
-                                        dst,
-                                        src,
-                                        dst,
-                                        number,
-                                        q,
-                                        &selected[d][1],
-                                    )
-                                    .allowed
-                            {
-                                b.set(d);
-                            }
-                        }
+            .map(|x| {
+                (0..ports.len())
+                    .map(|k| {
+                        let mut b = walk(x, 0, k);
+                        b.and(&resolvable[k]);
                         b
                     })
                     .collect()
             })
             .collect();
-        let ingress = vec![vec![Bits::full(n); ports.len()]; n];
+        let ingress = (0..n)
+            .into_par_iter()
+            .map(|x| {
+                (0..ports.len())
+                    .map(|k| {
+                        if resolved[x][k].is_none() {
+                            return Bits::empty(n);
+                        }
+                        walk(x, 1, k)
+                    })
+                    .collect()
+            })
+            .collect();
         (egress, ingress)
     }
 
