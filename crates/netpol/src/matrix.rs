@@ -404,10 +404,46 @@ impl Model {
         }
         let mut seen = std::collections::HashSet::new();
         used.retain(|k| seen.insert(*k));
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (c, &w) in reps.iter().enumerate() {
+            by_ns
+                .entry(self.workloads[w].namespace.as_str())
+                .or_default()
+                .push(c);
+        }
+        let index = self.peer_index(reps, &by_ns);
         let peers: HashMap<(Member, usize, usize), Vec<Bits>> = used
             .par_iter()
             .map(|&(m, d, ri)| {
-                let sets = if d == 1 {
+                let knp = match m {
+                    Member::Kubernetes(i) => self.policies.get(i).and_then(|p| {
+                        let rule = if d == 1 {
+                            p.ingress.get(ri)
+                        } else {
+                            p.egress.get(ri)
+                        };
+                        rule.map(|r| (p, r))
+                    }),
+                    _ => None,
+                };
+                let sets = if let Some((p, rule)) = knp {
+                    let base = index.rule(&p.namespace, rule);
+                    if d == 1 {
+                        vec![base]
+                    } else {
+                        (0..ports.len())
+                            .map(|k| {
+                                let mut b = base.clone();
+                                match self.port_mask(rule, ports, k, reps, &resolved) {
+                                    PortMask::Resolvable => b.and(&resolvable[k]),
+                                    PortMask::Never => b = Bits::empty(n),
+                                    PortMask::Classes(m) => b.and(&m),
+                                }
+                                b
+                            })
+                            .collect()
+                    }
+                } else if d == 1 {
                     let mut b = Bits::empty(n);
                     for (c, &w) in reps.iter().enumerate() {
                         let e = Endpoint::Workload(w);
@@ -512,6 +548,45 @@ impl Model {
             })
             .collect();
         (egress, ingress)
+    }
+
+    /// Which destination classes a NetworkPolicy egress rule's ports admit on `ports[k]`; a
+    /// rule without named ports treats every destination alike when the port is a number.
+    fn port_mask(
+        &self,
+        rule: &Rule,
+        ports: &[Port],
+        k: usize,
+        reps: &[usize],
+        resolved: &[Vec<Option<u16>>],
+    ) -> PortMask {
+        let Some(ps) = &rule.ports else {
+            return PortMask::Resolvable;
+        };
+        let q = ports[k].protocol;
+        let named = ps
+            .iter()
+            .any(|x| matches!(x.port, Some(PortValue::Name(_))));
+        if let (PortValue::Number(number), false) = (&ports[k].port, named) {
+            // Numbered ports do not look at the destination.
+            let nowhere = Endpoint::Workload(usize::MAX);
+            return if ps.iter().any(|x| self.port_matches(x, *number, q, nowhere)) {
+                PortMask::Resolvable
+            } else {
+                PortMask::Never
+            };
+        }
+        let mut b = Bits::empty(reps.len());
+        for (d, &w) in reps.iter().enumerate() {
+            if let Some(number) = resolved[d][k]
+                && ps
+                    .iter()
+                    .any(|x| self.port_matches(x, number, q, Endpoint::Workload(w)))
+            {
+                b.set(d);
+            }
+        }
+        PortMask::Classes(b)
     }
 
     /// The classes each distinct peer part of the NetworkPolicies admits, so that a rule's
@@ -673,15 +748,7 @@ impl Model {
             })
             .collect();
         // The destination port number of each port on each class (None: unresolved).
-        let resolved: Vec<Vec<Option<u16>>> = reps
-            .iter()
-            .map(|&w| {
-                ports
-                    .iter()
-                    .map(|p| self.resolve_port(Endpoint::Workload(w), p).ok())
-                    .collect()
-            })
-            .collect();
+        let resolved = resolved_ports(self, reps, ports);
         let port_ok = |rule: &Rule, k: usize, d: usize| -> bool {
             let Some(number) = resolved[d][k] else {
                 return false;
@@ -692,17 +759,7 @@ impl Model {
                 })
             })
         };
-        let resolvable: Vec<Bits> = (0..ports.len())
-            .map(|k| {
-                let mut b = Bits::empty(n);
-                for (d, r) in resolved.iter().enumerate() {
-                    if r[k].is_some() {
-                        b.set(d);
-                    }
-                }
-                b
-            })
-            .collect();
+        let resolvable = resolvable(&resolved, ports.len());
         let ingress: Vec<Vec<Bits>> = (0..n)
             .into_par_iter()
             .map(|d| {
@@ -730,39 +787,12 @@ impl Model {
         // ports treats every destination alike when the port is a number.
         let egress_rules: Vec<(usize, bool, usize)> =
             rules.iter().copied().filter(|k| !k.1).collect();
-        let any_dst = Endpoint::Workload(reps.first().copied().unwrap_or_default());
         let dst_ports: HashMap<(usize, usize), Vec<PortMask>> = egress_rules
             .par_iter()
             .map(|key| {
                 let rule = rule_of(key);
-                let named = rule
-                    .ports
-                    .iter()
-                    .flatten()
-                    .any(|x| matches!(x.port, Some(PortValue::Name(_))));
                 let masks = (0..ports.len())
-                    .map(|k| match (&ports[k].port, named, &rule.ports) {
-                        (_, _, None) => PortMask::Resolvable,
-                        (PortValue::Number(number), false, Some(ps)) => {
-                            if ps
-                                .iter()
-                                .any(|x| self.port_matches(x, *number, ports[k].protocol, any_dst))
-                            {
-                                PortMask::Resolvable
-                            } else {
-                                PortMask::Never
-                            }
-                        }
-                        _ => {
-                            let mut b = Bits::empty(n);
-                            for d in 0..n {
-                                if port_ok(rule, k, d) {
-                                    b.set(d);
-                                }
-                            }
-                            PortMask::Classes(b)
-                        }
-                    })
+                    .map(|k| self.port_mask(rule, ports, k, reps, &resolved))
                     .collect();
                 ((key.0, key.2), masks)
             })
