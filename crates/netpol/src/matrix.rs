@@ -67,9 +67,20 @@ impl Bits {
         })
     }
 
-    fn and_not(&mut self, other: &Bits) {
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
-            *a &= !b;
+    /// Moves the members of `set` out of `self`, into `into` when given.
+    fn take(&mut self, set: &Bits, into: Option<&mut Bits>) {
+        match into {
+            Some(into) => {
+                for ((a, s), t) in self.0.iter_mut().zip(&set.0).zip(into.0.iter_mut()) {
+                    *t |= *a & s;
+                    *a &= !s;
+                }
+            }
+            None => {
+                for (a, s) in self.0.iter_mut().zip(&set.0) {
+                    *a &= !s;
+                }
+            }
         }
     }
 
@@ -473,6 +484,13 @@ impl Model {
                 ((m, d, ri), sets)
             })
             .collect();
+        let actions: HashMap<(Member, usize), Vec<CalicoAction>> = used
+            .iter()
+            .map(|&(m, d, _)| {
+                let dir = if d == 0 { Dir::Egress } else { Dir::Ingress };
+                ((m, d), self.member_rules(m, dir))
+            })
+            .collect();
         let walk = |x: usize, d: usize, k: usize| -> Bits {
             let dir = if d == 0 { Dir::Egress } else { Dir::Ingress };
             let subject = Endpoint::Workload(reps[x]);
@@ -488,7 +506,10 @@ impl Model {
                 }
                 let mut passed = Bits::empty(n);
                 for &m in members {
-                    for (ri, action) in self.member_rules(m, dir).into_iter().enumerate() {
+                    let Some(rules) = actions.get(&(m, d)) else {
+                        continue;
+                    };
+                    for (ri, &action) in rules.iter().enumerate() {
                         let Some(number) = number else {
                             break;
                         };
@@ -503,13 +524,10 @@ impl Model {
                         let Some(set) = sets.get(if d == 1 { 0 } else { k }) else {
                             continue;
                         };
-                        let mut hit = set.clone();
-                        hit.and(&undecided);
-                        undecided.and_not(&hit);
                         match action {
-                            CalicoAction::Allow => allowed.or(&hit),
-                            CalicoAction::Pass => passed.or(&hit),
-                            CalicoAction::Deny | CalicoAction::Log => {}
+                            CalicoAction::Allow => undecided.take(set, Some(&mut allowed)),
+                            CalicoAction::Pass => undecided.take(set, Some(&mut passed)),
+                            CalicoAction::Deny | CalicoAction::Log => undecided.take(set, None),
                         }
                     }
                 }
@@ -853,6 +871,11 @@ mod tests {
         y.set(3);
         a.or_and(&x, &y);
         assert!(a.get(2) && !a.get(1) && !a.get(3));
+        let mut undecided = Bits::full(10);
+        let mut into = Bits::empty(10);
+        undecided.take(&y, Some(&mut into));
+        assert!(into.get(2) && into.get(3) && !into.get(1));
+        assert!(!undecided.get(2) && !undecided.get(3) && undecided.get(1));
         x.set(9);
         assert_eq!(x.ones().collect::<Vec<_>>(), vec![1, 2, 9]);
         assert_eq!(Bits::full(130).ones().count(), 130);
