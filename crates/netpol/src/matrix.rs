@@ -390,16 +390,67 @@ impl Model {
         let n = reps.len();
         let resolved = resolved_ports(self, reps, ports);
         let resolvable = resolvable(&resolved, ports.len());
-        let selected: Vec<[Vec<Vec<Member>>; 2]> = reps
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (c, &w) in reps.iter().enumerate() {
+            by_ns
+                .entry(self.workloads[w].namespace.as_str())
+                .or_default()
+                .push(c);
+        }
+        // selected[class][0 egress, 1 ingress][tier]: the selecting members in tier order (what
+        // `selected_members` gives), found per member among the classes it can select.
+        let all: Vec<usize> = (0..n).collect();
+        let per_member: Vec<Vec<(usize, [bool; 2])>> = self
+            .tiers
             .par_iter()
-            .map(|&w| {
-                let wl = &self.workloads[w];
+            .flat_map(|t| t.members.par_iter())
+            .map(|&m| {
+                let ns = match m {
+                    Member::Kubernetes(i) => self.policies.get(i).map(|p| p.namespace.as_str()),
+                    Member::Calico(i) => self
+                        .calico
+                        .get(i)
+                        .filter(|p| !p.global)
+                        .map(|p| p.namespace.as_str()),
+                    Member::Admin(_) | Member::Baseline => None,
+                };
+                let candidates = match ns {
+                    Some(ns) => by_ns.get(ns).map_or(&[][..], Vec::as_slice),
+                    None => all.as_slice(),
+                };
+                candidates
+                    .iter()
+                    .filter_map(|&c| {
+                        let w = &self.workloads[reps[c]];
+                        let dirs = [
+                            self.member_selects(m, Dir::Egress, w),
+                            self.member_selects(m, Dir::Ingress, w),
+                        ];
+                        (dirs[0] || dirs[1]).then_some((c, dirs))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut selected: Vec<[Vec<Vec<Member>>; 2]> = (0..n)
+            .map(|_| {
                 [
-                    self.selected_members(Dir::Egress, wl),
-                    self.selected_members(Dir::Ingress, wl),
+                    vec![Vec::new(); self.tiers.len()],
+                    vec![Vec::new(); self.tiers.len()],
                 ]
             })
             .collect();
+        let mut hits = per_member.iter();
+        for (ti, t) in self.tiers.iter().enumerate() {
+            for &m in &t.members {
+                for &(c, dirs) in hits.next().into_iter().flatten() {
+                    for (d, on) in dirs.iter().enumerate() {
+                        if *on {
+                            selected[c][d][ti].push(m);
+                        }
+                    }
+                }
+            }
+        }
         // Peer sets of every rule of every member that selects some class: ingress ones do
         // not depend on the port; egress ones are per port (the peer is the destination).
         let mut used: Vec<(Member, usize, usize)> = Vec::new();
@@ -415,13 +466,6 @@ impl Model {
         }
         let mut seen = std::collections::HashSet::new();
         used.retain(|k| seen.insert(*k));
-        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (c, &w) in reps.iter().enumerate() {
-            by_ns
-                .entry(self.workloads[w].namespace.as_str())
-                .or_default()
-                .push(c);
-        }
         let index = self.peer_index(reps, &by_ns);
         let peers: HashMap<(Member, usize, usize), Vec<Bits>> = used
             .par_iter()

@@ -563,7 +563,7 @@ impl Model {
     }
 
     /// Whether a tier member selects workload `w` for direction `dir`.
-    fn member_selects(&self, m: Member, dir: Dir, w: &Workload) -> bool {
+    pub(crate) fn member_selects(&self, m: Member, dir: Dir, w: &Workload) -> bool {
         match m {
             Member::Admin(i) => self.admin.get(i).is_some_and(|p| {
                 let rules = match dir {
