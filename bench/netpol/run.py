@@ -134,8 +134,9 @@ def main():
                 wall = time.perf_counter() - t0
                 last = p.stderr.strip().splitlines()[-1:]
                 rss = int(last[0]) / 1024 if last and last[0].isdigit() else 0
-                nca = (f"{wall:.2f} s, {rss:.0f} MiB (×{wall / m_wall:,.0f})"
-                       if p.returncode == 0 else f"failed ({p.returncode})")
+                # nca's exit code counts findings of some queries; report it when not 0.
+                code = f", exit {p.returncode}" if p.returncode else ""
+                nca = f"{wall:.2f} s, {rss:.0f} MiB{code} (×{wall / m_wall:,.0f})"
             except subprocess.TimeoutExpired:
                 nca = f"> {a.nca_timeout} s (killed)"
         rows.append(
