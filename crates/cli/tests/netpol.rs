@@ -240,6 +240,57 @@ fn matrix_formats() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// `--format classes` says the same as the pair-by-pair JSON: workload a reaches b on a port
+/// exactly when a's class lists b's class for that port.
+#[test]
+fn matrix_classes_agree_with_pairs() {
+    let json = run(&["netpol", "matrix", "-f", "json", NAMED_PORTS]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let pairs: Value = serde_json::from_str(&stdout(&json)).expect("json");
+    let o = run(&["netpol", "matrix", "-f", "classes", NAMED_PORTS]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("classes json");
+    assert_eq!(v["ports"], pairs["ports"]);
+    let mut class_of = std::collections::HashMap::new();
+    for c in v["classes"].as_array().expect("classes") {
+        for w in c["workloads"].as_array().expect("workloads") {
+            class_of.insert(w.as_str().expect("name").to_string(), c["id"].as_u64());
+        }
+    }
+    assert_eq!(
+        class_of.len(),
+        pairs["workloads"].as_array().expect("workloads").len()
+    );
+    let reach = |from: &str, to: &str, port: &Value| -> bool {
+        v["reachable"]
+            .as_array()
+            .expect("reachable")
+            .iter()
+            .any(|r| {
+                r["from"].as_u64() == class_of[from]
+                    && &r["port"] == port
+                    && r["to"]
+                        .as_array()
+                        .expect("to")
+                        .iter()
+                        .any(|d| d.as_u64() == class_of[to])
+            })
+    };
+    let mut allowed = 0;
+    for cell in pairs["cells"].as_array().expect("cells") {
+        let (from, to) = (
+            cell["from"].as_str().expect("from"),
+            cell["to"].as_str().expect("to"),
+        );
+        for port in pairs["ports"].as_array().expect("ports") {
+            let want = cell["allowed"].as_array().expect("allowed").contains(port);
+            allowed += usize::from(want);
+            assert_eq!(reach(from, to, port), want, "{from} -> {to} {port}");
+        }
+    }
+    assert!(allowed > 0, "the fixture allows some connections");
+}
+
 const REVIEW_FIXTURE: &str = r#"apiVersion: v1
 kind: Namespace
 metadata:

@@ -23,6 +23,7 @@ mod anp;
 pub mod calico;
 mod cidr;
 mod generate;
+mod matrix;
 mod model;
 mod policy;
 mod review;
@@ -36,6 +37,7 @@ pub use cidr::Cidr;
 pub use generate::{
     Flow, FlowEnd, Proof, distinguishing_labels, flow_namespaces, generate, parse_flows, prove,
 };
+pub use matrix::{Classes, Reachability};
 pub use model::{
     Admission, DirectionVerdict, Endpoint, EndpointRef, Model, Node, PolicyRef, QueryError,
     RuleRef, Verdict, Workload, rejected_tiered,

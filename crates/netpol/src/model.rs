@@ -19,7 +19,7 @@ use crate::{Port, PortValue, Protocol};
 const NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// A container port of an endpoint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ContainerPort {
     /// `name`, if any.
     pub name: Option<String>,
@@ -618,7 +618,7 @@ impl Model {
         }
     }
 
-    fn peer_matches(&self, policy_ns: &str, peer: &Peer, who: Endpoint) -> bool {
+    pub(crate) fn peer_matches(&self, policy_ns: &str, peer: &Peer, who: Endpoint) -> bool {
         match peer {
             Peer::IpBlock { cidr, except } => {
                 let hit =
@@ -646,7 +646,13 @@ impl Model {
         }
     }
 
-    fn port_matches(&self, rule: &PortRule, port: u16, protocol: Protocol, dst: Endpoint) -> bool {
+    pub(crate) fn port_matches(
+        &self,
+        rule: &PortRule,
+        port: u16,
+        protocol: Protocol,
+        dst: Endpoint,
+    ) -> bool {
         if rule.protocol != protocol {
             return false;
         }

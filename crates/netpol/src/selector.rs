@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// One `matchExpressions` requirement.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Requirement {
     In(String, Vec<String>),
     NotIn(String, Vec<String>),
@@ -16,7 +16,7 @@ enum Requirement {
 }
 
 /// A parsed label selector; an empty one matches everything.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct LabelSelector {
     labels: Vec<(String, String)>,
     requirements: Vec<Requirement>,
@@ -55,6 +55,19 @@ impl LabelSelector {
     /// Whether the selector has no requirement (selects everything).
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty() && self.requirements.is_empty()
+    }
+
+    /// The label keys the selector looks at.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.labels
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(self.requirements.iter().map(|r| match r {
+                Requirement::In(k, _)
+                | Requirement::NotIn(k, _)
+                | Requirement::Exists(k)
+                | Requirement::DoesNotExist(k) => k.as_str(),
+            }))
     }
 
     /// Whether a label set satisfies every requirement.

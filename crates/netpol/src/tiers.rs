@@ -34,7 +34,7 @@ use crate::model::{Dir, DirectionVerdict, Endpoint, Model, PolicyRef, RuleRef, W
 use crate::{PortValue, Protocol};
 
 /// A member of a tier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Member {
     /// Index into [`Model::admin`].
     Admin(usize),
@@ -324,14 +324,17 @@ impl Model {
         port: u16,
         q: Protocol,
     ) -> bool {
-        r.peers.iter().any(|p| self.admin_peer(p, peer))
-            && r.ports.as_ref().is_none_or(|ps| {
-                ps.iter().any(|p| match p {
-                    AdminPort::Number(proto, n) => *proto == q && *n == port,
-                    AdminPort::Range(proto, s, e) => *proto == q && (*s..=*e).contains(&port),
-                    AdminPort::Named(n) => self.named_port(dst, n, port, Some(q)),
-                })
+        r.peers.iter().any(|p| self.admin_peer(p, peer)) && self.admin_ports(r, dst, port, q)
+    }
+
+    fn admin_ports(&self, r: &AdminRule, dst: Endpoint, port: u16, q: Protocol) -> bool {
+        r.ports.as_ref().is_none_or(|ps| {
+            ps.iter().any(|p| match p {
+                AdminPort::Number(proto, n) => *proto == q && *n == port,
+                AdminPort::Range(proto, s, e) => *proto == q && (*s..=*e).contains(&port),
+                AdminPort::Named(n) => self.named_port(dst, n, port, Some(q)),
             })
+        })
     }
 
     fn calico_selects(&self, p: &CalicoPolicy, w: &Workload) -> bool {
@@ -418,6 +421,18 @@ impl Model {
         }
     }
 
+    /// A rule's `ipVersion` against the peer's addresses (a peer without address passes).
+    fn calico_ip_version(&self, r: &CalicoRule, peer: Endpoint) -> bool {
+        let Some(v) = r.ip_version else {
+            return true;
+        };
+        let ips = self.ips_of(peer);
+        ips.is_empty()
+            || ips
+                .iter()
+                .any(|ip| (ip.is_ipv4() && v == 4) || (ip.is_ipv6() && v == 6))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn calico_rule(
         &self,
@@ -429,25 +444,126 @@ impl Model {
         q: Protocol,
         peer: Endpoint,
     ) -> bool {
-        if !r.protocol_matches(q) {
+        if !r.protocol_matches(q) || !self.calico_ip_version(r, peer) {
             return false;
-        }
-        if let Some(v) = r.ip_version {
-            let ips = self.ips_of(peer);
-            if !ips.is_empty()
-                && !ips
-                    .iter()
-                    .any(|ip| (ip.is_ipv4() && v == 4) || (ip.is_ipv6() && v == 6))
-            {
-                return false;
-            }
         }
         self.calico_entity(p, &r.source, src, false, port, q)
             && self.calico_entity(p, &r.destination, dst, true, port, q)
     }
 
+    /// The rules of a member for a direction: how many, and each one's action (Kubernetes
+    /// rules allow).
+    pub(crate) fn member_rules(&self, m: Member, dir: Dir) -> Vec<CalicoAction> {
+        let pick = |i: &Vec<_>, e: &Vec<_>| -> usize {
+            match dir {
+                Dir::Ingress => i.len(),
+                Dir::Egress => e.len(),
+            }
+        };
+        match m {
+            Member::Admin(_) | Member::Baseline => {
+                let p = match m {
+                    Member::Admin(i) => self.admin.get(i),
+                    _ => self.baseline.as_ref(),
+                };
+                let Some(p) = p else { return Vec::new() };
+                let rules = match dir {
+                    Dir::Ingress => &p.ingress,
+                    Dir::Egress => &p.egress,
+                };
+                rules
+                    .iter()
+                    .map(|r| match r.action {
+                        AdminAction::Allow => CalicoAction::Allow,
+                        AdminAction::Deny => CalicoAction::Deny,
+                        AdminAction::Pass => CalicoAction::Pass,
+                    })
+                    .collect()
+            }
+            Member::Kubernetes(i) => self.policies.get(i).map_or(Vec::new(), |p| {
+                vec![CalicoAction::Allow; pick(&p.ingress, &p.egress)]
+            }),
+            Member::Calico(i) => self.calico.get(i).map_or(Vec::new(), |p| {
+                let rules = match dir {
+                    Dir::Ingress => &p.ingress,
+                    Dir::Egress => &p.egress,
+                };
+                rules.iter().map(|r| r.action).collect()
+            }),
+        }
+    }
+
+    /// A rule's match split in two: the part that depends on the peer (`peer: true`; the
+    /// destination port `port` only matters for egress, where the peer is the destination) and
+    /// the part that depends on the subject (`peer: false`). [`Model::evaluate`]'s rule match
+    /// is exactly the conjunction of both.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn rule_part(
+        &self,
+        m: Member,
+        dir: Dir,
+        ri: usize,
+        peer: bool,
+        e: Endpoint,
+        port: u16,
+        q: Protocol,
+    ) -> bool {
+        // The side of `e` that carries the ports: the destination.
+        let e_is_dst = matches!((dir, peer), (Dir::Egress, true) | (Dir::Ingress, false));
+        match m {
+            Member::Admin(_) | Member::Baseline => {
+                let p = match m {
+                    Member::Admin(i) => self.admin.get(i),
+                    _ => self.baseline.as_ref(),
+                };
+                let Some(r) = p.and_then(|p| match dir {
+                    Dir::Ingress => p.ingress.get(ri),
+                    Dir::Egress => p.egress.get(ri),
+                }) else {
+                    return false;
+                };
+                (!peer || r.peers.iter().any(|x| self.admin_peer(x, e)))
+                    && (!e_is_dst || self.admin_ports(r, e, port, q))
+            }
+            Member::Kubernetes(i) => {
+                let Some(p) = self.policies.get(i) else {
+                    return false;
+                };
+                let Some(r) = (match dir {
+                    Dir::Ingress => p.ingress.get(ri),
+                    Dir::Egress => p.egress.get(ri),
+                }) else {
+                    return false;
+                };
+                (!peer
+                    || r.peers
+                        .as_ref()
+                        .is_none_or(|ps| ps.iter().any(|x| self.peer_matches(&p.namespace, x, e))))
+                    && (!e_is_dst
+                        || r.ports
+                            .as_ref()
+                            .is_none_or(|ps| ps.iter().any(|x| self.port_matches(x, port, q, e))))
+            }
+            Member::Calico(i) => {
+                let Some(p) = self.calico.get(i) else {
+                    return false;
+                };
+                let Some(r) = (match dir {
+                    Dir::Ingress => p.ingress.get(ri),
+                    Dir::Egress => p.egress.get(ri),
+                }) else {
+                    return false;
+                };
+                let entity = if e_is_dst { &r.destination } else { &r.source };
+                (peer || r.protocol_matches(q))
+                    && (!peer || self.calico_ip_version(r, e))
+                    && self.calico_entity(p, entity, e, e_is_dst, port, q)
+            }
+        }
+    }
+
     /// Whether a tier member selects workload `w` for direction `dir`.
-    fn member_selects(&self, m: Member, dir: Dir, w: &Workload) -> bool {
+    pub(crate) fn member_selects(&self, m: Member, dir: Dir, w: &Workload) -> bool {
         match m {
             Member::Admin(i) => self.admin.get(i).is_some_and(|p| {
                 let rules = match dir {
@@ -623,9 +739,13 @@ impl Model {
                 trail: Vec::new(),
             };
         };
-        // One pass over the members: which select the endpoint for this direction, per tier.
-        let selected: Vec<Vec<Member>> = self
-            .tiers
+        let selected = self.selected_members(dir, w);
+        self.evaluate_selected(dir, subject, src, dst, port, q, &selected)
+    }
+
+    /// The members of each tier that select workload `w` for direction `dir`.
+    pub(crate) fn selected_members(&self, dir: Dir, w: &Workload) -> Vec<Vec<Member>> {
+        self.tiers
             .iter()
             .map(|t| {
                 t.members
@@ -634,7 +754,29 @@ impl Model {
                     .filter(|m| self.member_selects(*m, dir, w))
                     .collect()
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`Model::evaluate`] with the subject's selecting members already known (as
+    /// [`Model::selected_members`] gives them).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn evaluate_selected(
+        &self,
+        dir: Dir,
+        subject: Endpoint,
+        src: Endpoint,
+        dst: Endpoint,
+        port: u16,
+        q: Protocol,
+        selected: &[Vec<Member>],
+    ) -> DirectionVerdict {
+        let word = match dir {
+            Dir::Ingress => "ingress",
+            Dir::Egress => "egress",
+        };
+        let Some(w) = self.workload(subject) else {
+            return self.evaluate(dir, subject, src, dst, port, q);
+        };
         let isolated = selected
             .iter()
             .flatten()
@@ -658,7 +800,7 @@ impl Model {
             .collect();
         let tiered = self.has_tiered_objects();
         let mut trail: Vec<Step> = Vec::new();
-        for (t, selecting) in self.tiers.iter().zip(&selected) {
+        for (t, selecting) in self.tiers.iter().zip(selected) {
             if selecting.is_empty() {
                 continue;
             }

@@ -26,7 +26,7 @@ use std::path::Path;
 use kubecomply_core::Inventory;
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use kubecomply_netpol::{
-    DecisionKind, DirectionVerdict, Model, Port, PortValue, Protocol, Step, validate,
+    DecisionKind, DirectionVerdict, Endpoint, Model, Port, PortValue, Protocol, Step, validate,
 };
 use serde_json::Value;
 
@@ -298,6 +298,32 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
                     failures.push(format!(
                         "{label}: {key}_isolated want {w}, got {}",
                         d.isolated
+                    ));
+                }
+            }
+        }
+    }
+    // The class-based matrix must agree with pair-by-pair queries on every workload pair and
+    // every port of the table.
+    let mut ports: Vec<Port> = Vec::new();
+    for (_, _, p) in table.keys() {
+        let port = parse_port(p);
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    let reach = model.reachability(&ports);
+    for a in 0..model.workloads.len() {
+        for b in 0..model.workloads.len() {
+            for (k, p) in ports.iter().enumerate() {
+                let want = model
+                    .query(Endpoint::Workload(a), Endpoint::Workload(b), p)
+                    .is_ok_and(|v| v.allowed);
+                if reach.allowed(a, b, k) != want {
+                    failures.push(format!(
+                        "{name}: matrix {} -> {} {p:?}: query says {want}",
+                        model.describe(Endpoint::Workload(a)),
+                        model.describe(Endpoint::Workload(b)),
                     ));
                 }
             }

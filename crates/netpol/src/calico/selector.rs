@@ -63,6 +63,25 @@ pub enum Selector {
 }
 
 impl Selector {
+    /// Adds the label keys the selector looks at to `out`.
+    pub(crate) fn keys<'a>(&'a self, out: &mut std::collections::BTreeSet<&'a str>) {
+        match self {
+            Selector::All | Selector::Global => {}
+            Selector::Has(k)
+            | Selector::Eq(k, _)
+            | Selector::Ne(k, _)
+            | Selector::In(k, _)
+            | Selector::NotIn(k, _)
+            | Selector::Contains(k, _)
+            | Selector::StartsWith(k, _)
+            | Selector::EndsWith(k, _) => {
+                out.insert(k);
+            }
+            Selector::Not(a) => a.keys(out),
+            Selector::And(xs) | Selector::Or(xs) => xs.iter().for_each(|x| x.keys(out)),
+        }
+    }
+
     /// Parses selector text.
     pub fn parse(text: &str) -> Result<Selector, SelectorError> {
         if text.len() > MAX_LEN {
