@@ -9,7 +9,7 @@ use kube_cel::cel::{Context, Value};
 use serde_json::Value as Json;
 
 use crate::convert::{Sizes, to_cel};
-use crate::expr::{CompileError, Expression};
+use crate::expr::{CompileError, Expression, variable_ident};
 
 /// An expression that did not compile, with the JSON pointer of its field in the policy.
 #[derive(Clone, Debug)]
@@ -173,10 +173,14 @@ impl Checks {
         for (name, v) in preset {
             sizes = sizes.max(Sizes::of_cel(v));
             values.insert(Key::String(Arc::new((*name).to_string())), v.clone());
+            scope.add_variable_from_value(variable_ident(name), v.clone());
         }
         let mut failed: HashMap<&str, String> = HashMap::new();
-        bind_variables(scope, &values);
+        // Each variable is bound under its own identifier as soon as it is computed; the
+        // `variables` map is bound only for the few expressions that read it as a whole.
+        let mut map_stale = true;
         for v in &self.variables {
+            bind_map(scope, &values, &v.expression, &mut map_stale);
             let result = v
                 .expression
                 .evaluate(scope, sizes)
@@ -184,13 +188,21 @@ impl Checks {
             match result {
                 Ok(value) => {
                     sizes = sizes.max(Sizes::of_cel(&value));
+                    scope.add_variable_from_value(variable_ident(&v.name), value.clone());
                     values.insert(Key::String(Arc::new(v.name.clone())), value);
-                    bind_variables(scope, &values);
+                    map_stale = true;
                 }
                 Err(e) => {
                     failed.insert(v.name.as_str(), e);
                 }
             }
+        }
+        for e in self.match_conditions.iter().map(|c| &c.expression).chain(
+            self.validations
+                .iter()
+                .flat_map(|v| std::iter::once(&v.expression).chain(v.message_expression.as_ref())),
+        ) {
+            bind_map(scope, &values, e, &mut map_stale);
         }
         for c in &self.match_conditions {
             let result = c
@@ -241,6 +253,20 @@ fn first_failed(e: &Expression, failed: &HashMap<&str, String>) -> Option<String
             .get(name.as_str())
             .map(|err| format!("variables.{name}: {err}"))
     })
+}
+
+/// Binds the `variables` map before `e` when `e` reads it as a whole and it changed since it
+/// was last bound.
+fn bind_map(
+    scope: &mut Context<'_>,
+    values: &HashMap<Key, Value>,
+    e: &Expression,
+    stale: &mut bool,
+) {
+    if e.needs_variables_map && *stale {
+        bind_variables(scope, values);
+        *stale = false;
+    }
 }
 
 fn bind_variables(scope: &mut Context<'_>, values: &HashMap<Key, Value>) {

@@ -65,6 +65,82 @@ pub(crate) struct Expression {
     uses_authorizer: bool,
     /// The names `variables.<name>` it refers to.
     pub variables: Vec<String>,
+    /// Whether it still needs the `variables` map bound: the accesses `variables.<name>` are
+    /// rewritten to identifiers of their own (see [`variable_ident`]), but `has(variables.x)`,
+    /// a bare `variables`, and expressions whose comprehensions name a variable `variables`
+    /// keep reading the map.
+    pub needs_variables_map: bool,
+}
+
+/// The identifier a `variables.<name>` access is rewritten to. The dot makes it a name no
+/// expression can spell, so it never clashes with a user's identifier. Binding each variable
+/// under its own identifier converts its value once, instead of re-binding the whole map after
+/// every variable, and reading it borrows the bound value instead of copying it out of the map
+/// (the `cel` crate copies a map's entry on every field selection).
+pub(crate) fn variable_ident(name: &str) -> String {
+    format!("variables.{name}")
+}
+
+/// Whether a comprehension in `e` binds an iteration or accumulator variable `variables`.
+fn shadows_variables(e: &IdedExpr) -> bool {
+    let mut found = false;
+    visit(e, &mut |x| {
+        if let Expr::Comprehension(c) = &x.expr
+            && (c.iter_var == "variables"
+                || c.accu_var == "variables"
+                || c.iter_var2.as_deref() == Some("variables"))
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Rewrites every `variables.<name>` selection (not a `has()` test) to [`variable_ident`].
+fn rewrite_variables(e: &mut IdedExpr) {
+    if let Expr::Select(s) = &e.expr
+        && !s.test
+        && matches!(&s.operand.expr, Expr::Ident(root) if root == "variables")
+    {
+        e.expr = Expr::Ident(variable_ident(&s.field));
+        return;
+    }
+    match &mut e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &mut c.target {
+                rewrite_variables(t);
+            }
+            c.args.iter_mut().for_each(rewrite_variables);
+        }
+        Expr::Comprehension(c) => {
+            for x in [
+                &mut c.iter_range,
+                &mut c.accu_init,
+                &mut c.loop_cond,
+                &mut c.loop_step,
+                &mut c.result,
+            ] {
+                rewrite_variables(x);
+            }
+        }
+        Expr::List(l) => l.elements.iter_mut().for_each(rewrite_variables),
+        Expr::Map(m) => m.entries.iter_mut().for_each(|x| match &mut x.expr {
+            EntryExpr::MapEntry(m) => {
+                rewrite_variables(&mut m.key);
+                rewrite_variables(&mut m.value);
+            }
+            EntryExpr::StructField(f) => rewrite_variables(&mut f.value),
+        }),
+        Expr::Struct(s) => s.entries.iter_mut().for_each(|x| match &mut x.expr {
+            EntryExpr::MapEntry(m) => {
+                rewrite_variables(&mut m.key);
+                rewrite_variables(&mut m.value);
+            }
+            EntryExpr::StructField(f) => rewrite_variables(&mut f.value),
+        }),
+        Expr::Select(s) => rewrite_variables(&mut s.operand),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
 }
 
 impl Expression {
@@ -134,11 +210,22 @@ impl Expression {
                 column: 0,
             });
         }
+        let mut ast = ast;
+        if !shadows_variables(&ast) {
+            rewrite_variables(&mut ast);
+        }
+        let mut needs_variables_map = false;
+        visit(&ast, &mut |e| {
+            if matches!(&e.expr, Expr::Ident(name) if name == "variables") {
+                needs_variables_map = true;
+            }
+        });
         Ok(Expression {
             source: source.to_string(),
             ast,
             uses_authorizer,
             variables,
+            needs_variables_map,
         })
     }
 
