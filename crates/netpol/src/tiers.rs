@@ -20,7 +20,7 @@
 //! NetworkPolicies this is exactly the Kubernetes semantics: their rules only allow, so "some
 //! rule of a selecting policy allows, else deny" (tested in `tests/cases/tiers_equivalence.yaml`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -53,6 +53,11 @@ pub(crate) struct TierSlot {
     pub order: Option<f64>,
     pub default_action: CalicoAction,
     pub members: Vec<Member>,
+    /// Positions in `members` of the Kubernetes NetworkPolicies, by namespace: such a policy
+    /// selects pods of its own namespace only, so a query looks at its endpoint's namespace.
+    pub by_namespace: HashMap<String, Vec<usize>>,
+    /// Positions in `members` of every other member (admin, baseline and Calico policies).
+    pub unbound: Vec<usize>,
 }
 
 /// A policy as named in explanations.
@@ -165,6 +170,8 @@ pub(crate) fn build(m: &Model, tiers: &[Tier]) -> Vec<TierSlot> {
         order: Some(ADMIN_TIER.1),
         default_action: CalicoAction::Pass,
         members: (0..m.admin.len()).map(Member::Admin).collect(),
+        by_namespace: HashMap::new(),
+        unbound: Vec::new(),
     });
     if !tiers.iter().any(|t| t.name == "default") {
         slots.push(TierSlot {
@@ -172,6 +179,8 @@ pub(crate) fn build(m: &Model, tiers: &[Tier]) -> Vec<TierSlot> {
             order: Some(DEFAULT_TIER_ORDER),
             default_action: CalicoAction::Deny,
             members: Vec::new(),
+            by_namespace: HashMap::new(),
+            unbound: Vec::new(),
         });
     }
     for t in tiers {
@@ -180,6 +189,8 @@ pub(crate) fn build(m: &Model, tiers: &[Tier]) -> Vec<TierSlot> {
             order: t.order,
             default_action: t.default_action,
             members: Vec::new(),
+            by_namespace: HashMap::new(),
+            unbound: Vec::new(),
         });
     }
     slots.push(TierSlot {
@@ -187,6 +198,8 @@ pub(crate) fn build(m: &Model, tiers: &[Tier]) -> Vec<TierSlot> {
         order: Some(BASELINE_TIER.1),
         default_action: CalicoAction::Pass,
         members: m.baseline.iter().map(|_| Member::Baseline).collect(),
+        by_namespace: HashMap::new(),
+        unbound: Vec::new(),
     });
     // Members of Calico tiers: (order, name) keys.
     let mut keyed: Vec<(String, f64, String, Member)> = Vec::new();
@@ -217,6 +230,21 @@ pub(crate) fn build(m: &Model, tiers: &[Tier]) -> Vec<TierSlot> {
             .total_cmp(&order_key(b.order))
             .then_with(|| a.name.cmp(&b.name))
     });
+    for s in &mut slots {
+        for (k, member) in s.members.iter().enumerate() {
+            match member {
+                Member::Kubernetes(i) => {
+                    if let Some(p) = m.policies.get(*i) {
+                        s.by_namespace
+                            .entry(p.namespace.clone())
+                            .or_default()
+                            .push(k);
+                    }
+                }
+                _ => s.unbound.push(k),
+            }
+        }
+    }
     slots
 }
 
@@ -748,9 +776,28 @@ impl Model {
         self.tiers
             .iter()
             .map(|t| {
-                t.members
-                    .iter()
-                    .copied()
+                // The members that can select `w`, in tier order: the Kubernetes policies of
+                // its namespace merged with the members bound to no namespace.
+                let own = t
+                    .by_namespace
+                    .get(&w.namespace)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let mut positions = Vec::with_capacity(own.len() + t.unbound.len());
+                let (mut a, mut b) = (own.iter().peekable(), t.unbound.iter().peekable());
+                loop {
+                    let next = match (a.peek(), b.peek()) {
+                        (Some(&&x), Some(&&y)) if x < y => a.next(),
+                        (Some(_), Some(_)) => b.next(),
+                        (Some(_), None) => a.next(),
+                        (None, Some(_)) => b.next(),
+                        (None, None) => break,
+                    };
+                    positions.extend(next.copied());
+                }
+                positions
+                    .into_iter()
+                    .filter_map(|k| t.members.get(k).copied())
                     .filter(|m| self.member_selects(*m, dir, w))
                     .collect()
             })
