@@ -9,7 +9,7 @@ use kube_cel::cel::{Context, Value};
 use serde_json::Value as Json;
 
 use crate::convert::{Sizes, to_cel};
-use crate::expr::{CompileError, Expression, variable_ident};
+use crate::expr::{CompileError, Expression, object_ident, variable_ident};
 
 /// An expression that did not compile, with the JSON pointer of its field in the policy.
 #[derive(Clone, Debug)]
@@ -157,6 +157,20 @@ impl Checks {
         } else {
             Err(errors)
         }
+    }
+
+    /// The field paths from `object` its expressions read (see `Expression::object_paths`).
+    pub fn object_paths(&self) -> impl Iterator<Item = &[String]> {
+        self.match_conditions
+            .iter()
+            .chain(&self.variables)
+            .map(|n| &n.expression)
+            .chain(
+                self.validations.iter().flat_map(|v| {
+                    std::iter::once(&v.expression).chain(v.message_expression.as_ref())
+                }),
+            )
+            .flat_map(|e| e.object_paths.iter().map(Vec::as_slice))
     }
 
     /// Number of validations.
@@ -308,4 +322,24 @@ pub(crate) fn bind_admission(
         "namespaceObject",
         namespace_object.cloned().unwrap_or(Value::Null),
     );
+}
+
+/// Binds, for each of `paths` that resolves on `object` through maps, the value it selects
+/// under [`object_ident`] (converted once per object, then read without a copy by every
+/// policy). A path that does not resolve is left unbound, so the expressions reading it fall
+/// back to their plain form.
+pub(crate) fn bind_object_paths<'p>(
+    scope: &mut Context<'_>,
+    object: &Json,
+    paths: impl IntoIterator<Item = &'p [String]>,
+) {
+    for path in paths {
+        let mut cur = Some(object);
+        for field in path {
+            cur = cur.and_then(Json::as_object).and_then(|m| m.get(field));
+        }
+        if let Some(v) = cur {
+            scope.add_variable_from_value(object_ident(path), to_cel(v));
+        }
+    }
 }

@@ -7,7 +7,7 @@ use kube_cel::KubeCelExt;
 use kube_cel::cel::common::ast::{EntryExpr, Expr, IdedExpr};
 use kube_cel::cel::extractors::This;
 use kube_cel::cel::parser::Parser;
-use kube_cel::cel::{Context, ResolveResult, Value};
+use kube_cel::cel::{Context, ExecutionError, ResolveResult, Value};
 
 use crate::convert::Sizes;
 use crate::cost;
@@ -70,6 +70,91 @@ pub(crate) struct Expression {
     /// a bare `variables`, and expressions whose comprehensions name a variable `variables`
     /// keep reading the map.
     pub needs_variables_map: bool,
+    /// `ast` with every chain of field selections from `object` (`object.spec.template.spec`)
+    /// rewritten to one identifier (see [`object_ident`]); `None` when there is none (or a
+    /// comprehension names a variable `object`). Evaluated first; see [`Expression::evaluate`].
+    fast: Option<IdedExpr>,
+    /// The field paths of those chains, bound per object by `bind_object_paths`.
+    pub object_paths: Vec<Vec<String>>,
+}
+
+/// The identifier a chain of field selections from `object` is rewritten to. The `cel` crate
+/// copies the selected value on every field selection, so `object.spec.template.spec` copies
+/// the object's spec, then its template, then the pod spec, in every policy that reads it;
+/// bound once per object under this name, the pod spec is read without a copy. The dots make
+/// it a name no expression can spell.
+pub(crate) fn object_ident(path: &[String]) -> String {
+    format!("object.{}", path.join("."))
+}
+
+/// Rewrites maximal chains of (non-`has()`) field selections rooted at `object` to
+/// [`object_ident`], recording their paths.
+fn rewrite_object_chains(e: &mut IdedExpr, paths: &mut Vec<Vec<String>>) {
+    if let Some(path) = object_chain(e) {
+        if !paths.contains(&path) {
+            paths.push(path.clone());
+        }
+        e.expr = Expr::Ident(object_ident(&path));
+        return;
+    }
+    match &mut e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &mut c.target {
+                rewrite_object_chains(t, paths);
+            }
+            c.args
+                .iter_mut()
+                .for_each(|a| rewrite_object_chains(a, paths));
+        }
+        Expr::Comprehension(c) => {
+            for x in [
+                &mut c.iter_range,
+                &mut c.accu_init,
+                &mut c.loop_cond,
+                &mut c.loop_step,
+                &mut c.result,
+            ] {
+                rewrite_object_chains(x, paths);
+            }
+        }
+        Expr::List(l) => l
+            .elements
+            .iter_mut()
+            .for_each(|x| rewrite_object_chains(x, paths)),
+        Expr::Map(m) => m.entries.iter_mut().for_each(|x| match &mut x.expr {
+            EntryExpr::MapEntry(m) => {
+                rewrite_object_chains(&mut m.key, paths);
+                rewrite_object_chains(&mut m.value, paths);
+            }
+            EntryExpr::StructField(f) => rewrite_object_chains(&mut f.value, paths),
+        }),
+        Expr::Struct(s) => s.entries.iter_mut().for_each(|x| match &mut x.expr {
+            EntryExpr::MapEntry(m) => {
+                rewrite_object_chains(&mut m.key, paths);
+                rewrite_object_chains(&mut m.value, paths);
+            }
+            EntryExpr::StructField(f) => rewrite_object_chains(&mut f.value, paths),
+        }),
+        Expr::Select(s) => rewrite_object_chains(&mut s.operand, paths),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// The fields of `e` when it is a chain of (non-`has()`) selections rooted at `object`.
+fn object_chain(e: &IdedExpr) -> Option<Vec<String>> {
+    let Expr::Select(s) = &e.expr else {
+        return None;
+    };
+    if s.test {
+        return None;
+    }
+    let mut path = match &s.operand.expr {
+        Expr::Ident(root) if root == "object" => Vec::new(),
+        Expr::Select(_) => object_chain(&s.operand)?,
+        _ => return None,
+    };
+    path.push(s.field.clone());
+    Some(path)
 }
 
 /// The identifier a `variables.<name>` access is rewritten to. The dot makes it a name no
@@ -81,14 +166,12 @@ pub(crate) fn variable_ident(name: &str) -> String {
     format!("variables.{name}")
 }
 
-/// Whether a comprehension in `e` binds an iteration or accumulator variable `variables`.
-fn shadows_variables(e: &IdedExpr) -> bool {
+/// Whether a comprehension in `e` binds an iteration or accumulator variable `name`.
+fn shadows(e: &IdedExpr, name: &str) -> bool {
     let mut found = false;
     visit(e, &mut |x| {
         if let Expr::Comprehension(c) = &x.expr
-            && (c.iter_var == "variables"
-                || c.accu_var == "variables"
-                || c.iter_var2.as_deref() == Some("variables"))
+            && (c.iter_var == name || c.accu_var == name || c.iter_var2.as_deref() == Some(name))
         {
             found = true;
         }
@@ -211,9 +294,17 @@ impl Expression {
             });
         }
         let mut ast = ast;
-        if !shadows_variables(&ast) {
+        if !shadows(&ast, "variables") {
             rewrite_variables(&mut ast);
         }
+        let mut object_paths = Vec::new();
+        let fast = if shadows(&ast, "object") {
+            None
+        } else {
+            let mut fast = ast.clone();
+            rewrite_object_chains(&mut fast, &mut object_paths);
+            (!object_paths.is_empty()).then_some(fast)
+        };
         let mut needs_variables_map = false;
         visit(&ast, &mut |e| {
             if matches!(&e.expr, Expr::Ident(name) if name == "variables") {
@@ -226,6 +317,8 @@ impl Expression {
             uses_authorizer,
             variables,
             needs_variables_map,
+            fast,
+            object_paths,
         })
     }
 
@@ -249,6 +342,18 @@ impl Expression {
                 },
                 cost::PER_CALL_LIMIT
             ));
+        }
+        // The fast form reads the object's field chains bound per object; a chain that does
+        // not resolve on this object is not bound, and then the plain form gives the answer
+        // (and the error message) of the selections themselves.
+        if let Some(fast) = &self.fast {
+            match catch_unwind(AssertUnwindSafe(|| Value::resolve(fast, scope))) {
+                Ok(Err(ExecutionError::UndeclaredReference(name)))
+                    if name.starts_with("object.") => {}
+                Ok(Ok(v)) => return Ok(v),
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => return Err("the CEL interpreter failed on this expression".to_string()),
+            }
         }
         match catch_unwind(AssertUnwindSafe(|| Value::resolve(&self.ast, scope))) {
             Ok(Ok(v)) => Ok(v),

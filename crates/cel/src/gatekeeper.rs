@@ -16,7 +16,7 @@
 use kube_cel::cel::Value;
 use serde_json::{Value as Json, json};
 
-use crate::checks::{Checks, Outcome, Violation, bind_admission};
+use crate::checks::{Checks, Outcome, Violation, bind_admission, bind_object_paths};
 use crate::convert::{Sizes, to_cel};
 use crate::expr::with_scope;
 use crate::resources::create_request;
@@ -136,6 +136,9 @@ impl GatekeeperCel {
                 object_value.clone()
             };
             bind_admission(scope, &bound, &request, namespace_value.as_ref());
+            if !deleting {
+                bind_object_paths(scope, object, self.checks.object_paths());
+            }
             scope.add_variable_from_value("oldObject", old_object.clone());
             scope.add_variable_from_value("params", to_cel(&constraint));
             let preset: [(&str, Value); 2] = [

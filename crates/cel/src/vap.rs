@@ -12,7 +12,7 @@ use kubecomply_core::{
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::checks::{Checks, FieldError, Outcome, Violation, bind_admission};
+use crate::checks::{Checks, FieldError, Outcome, Violation, bind_admission, bind_object_paths};
 use crate::convert::{Sizes, to_cel};
 use crate::expr::with_scope;
 use crate::matching::{Attributes, Labels, MatchResources, Selector, label_lookup};
@@ -344,6 +344,15 @@ impl VapSet {
         let mut findings = Vec::new();
         with_scope(|scope| {
             bind_admission(scope, &object_value, &request, namespace_cel.as_ref());
+            let mut paths: Vec<&[String]> = Vec::new();
+            for b in &matched {
+                for p in self.policies[b.policy].checks.object_paths() {
+                    if !paths.contains(&p) {
+                        paths.push(p);
+                    }
+                }
+            }
+            bind_object_paths(scope, &object.value, paths);
             for binding in matched {
                 let policy = &self.policies[binding.policy];
                 let params = match world.params(policy, binding, namespace) {
