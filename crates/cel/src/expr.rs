@@ -90,54 +90,14 @@ pub(crate) fn object_ident(path: &[String]) -> String {
 /// Rewrites maximal chains of (non-`has()`) field selections rooted at `object` to
 /// [`object_ident`], recording their paths.
 fn rewrite_object_chains(e: &mut IdedExpr, paths: &mut Vec<Vec<String>>) {
-    if let Some(path) = object_chain(e) {
+    rewrite(e, &mut |x| {
+        let path = object_chain(x)?;
+        let ident = object_ident(&path);
         if !paths.contains(&path) {
-            paths.push(path.clone());
+            paths.push(path);
         }
-        e.expr = Expr::Ident(object_ident(&path));
-        return;
-    }
-    match &mut e.expr {
-        Expr::Call(c) => {
-            if let Some(t) = &mut c.target {
-                rewrite_object_chains(t, paths);
-            }
-            c.args
-                .iter_mut()
-                .for_each(|a| rewrite_object_chains(a, paths));
-        }
-        Expr::Comprehension(c) => {
-            for x in [
-                &mut c.iter_range,
-                &mut c.accu_init,
-                &mut c.loop_cond,
-                &mut c.loop_step,
-                &mut c.result,
-            ] {
-                rewrite_object_chains(x, paths);
-            }
-        }
-        Expr::List(l) => l
-            .elements
-            .iter_mut()
-            .for_each(|x| rewrite_object_chains(x, paths)),
-        Expr::Map(m) => m.entries.iter_mut().for_each(|x| match &mut x.expr {
-            EntryExpr::MapEntry(m) => {
-                rewrite_object_chains(&mut m.key, paths);
-                rewrite_object_chains(&mut m.value, paths);
-            }
-            EntryExpr::StructField(f) => rewrite_object_chains(&mut f.value, paths),
-        }),
-        Expr::Struct(s) => s.entries.iter_mut().for_each(|x| match &mut x.expr {
-            EntryExpr::MapEntry(m) => {
-                rewrite_object_chains(&mut m.key, paths);
-                rewrite_object_chains(&mut m.value, paths);
-            }
-            EntryExpr::StructField(f) => rewrite_object_chains(&mut f.value, paths),
-        }),
-        Expr::Select(s) => rewrite_object_chains(&mut s.operand, paths),
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
-    }
+        Some(Expr::Ident(ident))
+    });
 }
 
 /// The fields of `e` when it is a chain of (non-`has()`) selections rooted at `object`.
@@ -181,19 +141,36 @@ fn shadows(e: &IdedExpr, name: &str) -> bool {
 
 /// Rewrites every `variables.<name>` selection (not a `has()` test) to [`variable_ident`].
 fn rewrite_variables(e: &mut IdedExpr) {
-    if let Expr::Select(s) = &e.expr
-        && !s.test
-        && matches!(&s.operand.expr, Expr::Ident(root) if root == "variables")
-    {
-        e.expr = Expr::Ident(variable_ident(&s.field));
+    rewrite(e, &mut |x| match &x.expr {
+        Expr::Select(s)
+            if !s.test && matches!(&s.operand.expr, Expr::Ident(root) if root == "variables") =>
+        {
+            Some(Expr::Ident(variable_ident(&s.field)))
+        }
+        _ => None,
+    });
+}
+
+/// Replaces, top down, every node for which `f` gives a replacement (its children are not
+/// visited) and visits the children of the others.
+fn rewrite(e: &mut IdedExpr, f: &mut impl FnMut(&IdedExpr) -> Option<Expr>) {
+    if let Some(new) = f(e) {
+        e.expr = new;
         return;
     }
+    let entry = |x: &mut EntryExpr, f: &mut dyn FnMut(&mut IdedExpr)| match x {
+        EntryExpr::MapEntry(m) => {
+            f(&mut m.key);
+            f(&mut m.value);
+        }
+        EntryExpr::StructField(s) => f(&mut s.value),
+    };
     match &mut e.expr {
         Expr::Call(c) => {
             if let Some(t) = &mut c.target {
-                rewrite_variables(t);
+                rewrite(t, f);
             }
-            c.args.iter_mut().for_each(rewrite_variables);
+            c.args.iter_mut().for_each(|a| rewrite(a, f));
         }
         Expr::Comprehension(c) => {
             for x in [
@@ -203,25 +180,19 @@ fn rewrite_variables(e: &mut IdedExpr) {
                 &mut c.loop_step,
                 &mut c.result,
             ] {
-                rewrite_variables(x);
+                rewrite(x, f);
             }
         }
-        Expr::List(l) => l.elements.iter_mut().for_each(rewrite_variables),
-        Expr::Map(m) => m.entries.iter_mut().for_each(|x| match &mut x.expr {
-            EntryExpr::MapEntry(m) => {
-                rewrite_variables(&mut m.key);
-                rewrite_variables(&mut m.value);
-            }
-            EntryExpr::StructField(f) => rewrite_variables(&mut f.value),
-        }),
-        Expr::Struct(s) => s.entries.iter_mut().for_each(|x| match &mut x.expr {
-            EntryExpr::MapEntry(m) => {
-                rewrite_variables(&mut m.key);
-                rewrite_variables(&mut m.value);
-            }
-            EntryExpr::StructField(f) => rewrite_variables(&mut f.value),
-        }),
-        Expr::Select(s) => rewrite_variables(&mut s.operand),
+        Expr::List(l) => l.elements.iter_mut().for_each(|x| rewrite(x, f)),
+        Expr::Map(m) => m
+            .entries
+            .iter_mut()
+            .for_each(|x| entry(&mut x.expr, &mut |y| rewrite(y, f))),
+        Expr::Struct(s) => s
+            .entries
+            .iter_mut()
+            .for_each(|x| entry(&mut x.expr, &mut |y| rewrite(y, f))),
+        Expr::Select(s) => rewrite(&mut s.operand, f),
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }

@@ -364,6 +364,18 @@ impl Model {
         Classes { class_of, members }
     }
 
+    /// The classes (indices into `reps`) of each namespace.
+    fn classes_by_namespace(&self, reps: &[usize]) -> HashMap<&str, Vec<usize>> {
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (c, &w) in reps.iter().enumerate() {
+            by_ns
+                .entry(self.workloads[w].namespace.as_str())
+                .or_default()
+                .push(c);
+        }
+        by_ns
+    }
+
     /// The reachability of every workload pair on `ports`; the same answers as
     /// [`Model::query`] pair by pair.
     pub fn reachability(&self, ports: &[Port]) -> Reachability {
@@ -390,13 +402,7 @@ impl Model {
         let n = reps.len();
         let resolved = resolved_ports(self, reps, ports);
         let resolvable = resolvable(&resolved, ports.len());
-        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (c, &w) in reps.iter().enumerate() {
-            by_ns
-                .entry(self.workloads[w].namespace.as_str())
-                .or_default()
-                .push(c);
-        }
+        let by_ns = self.classes_by_namespace(reps);
         // selected[class][0 egress, 1 ingress][tier]: the selecting members in tier order (what
         // `selected_members` gives), found per member among the classes it can select.
         let all: Vec<usize> = (0..n).collect();
@@ -749,13 +755,7 @@ impl Model {
         ports: &[Port],
     ) -> (Vec<Vec<Bits>>, Vec<Vec<Bits>>) {
         let n = reps.len();
-        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (c, &w) in reps.iter().enumerate() {
-            by_ns
-                .entry(self.workloads[w].namespace.as_str())
-                .or_default()
-                .push(c);
-        }
+        let by_ns = self.classes_by_namespace(reps);
         // Which policies select each class, per direction.
         let selected: Vec<Vec<usize>> = self
             .policies

@@ -20,13 +20,15 @@
 //!   other such object must be accepted.
 //! * `warnings` (optional): substrings, each of which some model warning must contain.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use kubecomply_core::Inventory;
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use kubecomply_netpol::{
-    DecisionKind, DirectionVerdict, Endpoint, Model, Port, PortValue, Protocol, Step, validate,
+    DecisionKind, DirectionVerdict, Model, Port, PortValue, Protocol, Step, validate,
 };
 use serde_json::Value;
 
@@ -312,23 +314,11 @@ fn run_case(path: &Path) -> (usize, Vec<String>) {
             ports.push(port);
         }
     }
-    let reach = model.reachability(&ports);
-    for a in 0..model.workloads.len() {
-        for b in 0..model.workloads.len() {
-            for (k, p) in ports.iter().enumerate() {
-                let want = model
-                    .query(Endpoint::Workload(a), Endpoint::Workload(b), p)
-                    .is_ok_and(|v| v.allowed);
-                if reach.allowed(a, b, k) != want {
-                    failures.push(format!(
-                        "{name}: matrix {} -> {} {p:?}: query says {want}",
-                        model.describe(Endpoint::Workload(a)),
-                        model.describe(Endpoint::Workload(b)),
-                    ));
-                }
-            }
-        }
-    }
+    failures.extend(
+        common::matrix_disagreements(&model, &ports, &mut 0)
+            .into_iter()
+            .map(|m| format!("{name}: {m}")),
+    );
     (count, failures)
 }
 

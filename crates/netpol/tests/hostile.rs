@@ -1,9 +1,10 @@
 //! Hostile and malformed policies: nothing panics, and [`validate`] agrees with the parser
 //! (a policy without problems always parses; one with problems never enters the model).
 
-use std::sync::Arc;
+mod common;
 
-use kubecomply_core::{Inventory, Object, Origin, SourceFile, SourceFormat};
+use common::origin;
+use kubecomply_core::{Inventory, Object};
 use kubecomply_netpol::{Model, NetworkPolicy, Port, PortValue, Protocol, validate};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -106,21 +107,6 @@ fn policy() -> impl Strategy<Value = Value> {
                 ]),
             })
         })
-}
-
-fn origin() -> Origin {
-    Origin {
-        source: Arc::new(SourceFile {
-            path: "generated".into(),
-            text: String::new(),
-            format: SourceFormat::Json,
-        }),
-        document: 0,
-        line: 1,
-        span: 0..0,
-        prefix: String::new(),
-        positions: None,
-    }
 }
 
 fn pod(name: &str, labels: Value, ip: &str) -> Value {

@@ -5,27 +5,13 @@
 //! groups workloads into classes and evaluates rules as bitsets; the query walks the tiers for
 //! one pair. Every pair on every port must agree, whatever the policies.
 
-use std::sync::Arc;
+mod common;
 
-use kubecomply_core::{Inventory, Object, Origin, SourceFile, SourceFormat};
-use kubecomply_netpol::{Endpoint, Model, Port, PortValue, Protocol};
+use common::origin;
+use kubecomply_core::{Inventory, Object};
+use kubecomply_netpol::{Model, Port, PortValue, Protocol};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-
-fn origin() -> Origin {
-    Origin {
-        source: Arc::new(SourceFile {
-            path: "generated".into(),
-            text: String::new(),
-            format: SourceFormat::Json,
-        }),
-        document: 0,
-        line: 1,
-        span: 0..0,
-        prefix: String::new(),
-        positions: None,
-    }
-}
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];
 
@@ -401,29 +387,11 @@ fn check(objects: Vec<Value>, seen: &mut Seen) -> Result<(), TestCaseError> {
     seen.admin += model.admin.len() + usize::from(model.baseline.is_some());
     seen.calico += model.calico.len();
     let ports = ports();
-    let reach = model.reachability(&ports);
-    for a in 0..model.workloads.len() {
-        for b in 0..model.workloads.len() {
-            for (k, p) in ports.iter().enumerate() {
-                let want = model
-                    .query(Endpoint::Workload(a), Endpoint::Workload(b), p)
-                    .is_ok_and(|v| v.allowed);
-                if want {
-                    seen.allowed += 1;
-                } else {
-                    seen.denied += 1;
-                }
-                prop_assert_eq!(
-                    reach.allowed(a, b, k),
-                    want,
-                    "{} -> {} {:?}",
-                    model.describe(Endpoint::Workload(a)),
-                    model.describe(Endpoint::Workload(b)),
-                    p
-                );
-            }
-        }
-    }
+    let mut allowed = 0;
+    let wrong = common::matrix_disagreements(&model, &ports, &mut allowed);
+    seen.allowed += allowed;
+    seen.denied += model.workloads.len() * model.workloads.len() * ports.len() - allowed;
+    prop_assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     Ok(())
 }
 

@@ -3,30 +3,17 @@
 //! gives the plain NetworkPolicy verdicts when admin and Calico objects that select nothing
 //! are added.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use kubecomply_core::{Inventory, Object, Origin, SourceFile, SourceFormat};
+use std::path::Path;
+
+use common::origin;
+use kubecomply_core::{Inventory, Object};
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use kubecomply_netpol::calico::selector::{MAX_DEPTH, MAX_LEN, Selector};
 use kubecomply_netpol::{Model, Port, PortValue, Protocol};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-
-fn origin() -> Origin {
-    Origin {
-        source: Arc::new(SourceFile {
-            path: "generated".into(),
-            text: String::new(),
-            format: SourceFormat::Json,
-        }),
-        document: 0,
-        line: 1,
-        span: 0..0,
-        prefix: String::new(),
-        positions: None,
-    }
-}
 
 fn token() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
