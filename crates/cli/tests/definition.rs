@@ -216,6 +216,52 @@ fn a_calico_network_access_report_is_the_selected_network_inventory() {
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("| shop/Deployment/storefront | storefront |")
     );
+    // CSV (one row per workload) and a self-contained HTML page.
+    let o = run(&["report", "--definition", &def, "-f", "csv", "examples/shop"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "workload,serviceAccount,ingressIsolated,egressIsolated,internetExposed,reachableFromOtherNamespaces,canReachInternet"
+    );
+    assert_eq!(lines.len(), 2, "{csv}");
+    let row = &v["workloads"][0];
+    let yn = |k: &str| if row[k] == true { "yes" } else { "no" };
+    assert_eq!(
+        lines[1],
+        format!(
+            "shop/Deployment/storefront,storefront,{},{},{},{},{}",
+            yn("ingressIsolated"),
+            yn("egressIsolated"),
+            yn("internetExposed"),
+            yn("reachableFromOtherNamespaces"),
+            yn("canReachInternet")
+        )
+    );
+    let o = run(&[
+        "report",
+        "--definition",
+        &def,
+        "-f",
+        "html",
+        "examples/shop",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<td>shop/Deployment/storefront</td><td>storefront</td>"));
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    let o = run(&[
+        "report",
+        "--definition",
+        &def,
+        "-f",
+        "oscal",
+        "examples/shop",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not available for an inventory report"));
     let ev = temp_dir("inventory-evidence");
     let o = run(&[
         "report",
