@@ -1,40 +1,21 @@
 //! End-to-end behaviour of the `kubecomply` binary on the bundled examples and on bad input.
 
+mod common;
+use common::*;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kubecomply"));
-    c.current_dir(root());
+    let mut c = kubecomply();
     c.env("KUBECOMPLY_TODAY", "2026-11-27");
-    c.env("NO_COLOR", "1");
     c
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kubecomply-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tmp");
-    d
 }
 
 const EXAMPLES_CFG: &[&str] = &["--config", "examples/.kubecomply.yaml"];
@@ -197,7 +178,7 @@ fn junit_output_is_well_formed_with_one_case_per_rule_and_resource() {
 
 #[test]
 fn stdin_and_output_file() {
-    let dir = tmpdir("stdin");
+    let dir = temp_dir("stdin");
     let out = dir.join("report.json");
     let mut child = bin()
         .args(["scan", "-", "--format", "json", "--output"])
@@ -229,7 +210,7 @@ fn stdin_and_output_file() {
 
 #[test]
 fn bad_input_exits_2_and_still_reports_the_rest() {
-    let dir = tmpdir("bad");
+    let dir = temp_dir("bad");
     std::fs::write(
         dir.join("broken.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n",
@@ -291,7 +272,7 @@ fn bad_input_exits_2_and_still_reports_the_rest() {
 
 #[test]
 fn fail_on_threshold_and_rule_selection() {
-    let dir = tmpdir("threshold");
+    let dir = temp_dir("threshold");
     std::fs::write(
         dir.join("p.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: registry.example.com/app:1.0\n",
@@ -330,7 +311,7 @@ fn fail_on_threshold_and_rule_selection() {
 
 #[test]
 fn annotation_suppression_keeps_the_finding_as_excepted() {
-    let dir = tmpdir("annot");
+    let dir = temp_dir("annot");
     std::fs::write(
         dir.join("p.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\n  annotations:\n    kubecomply.io/ignore: KC-HOST-003\n    kubecomply.io/ignore-reason: debug pod for incident 42\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx:1.27\n",
@@ -351,7 +332,7 @@ fn annotation_suppression_keeps_the_finding_as_excepted() {
 
 #[test]
 fn expired_exception_stops_applying_and_is_reported() {
-    let dir = tmpdir("expired");
+    let dir = temp_dir("expired");
     std::fs::write(
         dir.join("p.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx:1.27\n",
@@ -428,7 +409,7 @@ fn rules_catalogue_and_explain() {
 
 #[test]
 fn pss_command_answers_like_the_admission_controller() {
-    let dir = tmpdir("pss");
+    let dir = temp_dir("pss");
     let f = dir.join("pods.yaml");
     std::fs::write(
         &f,
@@ -475,7 +456,7 @@ fn pss_command_answers_like_the_admission_controller() {
 
 #[test]
 fn ignore_files_and_extensions_when_walking_directories() {
-    let dir = tmpdir("ignore");
+    let dir = temp_dir("ignore");
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: NAME, namespace: shop}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx:1.27\n";
     std::fs::create_dir_all(dir.join("vendor")).expect("dir");
     std::fs::create_dir_all(dir.join("build")).expect("dir");
@@ -511,7 +492,7 @@ fn ignore_files_and_extensions_when_walking_directories() {
 
 #[test]
 fn pod_templates_in_custom_resources_are_checked() {
-    let dir = tmpdir("crd");
+    let dir = temp_dir("crd");
     std::fs::write(
         dir.join("rollout.yaml"),
         "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: checkout, namespace: shop}\nspec:\n  strategy:\n    canary: {steps: [{setWeight: 20}]}\n  template:\n    metadata: {labels: {app: checkout}}\n    spec:\n      containers:\n      - name: app\n        image: registry.example.com/checkout:1.0\n        securityContext: {privileged: true}\n",
@@ -534,7 +515,7 @@ fn pod_templates_in_custom_resources_are_checked() {
 
 #[test]
 fn invalid_configuration_names_file_line_and_column() {
-    let dir = tmpdir("config");
+    let dir = temp_dir("config");
     let cfg = dir.join(".kubecomply.yaml");
     std::fs::write(
         &cfg,

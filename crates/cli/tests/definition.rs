@@ -1,43 +1,11 @@
 //! `kubecomply report --definition FILE`: our ComplianceReport and Calico's GlobalReport.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 const FIXTURES: &str = "crates/cli/tests/fixtures/definitions";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("KUBECOMPLY_TODAY", "2026-06-01")
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("JSON output: {e}\nstderr: {}", stderr(o)))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "kubecomply-definition-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// Every `namespace` of a failing or passing resource in the report's requirement tree.
 fn namespaces(v: &Value, out: &mut Vec<String>) {
@@ -59,7 +27,7 @@ fn namespaces(v: &Value, out: &mut Vec<String>) {
 
 #[test]
 fn the_bundled_example_writes_every_format_under_the_output_directory() {
-    let out = temp_dir("pci-weekly");
+    let out = temp_path("pci-weekly");
     let o = run(&[
         "report",
         "--definition",
@@ -262,7 +230,7 @@ fn a_calico_network_access_report_is_the_selected_network_inventory() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not available for an inventory report"));
-    let ev = temp_dir("inventory-evidence");
+    let ev = temp_path("inventory-evidence");
     let o = run(&[
         "report",
         "--definition",
@@ -294,7 +262,7 @@ fn a_calico_cis_benchmark_report_is_the_cis_framework_banded_by_its_thresholds()
         assert!(e.contains(want), "{want}\n{e}");
     }
     // With thresholds low enough the band is HIGH and decides the exit status.
-    let dir = temp_dir("cis-high");
+    let dir = temp_path("cis-high");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let text = std::fs::read_to_string(root().join(&def)).expect("read");
     let lowered = dir.join("cis.yaml");
@@ -333,7 +301,7 @@ fn a_calico_policy_audit_report_is_refused_with_the_reason() {
 
 #[test]
 fn a_definition_run_can_write_an_evidence_bundle_that_verifies() {
-    let ev = temp_dir("definition-evidence");
+    let ev = temp_path("definition-evidence");
     let def = format!("{FIXTURES}/payments-only.yaml");
     let o = run(&[
         "report",

@@ -1,43 +1,16 @@
 //! Evidence bundles end to end: `report --evidence DIR` and `evidence verify DIR`.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("KUBECOMPLY_TODAY", "2026-06-01")
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("kubecomply-evidence-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// Writes a bundle of the PCI DSS and CIS report on the examples (with their configuration,
 /// exceptions and policies) and returns its directory.
 fn bundle(name: &str, inputs: &[&str]) -> PathBuf {
-    let dir = temp_dir(name);
+    let dir = temp_path(name);
     let d = dir.display().to_string();
     let mut args = vec![
         "report",
@@ -242,7 +215,7 @@ fn altering_one_byte_of_any_file_is_detected_and_named() {
         "report.json",
         "report.md",
     ] {
-        let copy = temp_dir(&format!("alter-{name}"));
+        let copy = temp_path(&format!("alter-{name}"));
         copy_dir(&dir, &copy);
         let p = copy.join(name);
         let mut bytes = std::fs::read(&p).expect("read");
@@ -267,14 +240,14 @@ fn deleted_added_files_and_an_edited_manifest_are_detected_and_named() {
     let dir = bundle("tamper", &["examples"]);
     let d = dir.display().to_string();
 
-    let deleted = temp_dir("deleted");
+    let deleted = temp_path("deleted");
     copy_dir(&dir, &deleted);
     std::fs::remove_file(deleted.join("report.json")).expect("rm");
     let (code, v) = verify_json(&deleted);
     assert_eq!(code, Some(1));
     assert_eq!(problems(&v), [("report.json".into(), "missing".into())]);
 
-    let added = temp_dir("added");
+    let added = temp_path("added");
     copy_dir(&dir, &added);
     std::fs::write(added.join("notes.txt"), "x").expect("write");
     let (code, v) = verify_json(&added);
@@ -282,7 +255,7 @@ fn deleted_added_files_and_an_edited_manifest_are_detected_and_named() {
     assert_eq!(problems(&v), [("notes.txt".into(), "extra".into())]);
 
     // Editing a manifest field (here the findings digest) breaks the top digest.
-    let edited = temp_dir("edited");
+    let edited = temp_path("edited");
     copy_dir(&dir, &edited);
     let text = std::fs::read_to_string(edited.join("manifest.json")).expect("read");
     let m = manifest(&dir);
@@ -297,7 +270,7 @@ fn deleted_added_files_and_an_edited_manifest_are_detected_and_named() {
     );
 
     // Changing a file and its hash in the manifest is caught by the top digest as well.
-    let both = temp_dir("both");
+    let both = temp_path("both");
     copy_dir(&dir, &both);
     let old = m["files"][3]["sha256"].as_str().expect("sha").to_string();
     std::fs::write(both.join("report.json"), "{}\n").expect("write");
@@ -337,10 +310,10 @@ fn deleted_added_files_and_an_edited_manifest_are_detected_and_named() {
 
 #[test]
 fn unreadable_or_malformed_bundles_exit_2() {
-    let missing = temp_dir("missing");
+    let missing = temp_path("missing");
     let o = run(&["evidence", "verify", &missing.display().to_string()]);
     assert_eq!(o.status.code(), Some(2));
-    let bad = temp_dir("malformed");
+    let bad = temp_path("malformed");
     std::fs::create_dir_all(&bad).expect("mkdir");
     std::fs::write(bad.join("manifest.json"), "{\n  \"kind\": ").expect("write");
     let o = run(&["evidence", "verify", &bad.display().to_string()]);
@@ -367,9 +340,8 @@ fn two_runs_on_the_same_inputs_give_the_same_findings_digest() {
     let a = bundle("run-a", &["examples/shop", "examples/records"]);
     // Another day and the inputs in another order: the findings digest has no timestamp and
     // does not depend on the order.
-    let b = temp_dir("run-b");
-    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
+    let b = temp_path("run-b");
+    let o = kubecomply()
         .env("KUBECOMPLY_TODAY", "2026-07-15")
         .args([
             "report",
@@ -434,7 +406,7 @@ fn the_evidence_directory_must_be_new_empty_or_a_bundle_replaced_with_force() {
     assert!(stderr(&o).contains("mine.txt"), "{}", stderr(&o));
     assert!(dir.join("mine.txt").exists());
     // A non-empty directory that is not a bundle is refused even with --force.
-    let other = temp_dir("not-a-bundle");
+    let other = temp_path("not-a-bundle");
     std::fs::create_dir_all(&other).expect("mkdir");
     std::fs::write(other.join("a.txt"), "x").expect("write");
     let o = run(&[
@@ -458,7 +430,7 @@ fn the_evidence_directory_must_be_new_empty_or_a_bundle_replaced_with_force() {
 
 #[test]
 fn rescan_refuses_when_a_recorded_settings_file_changed() {
-    let work = temp_dir("settings");
+    let work = temp_path("settings");
     std::fs::create_dir_all(&work).expect("mkdir");
     let exceptions = work.join("exceptions.yaml");
     std::fs::copy(root().join("examples/exceptions.yaml"), &exceptions).expect("copy");

@@ -1,34 +1,15 @@
 //! End-to-end behaviour of `kubecomply netpol` (needs the `netpol` subcommand wired in main.rs).
 
+mod common;
+use common::*;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
 const NAMED_PORTS: &str = "crates/netpol/tests/cases/named_ports.yaml";
 const VALIDATION: &str = "crates/netpol/tests/cases/validation.yaml";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 #[test]
 fn query_allowed_by_named_port_exits_zero() {
@@ -160,9 +141,7 @@ fn rejected_policies_are_reported_and_ignored() {
 #[test]
 fn query_reads_standard_input() {
     let yaml = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: app}\nspec: {podSelector: {}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: app}\nspec: {containers: [{name: c, image: i}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: cli, namespace: other}\nspec: {containers: [{name: c, image: i}]}\n";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
+    let mut child = kubecomply()
         .args([
             "netpol",
             "query",
@@ -1094,9 +1073,8 @@ fn review_segmentation_from_the_configuration_file() {
         "segmentation: compliance/flows.yaml\n",
     )
     .expect("write");
-    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+    let o = kubecomply()
         .current_dir(&dir)
-        .env("NO_COLOR", "1")
         .args(["netpol", "review", "inputs.yaml"])
         .output()
         .expect("runs");
@@ -1104,9 +1082,8 @@ fn review_segmentation_from_the_configuration_file() {
     assert!(out.contains("KC-NET-103"), "{out}{}", stderr(&o));
     assert!(!out.contains("KC-NET-104"), "{out}");
     // `scan --network` reads the same declared flows from the configuration.
-    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+    let o = kubecomply()
         .current_dir(&dir)
-        .env("NO_COLOR", "1")
         .args(["scan", "--network", "inputs.yaml", "--format", "json"])
         .output()
         .expect("runs");
@@ -1115,9 +1092,8 @@ fn review_segmentation_from_the_configuration_file() {
     assert!(!out.contains("KC-NET-104"), "{out}");
     // Without the configuration, the flow is undeclared.
     std::fs::remove_file(dir.join(".kubecomply.yaml")).expect("rm");
-    let o = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
+    let o = kubecomply()
         .current_dir(&dir)
-        .env("NO_COLOR", "1")
         .args(["scan", "--network", "inputs.yaml", "--format", "json"])
         .output()
         .expect("runs");

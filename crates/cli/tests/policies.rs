@@ -2,40 +2,20 @@
 //! one Rego module (SHOP-001), one ValidatingAdmissionPolicy with its binding (SHOP-002) and one
 //! Gatekeeper template with a constraint (SHOP-003).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
+    kubecomply()
         .env("KUBECOMPLY_TODAY", "2026-11-28")
         .args(args)
         .output()
         .expect("runs")
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kubecomply-pol-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tmp");
-    d
 }
 
 /// (rule, status, kind/name, line, column, pointer) of every finding of the given rules.
@@ -174,7 +154,7 @@ fn policy_findings_follow_rule_selection_overrides_and_exceptions() {
     assert_eq!(hits(&skipped, "SHOP-003"), vec![]);
     assert_eq!(hits(&skipped, "SHOP-002").len(), 1);
 
-    let dir = tmpdir("overrides");
+    let dir = temp_dir("overrides");
     std::fs::write(
         dir.join("exceptions.yaml"),
         "exceptions:\n- rule: SHOP-003\n  kind: Namespace\n  name: records\n  reason: records namespace is owned by the hospital IT team\n  owner: platform@example.com\n  expires: 2027-06-30\n",
@@ -206,7 +186,7 @@ fn policy_findings_follow_rule_selection_overrides_and_exceptions() {
 
 #[test]
 fn broken_and_clashing_policies_are_reported_and_the_rest_runs() {
-    let dir = tmpdir("broken");
+    let dir = temp_dir("broken");
     std::fs::copy(
         root().join("examples/policies/ownership.rego"),
         dir.join("ownership.rego"),
@@ -247,7 +227,7 @@ fn broken_and_clashing_policies_are_reported_and_the_rest_runs() {
 
 #[test]
 fn the_digest_names_the_policy_version() {
-    let dir = tmpdir("digest");
+    let dir = temp_dir("digest");
     let rego =
         std::fs::read_to_string(root().join("examples/policies/ownership.rego")).expect("read");
     std::fs::write(dir.join("ownership.rego"), &rego).expect("write");
@@ -441,7 +421,7 @@ fn custom_frameworks_come_from_the_configuration_too() {
 
 #[test]
 fn a_runaway_policy_is_stopped_at_the_memory_limit() {
-    let d = tmpdir("memory");
+    let d = temp_dir("memory");
     std::fs::write(
         d.join("runaway.rego"),
         "package main\nimport rego.v1\n\ndeny contains msg if {\n\tr := numbers.range(1, 4000)\n\

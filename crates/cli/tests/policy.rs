@@ -1,32 +1,11 @@
 //! End-to-end behaviour of `kubecomply policy verify` and `kubecomply policy test`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
 const SUITES: &str = "crates/rego/tests/suites";
 const FAILING: &str = "crates/rego/tests/suites-failing";
 const UNIT: &str = "crates/rego/tests/fixtures/conftest/unit";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 #[test]
 fn verify_passing_suites_exits_zero() {

@@ -1,28 +1,11 @@
 //! End-to-end behaviour of `kubecomply rbac` (needs the `rbac` subcommand wired in main.rs).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
 use serde_json::Value;
 
 const FIXTURE: &str = "crates/rbac/tests/fixtures/review.yaml";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
 
 #[test]
 fn who_can_json_lists_subjects() {

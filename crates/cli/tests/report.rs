@@ -1,24 +1,12 @@
 //! End-to-end behaviour of `kubecomply report` on the bundled examples (needs the `report`
 //! subcommand wired in main.rs).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
+
+use std::process::Output;
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("KUBECOMPLY_TODAY", "2026-06-01")
-        .args(args)
-        .output()
-        .expect("runs")
-}
 
 fn report(extra: &[&str]) -> Output {
     let mut args = vec![
@@ -31,21 +19,6 @@ fn report(extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     args.push("examples");
     run(&args)
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "JSON output: {e}\nstderr: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kubecomply-report-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 fn leaves(reqs: &Value, out: &mut Vec<Value>) {

@@ -7,6 +7,9 @@
 //! `KUBECOMPLY_REQUIRE_BROWSER=1` (set by `.ci/run`), which makes them fail. The browser is
 //! `$KUBECOMPLY_CHROMIUM`, else `chromium` or `chromium-browser` on `PATH`.
 
+mod common;
+use common::*;
+
 use std::io::{BufRead, BufReader, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -16,10 +19,6 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tungstenite::{Message, WebSocket};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn find_chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("KUBECOMPLY_CHROMIUM") {
@@ -56,13 +55,6 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
             None
         }
     }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kubecomply-browser-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 /// A headless browser and one DevTools session on a blank page.
@@ -273,9 +265,7 @@ fn html_report_renders_without_errors_and_shows_score_and_failures() {
     };
     let dir = temp_dir("report");
     let html = dir.join("report.html");
-    let json_out = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("KUBECOMPLY_TODAY", "2026-06-01")
+    let json_out = kubecomply()
         .args([
             "report",
             "--framework",
@@ -287,9 +277,7 @@ fn html_report_renders_without_errors_and_shows_score_and_failures() {
         .output()
         .expect("runs");
     let doc: Value = serde_json::from_slice(&json_out.stdout).expect("json report");
-    let st = Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("KUBECOMPLY_TODAY", "2026-06-01")
+    let st = kubecomply()
         .args([
             "report",
             "--framework",

@@ -2,19 +2,15 @@
 //! against the vendored CRD and OSCAL schemas (`tests/schemas/SOURCE.md`), and snapshots of
 //! every report format on the bundled examples.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::*;
+
 use std::process::Output;
 
 use serde_json::{Map, Value};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn report(format: &str, frameworks: &str, today: &str) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kubecomply"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
+    kubecomply()
         .env("KUBECOMPLY_TODAY", today)
         .args([
             "report",
