@@ -78,7 +78,8 @@ pub fn discover() -> Option<PathBuf> {
     }
 }
 
-fn strings(v: &Value, path: &str, err: &mut Vec<(String, String)>) -> Vec<String> {
+/// A list of strings at `path`; every other element or value is an error pushed on `err`.
+pub(crate) fn strings(v: &Value, path: &str, err: &mut Vec<(String, String)>) -> Vec<String> {
     match v {
         Value::Array(a) => a
             .iter()

@@ -241,24 +241,7 @@ impl Reader<'_> {
     }
 
     fn strings(&mut self, v: &Value, ptr: &str) -> Vec<String> {
-        match v {
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| match x.as_str() {
-                    Some(s) => Some(s.to_string()),
-                    None => {
-                        self.err(&format!("{ptr}/{i}"), "expected a string");
-                        None
-                    }
-                })
-                .collect(),
-            Value::Null => Vec::new(),
-            _ => {
-                self.err(ptr, "expected a list of strings");
-                Vec::new()
-            }
-        }
+        crate::config::strings(v, ptr, &mut self.errors)
     }
 
     fn string(&mut self, v: &Value, ptr: &str) -> Option<String> {
@@ -998,15 +981,9 @@ fn yes_no(v: &Value) -> &'static str {
     }
 }
 
-/// One row per workload (RFC 4180 quoting).
+/// One row per workload (RFC 4180 quoting, formula cells neutralised, as in the framework CSV).
 fn inventory_csv(doc: &Value) -> String {
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let field = kubecomply_frameworks::csv::field;
     let mut s = String::from("workload,serviceAccount");
     for (_, key) in INVENTORY_COLUMNS {
         s.push(',');

@@ -505,8 +505,8 @@ fn matrix(
                     for p in &ports {
                         s.push_str(&format!(
                             "{},{},{},{},{}\n",
-                            csv(&names[i]),
-                            csv(&names[j]),
+                            kubecomply_frameworks::csv::field(&names[i]),
+                            kubecomply_frameworks::csv::field(&names[j]),
                             p.port,
                             p.protocol,
                             allowed.contains(&p)
@@ -567,21 +567,10 @@ fn matrix(
     Ok(0)
 }
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values; line breaks become `&#10;`
+/// so multi-line `title` attributes keep them.
 fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            c => out.push(c),
-        }
-    }
-    out
+    kubecomply_frameworks::report::esc(s).replace('\n', "&#10;")
 }
 
 /// The heat map: rows sources, columns destinations; a cell is green when every checked port
@@ -712,14 +701,6 @@ fn class_matrix(model: &Model, reach: &Reachability, eps: &[usize]) -> Result<St
     }))
 }
 
-fn csv(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -740,7 +721,7 @@ fn inventory(format: InventoryFormat, paths: &[String]) -> Result<u8> {
             for r in &rows {
                 s.push_str(&format!(
                     "{},{},{},{},{},{}\n",
-                    csv(&r.workload),
+                    kubecomply_frameworks::csv::field(&r.workload),
                     r.ingress_isolated,
                     r.egress_isolated,
                     r.internet_exposed,
