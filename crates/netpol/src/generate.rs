@@ -316,27 +316,24 @@ pub fn generate(model: &Model, flows: &[Flow], dns: bool) -> Result<Vec<Value>, 
             base.push_str(&f.port.protocol.as_str().to_ascii_lowercase());
         }
         let ports = json!([port_json(&f.port)]);
-        if let FlowEnd::Workload(w) = &f.from {
+        // The source's egress towards the destination, then the destination's ingress from
+        // the source: each side that is a workload gets its policy.
+        for (own, peer, dir, peer_key, kind) in [
+            (&f.from, &f.to, "egress", "to", "Egress"),
+            (&f.to, &f.from, "ingress", "from", "Ingress"),
+        ] {
+            let FlowEnd::Workload(w) = own else {
+                continue;
+            };
             let ns = model.workloads[*w].namespace.clone();
             let selector = json!({"matchLabels": distinguishing_labels(model, *w)?});
             let mut spec = Map::new();
             spec.insert(
-                "egress".into(),
-                json!([{"to": peers(model, &f.to)?, "ports": ports}]),
+                dir.into(),
+                json!([{peer_key: peers(model, peer)?, "ports": ports}]),
             );
-            let name = unique(&ns, format!("{base}-egress"));
-            out.push(policy(&name, &ns, selector, &["Egress"], spec));
-        }
-        if let FlowEnd::Workload(w) = &f.to {
-            let ns = model.workloads[*w].namespace.clone();
-            let selector = json!({"matchLabels": distinguishing_labels(model, *w)?});
-            let mut spec = Map::new();
-            spec.insert(
-                "ingress".into(),
-                json!([{"from": peers(model, &f.from)?, "ports": ports}]),
-            );
-            let name = unique(&ns, format!("{base}-ingress"));
-            out.push(policy(&name, &ns, selector, &["Ingress"], spec));
+            let name = unique(&ns, format!("{base}-{dir}"));
+            out.push(policy(&name, &ns, selector, &[kind], spec));
         }
     }
     Ok(out)
