@@ -62,11 +62,9 @@ impl FileDigest {
         }
     }
 
-    /// Reads and hashes a file.
+    /// Reads and hashes a file (streamed, see [`hash_file`]).
     pub fn read(path: &Path) -> anyhow::Result<FileDigest> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
-        Ok(FileDigest::of(&path.display().to_string(), &bytes))
+        hash_file(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))
     }
 
     fn to_json(&self) -> Value {
