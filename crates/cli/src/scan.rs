@@ -309,9 +309,12 @@ pub fn run(a: ScanArgs) -> Result<u8> {
                         .map(|l| l.trim_start_matches("VmRSS:").trim().to_string())
                 })
                 .unwrap_or_default();
+            let (live, peak) = kubecomply_rego::memory::live_bytes();
             eprintln!(
-                "timing: {name:<10} {:>8.1} ms  rss {rss}",
-                clock.elapsed().as_secs_f64() * 1000.0
+                "timing: {name:<10} {:>8.1} ms  rss {rss}  live {} MiB  peak live {} MiB",
+                clock.elapsed().as_secs_f64() * 1000.0,
+                live >> 20,
+                peak >> 20
             );
             clock = std::time::Instant::now();
         }
@@ -377,6 +380,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     };
     let (rbac, (outcome, policy_findings)) = if loaded.inventory.len() > SEQUENTIAL_REVIEW {
         let rbac = review();
+        phase("rbac");
         (rbac, rest())
     } else {
         rayon::join(review, rest)

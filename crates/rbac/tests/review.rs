@@ -207,3 +207,45 @@ fn unmodelled_system_roles_are_not_missing() {
         .collect();
     assert_eq!(missing, vec!["typo".to_string()]);
 }
+
+#[test]
+fn token_requests_and_impersonation_reach_accounts_in_scope() {
+    let inv = inventory("tests/fixtures/tokens.yaml");
+    let rbac = Rbac::new(&inv);
+    let path = |ns: &str, name: &str| rbac.paths(Some(&Subject::service_account(ns, name)));
+    // Cluster-wide token requests: any account of any namespace, here ops/admin.
+    let p = path("tools", "minter");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].steps.len(), 2, "{:#?}", p[0].steps);
+    assert_eq!(
+        p[0].steps[0].description,
+        "ServiceAccount/tools/minter can create tokens (serviceaccounts/token) for ServiceAccount/ops/admin"
+    );
+    assert_eq!(p[0].steps[0].rule.binding.name, "minter-everywhere");
+    assert_eq!(p[0].steps[1].rule.binding.name, "ops-admin");
+    // resourceNames: only the named accounts.
+    assert!(path("tools", "narrow").is_empty());
+    let p = path("tools", "named");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].steps[0].rule.binding.name, "named-admin");
+    // Impersonating the ServiceAccounts of one namespace (a RoleBinding there).
+    let p = path("tools", "actor");
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        p[0].steps[0].description,
+        "ServiceAccount/tools/actor can impersonate ServiceAccount/ops/admin"
+    );
+    // All four starts in one search give the same answers.
+    let all = rbac.paths(None);
+    let mut who: Vec<String> = all.iter().map(|p| p.subject.display()).collect();
+    who.sort();
+    assert_eq!(
+        who,
+        [
+            "ServiceAccount/ops/admin",
+            "ServiceAccount/tools/actor",
+            "ServiceAccount/tools/minter",
+            "ServiceAccount/tools/named"
+        ]
+    );
+}

@@ -50,6 +50,14 @@ pub fn reruns() -> usize {
     RERUNS.load(Ordering::Relaxed)
 }
 
+/// Bytes the process has allocated and not freed, and the highest such count so far
+/// (regorus' accounting in the global allocator), for diagnostics such as `KUBECOMPLY_TIMINGS`.
+pub fn live_bytes() -> (u64, u64) {
+    regorus::flush_thread_memory_counters();
+    let (stats, _) = regorus_mimalloc::allocation_stats_snapshot();
+    (stats.allocated, stats.peak)
+}
+
 /// Bytes the process has allocated (regorus' accounting).
 fn allocated() -> u64 {
     regorus::flush_thread_memory_counters();
