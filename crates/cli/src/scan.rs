@@ -283,10 +283,6 @@ fn selected(
         .collect()
 }
 
-/// Inputs with more objects than this run the RBAC review before the rule engine rather than
-/// beside it (peak memory over overlap).
-const SEQUENTIAL_REVIEW: usize = 20_000;
-
 /// Runs `scan`.
 pub fn run(a: ScanArgs) -> Result<u8> {
     let cfg = match a.config.clone().or_else(config::discover) {
@@ -356,10 +352,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         Some(p) => selected(p.metas.iter().copied(), only, &cfg.skip, &a.skip_rules),
         None => Vec::new(),
     };
-    // The RBAC review runs beside the rule engine, except on large inputs, where it runs first
-    // on its own: its model (subjects, indexes, path search) is transient, and freeing it before
-    // the engine's findings accumulate lowers the peak memory (by about 100 MiB at 100,000
-    // objects) at the price of less overlap.
+    // The RBAC review runs beside the rule engine.
     let review = || {
         if rbac_selected.is_empty() {
             Vec::new()
@@ -378,13 +371,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         };
         (outcome, policy_findings)
     };
-    let (rbac, (outcome, policy_findings)) = if loaded.inventory.len() > SEQUENTIAL_REVIEW {
-        let rbac = review();
-        phase("rbac");
-        (rbac, rest())
-    } else {
-        rayon::join(review, rest)
-    };
+    let (rbac, (outcome, policy_findings)) = rayon::join(review, rest);
     let mut findings = outcome.findings;
     let policy_findings = engine.adopt(policy_findings, &loaded.inventory);
     let rbac = engine.adopt(rbac, &loaded.inventory);
