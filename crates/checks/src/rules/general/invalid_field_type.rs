@@ -140,21 +140,29 @@ fn bad(out: &mut Violations, pointer: String, field: &str, ty: Ty, v: &Value) {
     );
 }
 
-fn check_fields(obj: &Value, base: &str, fields: &[(&str, Ty)], out: &mut Violations) {
+/// Checks the types of `fields` of `obj`; `base` builds the object's pointer, only when a
+/// violation needs it.
+fn check_fields(
+    obj: &Value,
+    base: &dyn Fn() -> String,
+    fields: &[(&str, Ty)],
+    out: &mut Violations,
+) {
     let Some(map) = obj.as_object() else { return };
     for (field, ty) in fields {
-        if let Some(v) = map.get(*field)
+        // The pointer is only built for a violation: this rule visits every typed field of
+        // every object.
+        if let Some(v) = kubecomply_core::value::field(map, field)
             && !v.is_null()
         {
-            let p = format!("{base}/{field}");
             if !ty.ok(v) {
-                bad(out, p, field, *ty, v);
+                bad(out, format!("{}/{field}", base()), field, *ty, v);
             } else if let (Ty::StrArray, Value::Array(items)) = (ty, v) {
                 for (i, item) in items.iter().enumerate() {
                     if !item.is_string() {
                         bad(
                             out,
-                            format!("{p}/{i}"),
+                            format!("{}/{field}/{i}", base()),
                             &format!("{field}[{i}]"),
                             Ty::Str,
                             item,
@@ -185,11 +193,11 @@ fn check_string_map(v: Option<&Value>, base: &str, what: &str, out: &mut Violati
 
 fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
     let spec_ptr = t.spec_pointer();
-    check_fields(t.spec, &spec_ptr, POD_FIELDS, out);
+    check_fields(t.spec, &|| spec_ptr.clone(), POD_FIELDS, out);
     if let Some(sc) = t.spec.field("securityContext") {
         check_fields(
             sc,
-            &format!("{spec_ptr}/securityContext"),
+            &|| format!("{spec_ptr}/securityContext"),
             SECURITY_CONTEXT_FIELDS,
             out,
         );
@@ -207,19 +215,19 @@ fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
         );
     }
     for c in t.containers() {
-        let cp = t.container_path(&c, &[]);
+        let cp = || t.container_path(&c, &[]);
         check_fields(c.value, &cp, CONTAINER_FIELDS, out);
         if let Some(sc) = c.value.field("securityContext") {
             check_fields(
                 sc,
-                &format!("{cp}/securityContext"),
+                &|| format!("{}/securityContext", cp()),
                 SECURITY_CONTEXT_FIELDS,
                 out,
             );
             if let Some(caps) = sc.field("capabilities") {
                 check_fields(
                     caps,
-                    &format!("{cp}/securityContext/capabilities"),
+                    &|| format!("{}/securityContext/capabilities", cp()),
                     &[("add", Ty::StrArray), ("drop", Ty::StrArray)],
                     out,
                 );
@@ -231,7 +239,7 @@ fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
         {
             check_fields(
                 port,
-                &format!("{cp}/ports/{i}"),
+                &|| format!("{}/ports/{i}", cp()),
                 &[
                     ("containerPort", Ty::Int),
                     ("hostPort", Ty::Int),
@@ -246,7 +254,7 @@ fn check_template(t: &PodTemplate<'_>, out: &mut Violations) {
         {
             check_fields(
                 env,
-                &format!("{cp}/env/{i}"),
+                &|| format!("{}/env/{i}", cp()),
                 &[("name", Ty::Str), ("value", Ty::Str)],
                 out,
             );
