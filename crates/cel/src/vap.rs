@@ -192,7 +192,7 @@ impl VapSet {
                             expression_position(o, &pointer, error.line, error.column);
                         diagnostics.push(Diagnostic {
                             level: Level::Error,
-                            file: o.origin.source.path.clone(),
+                            file: o.origin.source.path.to_string(),
                             line,
                             column,
                             message: format!(
@@ -216,7 +216,7 @@ impl VapSet {
                 if !broken.contains(&policy_name) {
                     diagnostics.push(Diagnostic {
                         level: Level::Warning,
-                        file: o.origin.source.path.clone(),
+                        file: o.origin.source.path.to_string(),
                         line: o.origin.line,
                         column: 1,
                         message: format!(
@@ -486,7 +486,7 @@ impl Policy {
             severity: explicit_severity.unwrap_or(Severity::High),
             description,
             engine: "cel".to_string(),
-            source: o.origin.source.path.clone(),
+            source: o.origin.source.path.to_string(),
             frameworks: o
                 .annotation("kubecomply.io/frameworks")
                 .map(parse_frameworks)

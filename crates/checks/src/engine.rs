@@ -155,7 +155,7 @@ impl Engine {
                                 .find(|e| !e.is_expired(today) && e.covers(&f, None))
                             {
                                 f.status = Status::Excepted;
-                                f.exception = Some(e.applied());
+                                f.exception = Some(Box::new(e.applied()));
                             }
                         }
                     }
@@ -247,12 +247,12 @@ impl Engine {
                     .filter(|r| !r.trim().is_empty())
                     .unwrap_or("(no reason given in kubecomply.io/ignore-reason)");
                 f.status = Status::Excepted;
-                f.exception = Some(AppliedException {
+                f.exception = Some(Box::new(AppliedException {
                     source: "annotation",
                     reason: reason.to_string(),
                     owner: None,
                     expires: None,
-                });
+                }));
                 return;
             }
         }
@@ -263,7 +263,7 @@ impl Engine {
             .find(|e| !e.is_expired(today) && e.covers(f, Some(obj)))
         {
             f.status = Status::Excepted;
-            f.exception = Some(e.applied());
+            f.exception = Some(Box::new(e.applied()));
         }
     }
 
@@ -280,11 +280,11 @@ impl Engine {
                 let pointer = format!("/exceptions/{}/expires", e.index);
                 let location = match &self.options.exceptions_origin {
                     Some(o) => Location {
-                        file: std::sync::Arc::from(o.source.path.as_str()),
+                        file: std::sync::Arc::clone(&o.source.path),
                         line: 0,
                         column: 0,
                         pointer,
-                        origin: Some(o.clone()),
+                        origin: Some(std::sync::Arc::new(o.clone())),
                     },
                     None => Location::at("<exceptions>", 0, 0),
                 };

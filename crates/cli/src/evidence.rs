@@ -151,7 +151,7 @@ fn inputs_jsonl(inventory: &Inventory) -> String {
                 "object": o.value,
             }));
             (
-                o.origin.source.path.as_str(),
+                &*o.origin.source.path,
                 o.origin.document,
                 o.origin.prefix.as_str(),
                 line,
@@ -852,14 +852,14 @@ fn load_bundled_inputs(dir: &Path) -> anyhow::Result<crate::scan::Loaded> {
         // Each object is loaded as a JSON document of its original source, so findings name
         // the original file; positions are of the JSON text, which the digest leaves out.
         let src = kubecomply_core::SourceFile {
-            path: source.to_string(),
+            path: source.into(),
             text: serde_json::to_string_pretty(object)?,
             format: kubecomply_core::SourceFormat::Json,
         };
         let loaded = kubecomply_loader::load(src, &limits);
         diagnostics.extend(loaded.diagnostics);
         for mut o in loaded.objects {
-            o.origin.document = document;
+            std::sync::Arc::make_mut(&mut o.origin).document = document;
             objects.push(o);
         }
     }

@@ -183,7 +183,7 @@ impl Policies {
             let input = kubecomply_loader::files::Input::File(p.clone());
             match kubecomply_loader::files::read(&input, limits) {
                 Ok(src) => {
-                    files.insert(src.path.clone());
+                    files.insert(src.path.to_string());
                     let l = kubecomply_loader::load(src, limits);
                     diagnostics
                         .extend(l.diagnostics.into_iter().filter(|d| d.level != Level::Note));
@@ -272,7 +272,7 @@ impl Policies {
                     f.location
                         .origin
                         .as_ref()
-                        .is_none_or(|o| !self.files.contains(&o.source.path))
+                        .is_none_or(|o| !self.files.contains(&*o.source.path))
                 }));
             }
         }

@@ -77,18 +77,18 @@ pub struct Location {
     pub pointer: String,
     /// The origin, for lazy resolution of line and column.
     #[serde(skip)]
-    pub origin: Option<Origin>,
+    pub origin: Option<Arc<Origin>>,
 }
 
 impl Location {
     /// A location inside an object; line and column are resolved later.
     pub fn in_object(object: &Object, pointer: impl Into<String>) -> Location {
         Location {
-            file: Arc::from(object.origin.source.path.as_str()),
+            file: Arc::clone(&object.origin.source.path),
             line: 0,
             column: 0,
             pointer: pointer.into(),
-            origin: Some(object.origin.clone()),
+            origin: Some(Arc::clone(&object.origin)),
         }
     }
 
@@ -141,9 +141,10 @@ pub struct Finding {
     pub message: String,
     /// Where.
     pub location: Location,
-    /// The exception that accepted it, when `status` is `excepted`.
+    /// The exception that accepted it, when `status` is `excepted` (boxed: most findings have
+    /// none, and a large scan holds hundreds of thousands of findings).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<AppliedException>,
+    pub exception: Option<Box<AppliedException>>,
 }
 
 impl Finding {

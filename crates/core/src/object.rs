@@ -22,8 +22,8 @@ pub enum SourceFormat {
 /// One input file (or standard input), kept so that positions can be resolved lazily.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as given by the user (or `<stdin>`).
-    pub path: String,
+    /// The path as given by the user (or `<stdin>`); shared by the locations of its findings.
+    pub path: Arc<str>,
     /// The full text.
     pub text: String,
     /// How it was parsed.
@@ -63,8 +63,8 @@ pub struct Object {
     pub name: String,
     /// `metadata.namespace`, if set.
     pub namespace: Option<String>,
-    /// Where it came from.
-    pub origin: Origin,
+    /// Where it came from (shared with the locations of its findings).
+    pub origin: Arc<Origin>,
     /// JSON pointers (relative to the object) of the pod templates it embeds.
     pub pod_templates: Vec<String>,
 }
@@ -91,7 +91,7 @@ impl Object {
             kind,
             name,
             namespace,
-            origin,
+            origin: Arc::new(origin),
             pod_templates,
         })
     }

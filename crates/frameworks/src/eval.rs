@@ -127,7 +127,7 @@ impl FindingRef {
                 }
                 s
             }),
-            exception_detail: f.exception.clone(),
+            exception_detail: f.exception.as_deref().cloned(),
         }
     }
 }

@@ -64,11 +64,13 @@ fn finding(rule: &'static str, status: Status, severity: Severity, name: &str) -
         container: None,
         message: format!("{rule} on {name}"),
         location: Location::at("pods.yaml", 3, 1),
-        exception: (status == Status::Excepted).then(|| AppliedException {
-            source: "annotation",
-            reason: "accepted".into(),
-            owner: Some("team-a".into()),
-            expires: None,
+        exception: (status == Status::Excepted).then(|| {
+            Box::new(AppliedException {
+                source: "annotation",
+                reason: "accepted".into(),
+                owner: Some("team-a".into()),
+                expires: None,
+            })
         }),
     }
 }

@@ -175,7 +175,7 @@ pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
     };
     let format = detect_format(&name, &text);
     Ok(SourceFile {
-        path: name,
+        path: name.into(),
         text,
         format,
     })
@@ -185,7 +185,7 @@ pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
 pub fn from_string(name: &str, text: String) -> SourceFile {
     let format: SourceFormat = detect_format(name, &text);
     SourceFile {
-        path: name.to_string(),
+        path: name.into(),
         text,
         format,
     }

@@ -110,7 +110,7 @@ fn load_with(mut source: SourceFile, limits: &Limits, keep_text: bool) -> Loaded
         };
         out.diagnostics.push(Diagnostic {
             level,
-            file: source.path.clone(),
+            file: source.path.to_string(),
             line: e.line,
             column: e.column,
             message: e.message,
@@ -156,7 +156,7 @@ fn add_value(value: Value, origin: Origin, out: &mut Loaded) {
         }
         return;
     }
-    let file = origin.source.path.clone();
+    let file = origin.source.path.to_string();
     let line = origin.line;
     let item = if origin.prefix.is_empty() {
         String::new()
@@ -173,7 +173,7 @@ fn add_value(value: Value, origin: Origin, out: &mut Loaded) {
             };
             out.diagnostics.push(Diagnostic {
                 level: Level::Note,
-                file,
+                file: file.to_string(),
                 line,
                 column: 1,
                 message: format!("skipped a document{item} that {why}: not a Kubernetes object"),

@@ -235,7 +235,7 @@ fn embedded_origin(object: &Object, pointer: &str) -> Option<(u32, u32, bool)> {
 /// A Rego error in a template as a diagnostic at its line inside the YAML file.
 fn template_diagnostic(object: &Object, pointer: &str, e: &anyhow::Error) -> Diagnostic {
     let at = error_at(e);
-    let file = object.origin.source.path.clone();
+    let file = object.origin.source.path.to_string();
     let (line, column) = match embedded_origin(object, pointer) {
         Some((first, indent, true)) if at.line > 0 => (first + at.line - 1, indent + at.column - 1),
         Some((l, c, _)) => (l, c),
@@ -314,7 +314,7 @@ impl Template {
         let file = &object.origin.source.path;
         let error = |line: u32, message: String| Diagnostic {
             level: Level::Error,
-            file: file.clone(),
+            file: file.to_string(),
             line,
             column: 1,
             message,
@@ -418,7 +418,7 @@ impl Template {
         Some(Template {
             kind: kind.to_string(),
             name: object.name.clone(),
-            source: file.clone(),
+            source: file.to_string(),
             annotations: annotation_map(v),
             code,
         })
@@ -480,7 +480,7 @@ impl Gatekeeper {
                 if gk.templates.iter().any(|x| x.kind == t.kind) {
                     diagnostics.push(Diagnostic {
                         level: Level::Warning,
-                        file: o.origin.source.path.clone(),
+                        file: o.origin.source.path.to_string(),
                         line: o.origin.line,
                         column: 1,
                         message: format!("template kind {} defined twice; first kept", t.kind),
@@ -498,7 +498,7 @@ impl Gatekeeper {
                 }
                 None => diagnostics.push(Diagnostic {
                     level: Level::Warning,
-                    file: o.origin.source.path.clone(),
+                    file: o.origin.source.path.to_string(),
                     line: o.origin.line,
                     column: 1,
                     message: format!(
@@ -529,7 +529,7 @@ impl Gatekeeper {
         let mut warn = |message: String| {
             diagnostics.push(Diagnostic {
                 level: Level::Warning,
-                file: o.origin.source.path.clone(),
+                file: o.origin.source.path.to_string(),
                 line: o.origin.line,
                 column: 1,
                 message,
@@ -611,7 +611,7 @@ impl Gatekeeper {
                 severity,
                 description,
                 engine: "gatekeeper".to_string(),
-                source: o.origin.source.path.clone(),
+                source: o.origin.source.path.to_string(),
                 frameworks,
             },
         }
@@ -740,7 +740,11 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<kubecomply_loader::Loaded
     let text = std::fs::read_to_string(p)
         .map_err(|e| Diagnostic::file(Level::Error, &path, format!("cannot read: {e}")))?;
     let format = kubecomply_loader::detect_format(&path, &text);
-    let source = kubecomply_core::SourceFile { path, text, format };
+    let source = kubecomply_core::SourceFile {
+        path: path.as_str().into(),
+        text,
+        format,
+    };
     Ok(kubecomply_loader::load(
         source,
         &kubecomply_loader::Limits::default(),
