@@ -53,14 +53,16 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
-    /// The reference of an object.
-    pub fn of(o: &Object) -> ObjectRef {
-        ObjectRef {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            namespace: o.namespace.clone(),
-            name: o.name.clone(),
-        }
+    /// The reference of an object, made once per object and shared by all its findings.
+    pub fn of(o: &Object) -> Arc<ObjectRef> {
+        Arc::clone(o.reference.get_or_init(|| {
+            Arc::new(ObjectRef {
+                api_version: o.api_version.clone(),
+                kind: o.kind.clone(),
+                namespace: o.namespace.clone(),
+                name: o.name.clone(),
+            })
+        }))
     }
 }
 
@@ -133,7 +135,7 @@ pub struct Finding {
     pub severity: Severity,
     /// The object concerned, when the subject is an object.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<ObjectRef>,
+    pub resource: Option<Arc<ObjectRef>>,
     /// The container concerned, if the finding is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,

@@ -67,6 +67,9 @@ pub struct Object {
     pub origin: Arc<Origin>,
     /// JSON pointers (relative to the object) of the pod templates it embeds.
     pub pod_templates: Vec<String>,
+    /// The reference its findings share, made with the first of them
+    /// ([`crate::ObjectRef::of`]).
+    pub reference: std::sync::OnceLock<Arc<crate::ObjectRef>>,
 }
 
 impl Object {
@@ -93,6 +96,7 @@ impl Object {
             namespace,
             origin: Arc::new(origin),
             pod_templates,
+            reference: std::sync::OnceLock::new(),
         })
     }
 

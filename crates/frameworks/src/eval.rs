@@ -113,7 +113,7 @@ impl FindingRef {
             rule: f.rule.to_string(),
             status: f.status,
             severity: f.severity,
-            resource: f.resource.clone(),
+            resource: f.resource.as_deref().cloned(),
             container: f.container.clone(),
             message: f.message.clone(),
             location,

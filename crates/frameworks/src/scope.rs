@@ -174,12 +174,12 @@ mod tests {
             location: kubecomply_core::Location::at("x.yaml", 1, 1),
             exception: None,
         };
-        f.resource = Some(kubecomply_core::ObjectRef {
+        f.resource = Some(std::sync::Arc::new(kubecomply_core::ObjectRef {
             api_version: "v1".into(),
             kind: kind.into(),
             namespace: ns.map(String::from),
             name: name.into(),
-        });
+        }));
         f
     }
 

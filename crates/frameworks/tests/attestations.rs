@@ -52,12 +52,12 @@ fn findings() -> Vec<Finding> {
         slug: Cow::Borrowed("slug"),
         status: Status::Pass,
         severity: Severity::High,
-        resource: Some(ObjectRef {
+        resource: Some(std::sync::Arc::new(ObjectRef {
             api_version: "v1".into(),
             kind: "Pod".into(),
             namespace: Some("ns".into()),
             name: "p".into(),
-        }),
+        })),
         container: None,
         message: "passed".into(),
         location: Location::at("pod.yaml", 3, 1),

@@ -55,12 +55,12 @@ fn finding(rule: &'static str, status: Status, severity: Severity, name: &str) -
         slug: Cow::Borrowed("slug"),
         status,
         severity,
-        resource: Some(ObjectRef {
+        resource: Some(std::sync::Arc::new(ObjectRef {
             api_version: "v1".into(),
             kind: "Pod".into(),
             namespace: Some("default".into()),
             name: name.into(),
-        }),
+        })),
         container: None,
         message: format!("{rule} on {name}"),
         location: Location::at("pods.yaml", 3, 1),

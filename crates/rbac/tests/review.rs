@@ -203,7 +203,7 @@ fn unmodelled_system_roles_are_not_missing() {
     let missing: Vec<String> = kubecomply_rbac::review(&inv)
         .into_iter()
         .filter(|f| f.rule == "KC-RBAC-103")
-        .filter_map(|f| f.resource.map(|r| r.name))
+        .filter_map(|f| f.resource.map(|r| r.name.clone()))
         .collect();
     assert_eq!(missing, vec!["typo".to_string()]);
 }
