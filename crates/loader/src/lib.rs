@@ -18,7 +18,7 @@ pub mod yaml;
 use std::sync::Arc;
 
 use kubecomply_core::diagnostic::{Diagnostic, Level};
-use kubecomply_core::{Object, Origin, SourceFile, SourceFormat};
+use kubecomply_core::{Object, Origin, Positions, SourceFile, SourceFormat};
 use serde_json::Value;
 
 pub use yaml::Limits;
@@ -126,7 +126,7 @@ fn load_with(mut source: SourceFile, limits: &Limits, keep_text: bool) -> Loaded
             positions: if is_list(&doc.value) {
                 None
             } else {
-                doc.positions.map(Arc::from)
+                doc.positions.as_deref().map(Positions::encode)
             },
         };
         add_value(doc.value, origin, &mut out);

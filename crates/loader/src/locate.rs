@@ -172,11 +172,12 @@ fn node_count(v: &Value) -> usize {
 
 /// Resolves `pointer` with the positions recorded at parse time: walks `value` in document
 /// order, counting nodes, down to the deepest existing token (a missing field resolves to its
-/// nearest parent, as with [`PositionIndex`]). `positions` holds line, column pairs.
-pub fn locate_recorded(value: &Value, positions: &[u32], pointer: &str) -> Option<(u32, u32)> {
-    let at = |i: usize| -> Option<(u32, u32)> {
-        Some((*positions.get(2 * i)?, *positions.get(2 * i + 1)?))
-    };
+/// nearest parent, as with [`PositionIndex`]).
+pub fn locate_recorded(
+    value: &Value,
+    positions: &kubecomply_core::Positions,
+    pointer: &str,
+) -> Option<(u32, u32)> {
     let mut node = value;
     let mut index = 0usize; // node index of `node`
     let mut found = index; // index of the deepest resolved position
@@ -213,7 +214,7 @@ pub fn locate_recorded(value: &Value, positions: &[u32], pointer: &str) -> Optio
             _ => break,
         }
     }
-    at(found)
+    positions.get(found)
 }
 
 /// Fills in line and column of findings from their origins: from the positions recorded at
