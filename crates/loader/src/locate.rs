@@ -170,51 +170,109 @@ fn node_count(v: &Value) -> usize {
     }
 }
 
-/// Resolves `pointer` with the positions recorded at parse time: walks `value` in document
-/// order, counting nodes, down to the deepest existing token (a missing field resolves to its
-/// nearest parent, as with [`PositionIndex`]).
+/// Resolves pointers of one document with the positions recorded at parse time. The positions
+/// are decoded once and the node count of each subtree is computed once, however many findings
+/// the document has (a finding used to cost a walk over every node before it).
+pub struct RecordedDocument<'a> {
+    value: &'a Value,
+    positions: Vec<(u32, u32)>,
+    /// Node counts of the subtrees walked past, by address.
+    sizes: HashMap<usize, usize, std::hash::BuildHasherDefault<AddressHasher>>,
+}
+
+/// A hasher for addresses (the default SipHash cost more than the walk it saves).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // Multiplicative (Fibonacci) hashing; the high bits, which hashbrown uses, mix well.
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl<'a> RecordedDocument<'a> {
+    /// A document's value and its recorded positions.
+    pub fn new(value: &'a Value, positions: &kubecomply_core::Positions) -> RecordedDocument<'a> {
+        RecordedDocument {
+            value,
+            positions: positions.iter().collect(),
+            sizes: HashMap::default(),
+        }
+    }
+
+    fn size(&mut self, v: &Value) -> usize {
+        match v {
+            Value::Array(_) | Value::Object(_) => {
+                let address = v as *const Value as usize;
+                *self.sizes.entry(address).or_insert_with(|| node_count(v))
+            }
+            _ => 1,
+        }
+    }
+
+    /// Line and column of `pointer`: walks the value in document order, counting nodes, down
+    /// to the deepest existing token (a missing field resolves to its nearest parent, as with
+    /// [`PositionIndex`]).
+    pub fn locate(&mut self, pointer: &str) -> Option<(u32, u32)> {
+        let mut node: &Value = self.value;
+        let mut index = 0usize; // node index of `node`
+        let mut found = index; // index of the deepest resolved position
+        for token in kubecomply_core::pointer::tokens(pointer) {
+            match node {
+                Value::Object(map) => {
+                    let mut i = index + 1;
+                    let mut next = None;
+                    for (k, child) in map {
+                        if *k == token {
+                            next = Some((child, i));
+                            break;
+                        }
+                        i += 1 + self.size(child);
+                    }
+                    let Some((child, key_index)) = next else {
+                        break;
+                    };
+                    found = key_index;
+                    node = child;
+                    index = key_index + 1;
+                }
+                Value::Array(items) => {
+                    let Ok(n) = token.parse::<usize>() else { break };
+                    let Some(child) = items.get(n) else { break };
+                    let mut i = index + 1;
+                    for item in &items[..n] {
+                        i += self.size(item);
+                    }
+                    found = i;
+                    node = child;
+                    index = i;
+                }
+                _ => break,
+            }
+        }
+        self.positions.get(found).copied()
+    }
+}
+
+/// Resolves one `pointer` with the positions recorded at parse time (see
+/// [`RecordedDocument::locate`]).
 pub fn locate_recorded(
     value: &Value,
     positions: &kubecomply_core::Positions,
     pointer: &str,
 ) -> Option<(u32, u32)> {
-    let mut node = value;
-    let mut index = 0usize; // node index of `node`
-    let mut found = index; // index of the deepest resolved position
-    for token in kubecomply_core::pointer::tokens(pointer) {
-        match node {
-            Value::Object(map) => {
-                let mut i = index + 1;
-                let mut next = None;
-                for (k, child) in map {
-                    if *k == token {
-                        next = Some((child, i));
-                        break;
-                    }
-                    i += 1 + node_count(child);
-                }
-                let Some((child, key_index)) = next else {
-                    break;
-                };
-                found = key_index;
-                node = child;
-                index = key_index + 1;
-            }
-            Value::Array(items) => {
-                let Ok(n) = token.parse::<usize>() else { break };
-                let Some(child) = items.get(n) else { break };
-                let mut i = index + 1;
-                for item in &items[..n] {
-                    i += node_count(item);
-                }
-                found = i;
-                node = child;
-                index = i;
-            }
-            _ => break,
-        }
-    }
-    positions.get(found)
+    RecordedDocument::new(value, positions).locate(pointer)
 }
 
 /// Fills in line and column of findings from their origins: from the positions recorded at
@@ -222,33 +280,55 @@ pub fn locate_recorded(
 /// parsing the document again, once per document with findings, in parallel across documents.
 pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply_core::Inventory) {
     use rayon::prelude::*;
-    let values: HashMap<(usize, usize), &Value> = inventory
+    // Objects share their origin with their findings: the origin's address names the object.
+    let values: HashMap<usize, &Value> = inventory
         .objects
-        .par_iter()
+        .iter()
         .filter(|o| o.origin.positions.is_some())
-        .map(|o| {
-            (
-                (
-                    std::sync::Arc::as_ptr(&o.origin.source) as usize,
-                    o.origin.span.start,
-                ),
-                &o.value,
-            )
-        })
+        .map(|o| (std::sync::Arc::as_ptr(&o.origin) as usize, &o.value))
         .collect();
-    findings.par_iter_mut().for_each(|f| {
-        let Some(o) = &f.location.origin else { return };
-        let Some(positions) = &o.positions else {
-            return;
-        };
-        let key = (std::sync::Arc::as_ptr(&o.source) as usize, o.span.start);
-        if let Some(v) = values.get(&key) {
-            let (line, column) =
-                locate_recorded(v, positions, &f.location.pointer).unwrap_or((o.line, 1));
-            f.location.line = line;
-            f.location.column = column;
+    let mut recorded: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(o) = &f.location.origin
+            && o.positions.is_some()
+        {
+            let key = std::sync::Arc::as_ptr(o) as usize;
+            if values.contains_key(&key) {
+                recorded.entry(key).or_default().push(i);
+            }
         }
-    });
+    }
+    let recorded: Vec<(usize, Vec<usize>)> = recorded.into_iter().collect();
+    let located: Vec<Vec<(usize, (u32, u32))>> = {
+        let findings_ref: &[kubecomply_core::Finding] = findings;
+        recorded
+            .par_iter()
+            .map(|(key, idxs)| {
+                let first = &findings_ref[idxs[0]];
+                let (Some(o), Some(value)) = (&first.location.origin, values.get(key)) else {
+                    return Vec::new();
+                };
+                let Some(positions) = &o.positions else {
+                    return Vec::new();
+                };
+                let mut doc = RecordedDocument::new(value, positions);
+                idxs.iter()
+                    .map(|&i| {
+                        let pos = doc
+                            .locate(&findings_ref[i].location.pointer)
+                            .unwrap_or((o.line, 1));
+                        (i, pos)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for group in located {
+        for (i, (line, column)) in group {
+            findings[i].location.line = line;
+            findings[i].location.column = column;
+        }
+    }
     // Group finding indexes by (source address, document start).
     let mut groups: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
