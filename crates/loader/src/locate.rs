@@ -177,8 +177,11 @@ pub struct RecordedDocument<'a> {
     value: &'a Value,
     positions: Vec<(u32, u32)>,
     /// Node counts of the subtrees walked past, by address.
-    sizes: HashMap<usize, usize, std::hash::BuildHasherDefault<AddressHasher>>,
+    sizes: AddressMap<usize>,
 }
+
+/// A map keyed by addresses.
+type AddressMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<AddressHasher>>;
 
 /// A hasher for addresses (the default SipHash cost more than the walk it saves).
 #[derive(Default)]
@@ -281,13 +284,13 @@ pub fn locate_recorded(
 pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply_core::Inventory) {
     use rayon::prelude::*;
     // Objects share their origin with their findings: the origin's address names the object.
-    let values: HashMap<usize, &Value> = inventory
+    let values: AddressMap<&Value> = inventory
         .objects
-        .iter()
+        .par_iter()
         .filter(|o| o.origin.positions.is_some())
         .map(|o| (std::sync::Arc::as_ptr(&o.origin) as usize, &o.value))
         .collect();
-    let mut recorded: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut recorded: AddressMap<Vec<usize>> = AddressMap::default();
     for (i, f) in findings.iter().enumerate() {
         if let Some(o) = &f.location.origin
             && o.positions.is_some()
