@@ -151,8 +151,9 @@ pub struct Object {
     pub origin: Arc<Origin>,
     /// JSON pointers (relative to the object) of the pod templates it embeds.
     pub pod_templates: Vec<String>,
-    /// The reference its findings share, made with the first of them
-    /// ([`crate::ObjectRef::of`]).
+    /// The reference its findings share, made from `api_version`, `kind`, `namespace` and
+    /// `name` with the first of them ([`crate::ObjectRef::of`]); objects are not changed after
+    /// loading.
     pub reference: std::sync::OnceLock<Arc<crate::ObjectRef>>,
 }
 

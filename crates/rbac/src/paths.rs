@@ -500,8 +500,8 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        // Before the pod-running edges: where both lead to the same namespace's accounts, a
-        // token request is the shorter story.
+        // Before the pod-running edges: where a subject may both request tokens and run pods
+        // in a namespace, one edge per target is kept, and the path names the token request.
         out.extend(subject_targets_any);
         out.extend(pods_targets);
         out.extend(
@@ -631,9 +631,9 @@ pub fn find_paths(auth: &Authorizer, accounts: &Accounts, from: Option<&Subject>
     starts.dedup();
     // The starting subjects are most of the work: expand them in parallel, a chunk at a time
     // (a chunk's edges, with their targets as owned keys, are interned before the next chunk
-    // is computed, which bounds that transient memory: at 100,000 objects all of them at once
-    // took about 120 MiB). Starts are expanded in their order, as the breadth-first walk below
-    // would (its queue begins with every start), so node numbering and edges are the same.
+    // is computed, so that transient memory stays bounded however many subjects and edges the
+    // input has). Starts are expanded in their order, as the breadth-first walk below would
+    // (its queue begins with every start), so node numbering and edges are the same.
     const CHUNK: usize = 512;
     let mut expanded = vec![false; g.nodes.len()];
     for chunk in starts.chunks(CHUNK) {
