@@ -33,22 +33,16 @@ pub fn join_index(base: &str, index: usize) -> String {
     format!("{base}/{index}")
 }
 
-/// Splits a pointer into unescaped tokens. The empty pointer has no tokens.
-pub fn tokens(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|t| {
-            if t.contains('~') {
-                t.replace("~1", "/").replace("~0", "~")
-            } else {
-                t.to_string()
-            }
-        })
-        .collect()
+/// Splits a pointer into unescaped tokens, borrowing those that need no unescaping. The empty
+/// pointer has no tokens.
+pub fn tokens(pointer: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    pointer.split('/').skip(1).map(|t| {
+        if t.contains('~') {
+            std::borrow::Cow::Owned(t.replace("~1", "/").replace("~0", "~"))
+        } else {
+            std::borrow::Cow::Borrowed(t)
+        }
+    })
 }
 
 /// The pointer of the parent of `pointer`, or `None` for the root.
@@ -105,7 +99,11 @@ mod tests {
     fn escapes_and_unescapes() {
         let p = join("", &["metadata", "annotations", "a/b~c"]);
         assert_eq!(p, "/metadata/annotations/a~1b~0c");
-        assert_eq!(tokens(&p), vec!["metadata", "annotations", "a/b~c"]);
+        assert_eq!(
+            tokens(&p).collect::<Vec<_>>(),
+            vec!["metadata", "annotations", "a/b~c"]
+        );
+        assert_eq!(tokens("").count(), 0);
         let v = json!({"metadata": {"annotations": {"a/b~c": "x"}}});
         assert_eq!(v.pointer(&p), Some(&json!("x")));
         assert_eq!(get(&v, &p), Some(&json!("x")));

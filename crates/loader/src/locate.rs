@@ -237,7 +237,7 @@ impl<'a> RecordedDocument<'a> {
                     let mut i = index + 1;
                     let mut next = None;
                     for (k, child) in map {
-                        if *k == token {
+                        if k.as_str() == token.as_ref() {
                             next = Some((child, i));
                             break;
                         }
