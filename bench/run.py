@@ -79,7 +79,8 @@ def main():
         kc_wall = statistics.median(r[0] for r in runs)
         kc_rss = max(r[1] for r in runs)
         row = {"n": n, "objects": objects, "kc_wall": kc_wall, "kc_rss": kc_rss,
-               "kc_rate": objects / kc_wall, "ck_wall": None, "ck_rss": None}
+               "kc_rate": objects / kc_wall, "ck_wall": None, "ck_rss": None,
+               "kc_walls": sorted(r[0] for r in runs)}
         if n <= args.checkov_max:
             env = dict(os.environ)
             ck_wall, ck_rss, code = timed([str(CHECKOV), str(d)], env=env)
@@ -97,7 +98,9 @@ def main():
 
 def fmt_row(r):
     ck = f"checkov {r['ck_wall']:.1f}s ratio {r['ck_wall'] / r['kc_wall']:.0f}x" if r["ck_wall"] else "checkov skipped"
-    return f"{r['n']}: kubecomply {r['kc_wall']:.3f}s ({r['kc_rate']:.0f} obj/s, {r['kc_rss']:.0f} MiB); {ck}"
+    each = " ".join(f"{w:.3f}" for w in r["kc_walls"])
+    return (f"{r['n']}: kubecomply {r['kc_wall']:.3f}s ({r['kc_rate']:.0f} obj/s, {r['kc_rss']:.0f} MiB; "
+            f"runs {each}); {ck}")
 
 
 def render(rows):
