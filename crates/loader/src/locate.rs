@@ -301,38 +301,17 @@ pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply
             }
         }
     }
-    let recorded: Vec<(usize, Vec<usize>)> = recorded.into_iter().collect();
-    let located: Vec<Vec<(usize, (u32, u32))>> = {
-        let findings_ref: &[kubecomply_core::Finding] = findings;
-        recorded
-            .par_iter()
-            .map(|(key, idxs)| {
-                let first = &findings_ref[idxs[0]];
-                let (Some(o), Some(value)) = (&first.location.origin, values.get(key)) else {
-                    return Vec::new();
-                };
-                let Some(positions) = &o.positions else {
-                    return Vec::new();
-                };
-                let mut doc = RecordedDocument::new(value, positions);
-                idxs.iter()
-                    .map(|&i| {
-                        let pos = doc
-                            .locate(&findings_ref[i].location.pointer)
-                            .unwrap_or((o.line, 1));
-                        (i, pos)
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    for group in located {
-        for (i, (line, column)) in group {
-            findings[i].location.line = line;
-            findings[i].location.column = column;
-        }
-    }
-    // Group finding indexes by (source address, document start).
+    let recorded: Vec<Vec<usize>> = recorded.into_values().collect();
+    resolve_documents(
+        findings,
+        &recorded,
+        |o, _| {
+            let value = values.get(&(std::sync::Arc::as_ptr(o) as usize))?;
+            Some(RecordedDocument::new(value, o.positions.as_ref()?))
+        },
+        RecordedDocument::locate,
+    );
+    // The rest: parse the document again, by (source address, document start).
     let mut groups: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
         if f.location.line > 0 {
@@ -344,8 +323,29 @@ pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply
         }
     }
     let groups: Vec<Vec<usize>> = groups.into_values().collect();
-    let resolved: Vec<Vec<(usize, (u32, u32))>> = {
-        use rayon::prelude::*;
+    resolve_documents(
+        findings,
+        &groups,
+        |o, wanted| {
+            let text = o.source.text.get(o.span.clone()).unwrap_or("");
+            Some(PositionIndex::build_for(text, o.line, wanted))
+        },
+        |index, pointer| index.locate(pointer),
+    );
+}
+
+/// Resolves groups of findings of one document each, in parallel across groups: `locator`
+/// builds a document's locator once from the first finding's origin and the group's pointers,
+/// `locate` answers one pointer with it (the document's start when it cannot), and line and
+/// column are written back.
+fn resolve_documents<L>(
+    findings: &mut [kubecomply_core::Finding],
+    groups: &[Vec<usize>],
+    locator: impl Fn(&std::sync::Arc<kubecomply_core::Origin>, &[&str]) -> Option<L> + Sync,
+    locate: impl Fn(&mut L, &str) -> Option<(u32, u32)> + Sync,
+) {
+    use rayon::prelude::*;
+    let located: Vec<Vec<(usize, (u32, u32))>> = {
         let findings_ref: &[kubecomply_core::Finding] = findings;
         groups
             .par_iter()
@@ -356,24 +356,21 @@ pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply
                 else {
                     return Vec::new();
                 };
-                let text = o.source.text.get(o.span.clone()).unwrap_or("");
                 let wanted: Vec<&str> = idxs
                     .iter()
                     .map(|&i| findings_ref[i].location.pointer.as_str())
                     .collect();
-                let index = PositionIndex::build_for(text, o.line, &wanted);
+                let Some(mut l) = locator(o, &wanted) else {
+                    return Vec::new();
+                };
                 idxs.iter()
-                    .map(|&i| {
-                        let pos = index
-                            .locate(&findings_ref[i].location.pointer)
-                            .unwrap_or((o.line, 1));
-                        (i, pos)
-                    })
+                    .zip(&wanted)
+                    .map(|(&i, p)| (i, locate(&mut l, p).unwrap_or((o.line, 1))))
                     .collect()
             })
             .collect()
     };
-    for group in resolved {
+    for group in located {
         for (i, (line, column)) in group {
             findings[i].location.line = line;
             findings[i].location.column = column;

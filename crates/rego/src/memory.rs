@@ -60,9 +60,7 @@ pub fn live_bytes() -> (u64, u64) {
 
 /// Bytes the process has allocated (regorus' accounting).
 fn allocated() -> u64 {
-    regorus::flush_thread_memory_counters();
-    let (stats, _) = regorus_mimalloc::allocation_stats_snapshot();
-    stats.allocated
+    live_bytes().0
 }
 
 /// The ceiling: what is allocated now plus the limit; none when the limit is off.
