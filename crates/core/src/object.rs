@@ -54,8 +54,8 @@ pub struct Origin {
 /// node the change of line since the previous node (zigzag) and the column, each as a LEB128
 /// varint, so a typical node takes 2 bytes instead of 8. At 100,000 objects the positions of
 /// about 6 million nodes are kept for the whole run, to locate findings without the text.
-/// A lookup decodes from the start of the document (documents are small, and only the nodes
-/// findings point at are looked up).
+/// Reading decodes from the start: a document with findings is decoded once for all of them
+/// (`kubecomply_loader::locate::RecordedDocument`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Positions {
     bytes: Arc<[u8]>,
@@ -89,11 +89,6 @@ impl Positions {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    /// Line and column of node `index`.
-    pub fn get(&self, index: usize) -> Option<(u32, u32)> {
-        self.iter().nth(index)
     }
 
     /// Line and column of every node, in order.
@@ -253,8 +248,8 @@ mod tests {
         assert_eq!(p.len(), pairs.len() / 2);
         let back: Vec<u32> = p.iter().flat_map(|(l, c)| [l, c]).collect();
         assert_eq!(back, pairs);
-        assert_eq!(p.get(3), Some((2, 200)));
-        assert_eq!(p.get(9), None);
+        assert_eq!(p.iter().nth(3), Some((2, 200)));
+        assert_eq!(p.iter().nth(9), None);
         // Typical nodes (same or next line, small column) take two bytes.
         let typical: Vec<u32> = (1..=1000).flat_map(|l| [l, 3, l, 9]).collect();
         assert_eq!(Positions::encode(&typical).bytes.len(), 4000);
