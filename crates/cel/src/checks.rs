@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kube_cel::cel::objects::{Key, Map};
 use kube_cel::cel::{Context, Value};
-use serde_json::Value as Json;
+use kubecomply_core::Value as Json;
 
 use crate::convert::{Sizes, to_cel};
 use crate::expr::{CompileError, Expression, object_ident, variable_ident};

@@ -9,11 +9,11 @@ use kube_cel::cel::objects::{Key, Map};
 /// Converts a JSON value to a CEL value the way the API server sees an unstructured object:
 /// integers stay `int` (`uint` only beyond `i64`), other numbers are `double`, field names are
 /// not escaped (no schema is known, so every field is a map entry of a dynamic value).
-pub(crate) fn to_cel(value: &serde_json::Value) -> Value {
+pub(crate) fn to_cel(value: &kubecomply_core::Value) -> Value {
     match value {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => {
+        kubecomply_core::Value::Null => Value::Null,
+        kubecomply_core::Value::Bool(b) => Value::Bool(*b),
+        kubecomply_core::Value::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Value::Int(i)
             } else if let Some(u) = n.as_u64() {
@@ -22,11 +22,11 @@ pub(crate) fn to_cel(value: &serde_json::Value) -> Value {
                 Value::Float(n.as_f64().unwrap_or(f64::NAN))
             }
         }
-        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
-        serde_json::Value::Array(items) => {
+        kubecomply_core::Value::String(s) => Value::String(Arc::new(s.clone())),
+        kubecomply_core::Value::Array(items) => {
             Value::List(Arc::new(items.iter().map(to_cel).collect()))
         }
-        serde_json::Value::Object(map) => {
+        kubecomply_core::Value::Object(map) => {
             let mut out = HashMap::with_capacity(map.len());
             for (k, v) in map {
                 out.insert(Key::String(Arc::new(k.clone())), to_cel(v));
@@ -48,20 +48,20 @@ pub(crate) struct Sizes {
 
 impl Sizes {
     /// The sizes inside one JSON value.
-    pub fn of(value: &serde_json::Value) -> Sizes {
+    pub fn of(value: &kubecomply_core::Value) -> Sizes {
         let mut s = Sizes::default();
         s.visit(value);
         s
     }
 
-    fn visit(&mut self, value: &serde_json::Value) {
+    fn visit(&mut self, value: &kubecomply_core::Value) {
         match value {
-            serde_json::Value::String(v) => self.string = self.string.max(v.len() as f64),
-            serde_json::Value::Array(items) => {
+            kubecomply_core::Value::String(v) => self.string = self.string.max(v.len() as f64),
+            kubecomply_core::Value::Array(items) => {
                 self.list = self.list.max(items.len() as f64);
                 items.iter().for_each(|i| self.visit(i));
             }
-            serde_json::Value::Object(map) => {
+            kubecomply_core::Value::Object(map) => {
                 self.list = self.list.max(map.len() as f64);
                 for (k, v) in map {
                     self.string = self.string.max(k.len() as f64);

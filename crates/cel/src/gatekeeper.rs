@@ -14,7 +14,7 @@
 //!   `gator verify` reads from an `AdmissionReview`).
 
 use kube_cel::cel::Value;
-use serde_json::{Value as Json, json};
+use kubecomply_core::{Value as Json, json};
 
 use crate::checks::{Checks, Outcome, Violation, bind_admission, bind_object_paths};
 use crate::convert::{Sizes, to_cel};

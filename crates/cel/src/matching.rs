@@ -1,6 +1,6 @@
 //! Which requests a policy or binding applies to: `matchConstraints` / `matchResources`.
 
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 /// A label selector (`matchLabels` and `matchExpressions`). The empty selector matches all.
 #[derive(Clone, Debug, Default)]
@@ -92,9 +92,7 @@ fn scalar_text(v: &Value) -> String {
 pub(crate) type Labels<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A label lookup over a `metadata.labels` map.
-pub(crate) fn label_lookup(
-    labels: Option<&Map<String, Value>>,
-) -> impl Fn(&str) -> Option<String> + '_ {
+pub(crate) fn label_lookup(labels: Option<&Map>) -> impl Fn(&str) -> Option<String> + '_ {
     move |k| labels.and_then(|m| m.get(k)).map(scalar_text)
 }
 

@@ -1,6 +1,6 @@
 //! Kinds → resources and scopes, and the `request` variable of an offline CREATE.
 
-use serde_json::{Value, json};
+use kubecomply_core::{Value, json};
 
 /// Built-in kinds whose plural is not the lowercase kind plus `s`, or that are cluster-scoped:
 /// (kind, resource, cluster-scoped).

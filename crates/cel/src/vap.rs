@@ -4,13 +4,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use kube_cel::cel::Value as Cel;
+use kubecomply_core::Value;
 use kubecomply_core::diagnostic::Level;
 use kubecomply_core::{
     CustomRule, Diagnostic, Finding, FrameworkRef, Inventory, Location, Object, ObjectRef,
     Severity, Status,
 };
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::checks::{Checks, FieldError, Outcome, Violation, bind_admission, bind_object_paths};
 use crate::convert::{Sizes, to_cel};
@@ -436,7 +436,7 @@ impl VapSet {
 
 /// The labels of a Namespace object, with the `kubernetes.io/metadata.name` label the API
 /// server always sets.
-fn namespace_labels(value: &Value, name: &str) -> serde_json::Map<String, Value> {
+fn namespace_labels(value: &Value, name: &str) -> kubecomply_core::Map {
     let mut labels = value
         .get("metadata")
         .and_then(|m| m.get("labels"))

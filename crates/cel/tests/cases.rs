@@ -9,8 +9,8 @@ use std::path::Path;
 
 use kubecomply_cel::VapSet;
 use kubecomply_core::Inventory;
+use kubecomply_core::Value;
 use kubecomply_loader::{Limits, files, load};
-use serde_json::Value;
 
 fn render_finding(f: &kubecomply_core::Finding) -> String {
     let r = f.resource.as_ref().expect("findings are about objects");

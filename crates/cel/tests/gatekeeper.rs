@@ -1,7 +1,7 @@
 //! The `K8sNativeValidation` engine Gatekeeper templates use.
 
 use kubecomply_cel::GatekeeperCel;
-use serde_json::{Value, json};
+use kubecomply_core::{Value, json};
 
 fn source(yaml: &str) -> Value {
     let docs = kubecomply_loader::parse_documents(yaml).expect("fixture parses");

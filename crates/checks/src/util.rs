@@ -2,8 +2,8 @@
 
 use kubecomply_core::value::Field;
 
+use kubecomply_core::Value;
 use kubecomply_core::pod::{Container, PodTemplate};
-use serde_json::Value;
 
 /// Normalises a capability name the way the container runtimes do: upper case, without the
 /// `CAP_` prefix (`cap_sys_admin` → `SYS_ADMIN`).

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use kubecomply_core::Severity;
+use kubecomply_core::Value;
 use kubecomply_loader::locate::PositionIndex;
-use serde_json::Value;
 
 /// The configuration file's settings.
 #[derive(Debug, Default)]

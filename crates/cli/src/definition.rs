@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use clap::ValueEnum as _;
 use kubecomply_core::{Finding, Inventory, Object, Severity};
+use kubecomply_core::{Value, json};
 use kubecomply_frameworks::scope::Resource;
 use kubecomply_loader::locate::PositionIndex;
 use kubecomply_netpol::LabelSelector;
 use kubecomply_netpol::calico::Selector as CalicoSelector;
-use serde_json::{Value, json};
 
 use crate::frameworks_cmd::Scanned;
 use crate::report_cmd::{ReportArgs, ReportFormat};
@@ -260,11 +260,7 @@ impl Reader<'_> {
         Some(base.join(s))
     }
 
-    fn object<'v>(
-        &mut self,
-        v: &'v Value,
-        ptr: &str,
-    ) -> Option<&'v serde_json::Map<String, Value>> {
+    fn object<'v>(&mut self, v: &'v Value, ptr: &str) -> Option<&'v kubecomply_core::Map> {
         match v.as_object() {
             Some(m) => Some(m),
             None if v.is_null() => None,
@@ -451,7 +447,7 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outco
             r.err(&format!("/{k}"), format!("unknown field `{k}`"));
         }
     }
-    let empty = serde_json::Map::new();
+    let empty = kubecomply_core::Map::new();
     let spec = match v.get("spec") {
         Some(s) => r.object(s, "/spec").unwrap_or(&empty),
         None => {
@@ -606,7 +602,7 @@ fn global_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outcome {
         name: metadata_name(r, v),
         ..Plan::default()
     };
-    let empty = serde_json::Map::new();
+    let empty = kubecomply_core::Map::new();
     let spec = match v.get("spec") {
         Some(s) => r.object(s, "/spec").unwrap_or(&empty),
         None => {

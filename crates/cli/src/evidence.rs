@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::{Finding, Inventory};
-use serde_json::{Value, json};
+use kubecomply_core::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 /// The manifest's file name.
@@ -171,7 +171,7 @@ fn inputs_jsonl(inventory: &Inventory) -> String {
 fn catalogue_json() -> String {
     let rules: Vec<Value> = crate::catalogue::all()
         .iter()
-        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .map(|m| kubecomply_core::tree::to_value(m).unwrap_or(Value::Null))
         .collect();
     format!("{}\n", canonical_text(&json!({ "rules": rules })))
 }

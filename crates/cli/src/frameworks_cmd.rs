@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::diagnostic::Level;
+use kubecomply_core::json;
 use kubecomply_core::{Finding, Location, Status};
 use kubecomply_frameworks::{
     Assessment, Framework, FrameworkResult, RequirementResult, RequirementStatus,
 };
-use serde_json::json;
 
 /// Arguments of `frameworks`.
 #[derive(Args, Debug)]

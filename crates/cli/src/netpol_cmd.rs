@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
+use kubecomply_core::json;
 use kubecomply_core::{Finding, Inventory};
 use kubecomply_loader::Limits;
 use kubecomply_netpol::{Endpoint, Model, Port, PortValue, Protocol, Reachability};
-use serde_json::json;
 
 /// Arguments of `netpol`.
 #[derive(Args, Debug)]
@@ -205,7 +205,7 @@ fn timing(phase: &str, since: std::time::Instant) {
     }
 }
 
-fn to_json(v: &serde_json::Value) -> Result<String> {
+fn to_json(v: &kubecomply_core::Value) -> Result<String> {
     Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
 }
 
@@ -281,7 +281,7 @@ fn query(
     let (src, dst) = (model.describe(f), model.describe(t));
     let text = match format {
         QueryFormat::Json => {
-            let mut value = serde_json::to_value(&v)?;
+            let mut value = kubecomply_core::tree::to_value(&v)?;
             if let Some(o) = value.as_object_mut() {
                 o.insert("from".into(), json!(src));
                 o.insert("to".into(), json!(dst));
@@ -340,7 +340,7 @@ fn query_service(
         .all(|(_, v)| v.as_ref().is_ok_and(|v| v.allowed));
     let text = match format {
         QueryFormat::Json => {
-            let list: Vec<serde_json::Value> = rows
+            let list: Vec<kubecomply_core::Value> = rows
                 .iter()
                 .map(|(dst, v)| match v {
                     Ok(v) => json!({"backend": dst, "allowed": v.allowed, "verdict": v}),
@@ -801,25 +801,25 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
 
 /// Renders JSON values as a YAML stream: block style, every string double-quoted (so no
 /// implicit typing applies).
-fn yaml_stream(docs: &[serde_json::Value]) -> Result<String> {
-    fn scalar(v: &serde_json::Value) -> Result<String> {
+fn yaml_stream(docs: &[kubecomply_core::Value]) -> Result<String> {
+    fn scalar(v: &kubecomply_core::Value) -> Result<String> {
         Ok(match v {
-            serde_json::Value::Object(m) if m.is_empty() => "{}".into(),
-            serde_json::Value::Array(a) if a.is_empty() => "[]".into(),
+            kubecomply_core::Value::Object(m) if m.is_empty() => "{}".into(),
+            kubecomply_core::Value::Array(a) if a.is_empty() => "[]".into(),
             other => serde_json::to_string(other)?,
         })
     }
-    fn is_block(v: &serde_json::Value) -> bool {
+    fn is_block(v: &kubecomply_core::Value) -> bool {
         match v {
-            serde_json::Value::Object(m) => !m.is_empty(),
-            serde_json::Value::Array(a) => !a.is_empty(),
+            kubecomply_core::Value::Object(m) => !m.is_empty(),
+            kubecomply_core::Value::Array(a) => !a.is_empty(),
             _ => false,
         }
     }
-    fn emit(v: &serde_json::Value, indent: usize, s: &mut String) -> Result<()> {
+    fn emit(v: &kubecomply_core::Value, indent: usize, s: &mut String) -> Result<()> {
         let pad = " ".repeat(indent);
         match v {
-            serde_json::Value::Object(m) => {
+            kubecomply_core::Value::Object(m) => {
                 for (i, (k, x)) in m.iter().enumerate() {
                     // The first key of a list item follows its `- `.
                     if i > 0 || !s.ends_with("- ") {
@@ -846,7 +846,7 @@ fn yaml_stream(docs: &[serde_json::Value]) -> Result<String> {
                     }
                 }
             }
-            serde_json::Value::Array(a) => {
+            kubecomply_core::Value::Array(a) => {
                 for x in a {
                     s.push_str(&format!("{pad}- "));
                     if is_block(x) {
@@ -956,7 +956,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
 /// `path:line:column: message` for an error of a flows or segmentation file that names its
 /// entry (`flows[2].port: ...` or `flows[2]: ...`): the position of that field, else of the
 /// entry, else `path: message`.
-fn located(path: &str, text: &str, doc: &serde_json::Value, message: &str) -> String {
+fn located(path: &str, text: &str, doc: &kubecomply_core::Value, message: &str) -> String {
     let position = (|| {
         let rest = message.strip_prefix("flows[")?;
         let (index, rest) = rest.split_once(']')?;

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
+use kubecomply_core::json;
 use kubecomply_core::{Inventory, Object};
 use kubecomply_loader::Limits;
 use kubecomply_loader::locate::PositionIndex;
 use kubecomply_pss::{Level, Version};
-use serde_json::json;
 
 /// Arguments of `pss`.
 #[derive(Args, Debug)]

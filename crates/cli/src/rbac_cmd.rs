@@ -3,10 +3,10 @@
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
+use kubecomply_core::json;
 use kubecomply_core::{Finding, Inventory};
 use kubecomply_loader::Limits;
 use kubecomply_rbac::{Grant, Rbac, Subject};
-use serde_json::json;
 
 /// Arguments of `rbac`.
 #[derive(Args, Debug)]
@@ -153,7 +153,7 @@ fn grant_line(g: &Grant) -> String {
     format!("{:<48} {:<22} via {}", g.subject.display(), scope, g.via())
 }
 
-fn subjects_json(grants: &[Grant]) -> Vec<serde_json::Value> {
+fn subjects_json(grants: &[Grant]) -> Vec<kubecomply_core::Value> {
     let mut seen = std::collections::BTreeSet::new();
     grants
         .iter()
@@ -168,7 +168,7 @@ fn leak<T>(x: T) {
     std::mem::forget(x);
 }
 
-fn to_json(v: &serde_json::Value) -> Result<String> {
+fn to_json(v: &kubecomply_core::Value) -> Result<String> {
     Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
 }
 

@@ -302,12 +302,12 @@ pub(crate) fn run_with(a: ReportArgs, plan: &crate::definition::Plan) -> anyhow:
             reports.push((format!("report.{}", extension(f)), text));
         }
         let exceptions = a.exceptions.clone().or_else(|| cfg.exceptions_file.clone());
-        let command = serde_json::json!({
+        let command = kubecomply_core::json!({
             "frameworks": report.frameworks.iter().map(|f| f.framework.id.clone()).collect::<Vec<_>>(),
             "formats": formats.iter().map(|f| extension(*f)).collect::<Vec<_>>(),
             "scope": a.scope.map(|_| "all"),
             "minScore": a.min_score,
-            "maxFailed": a.max_failed.iter().map(|(s, n)| (s.as_str().to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
+            "maxFailed": a.max_failed.iter().map(|(s, n)| (s.as_str().to_string(), kubecomply_core::json!(n))).collect::<kubecomply_core::Map>(),
             "definition": a.definition.as_ref().map(|p| p.display().to_string()),
             "selection": plan.describe(),
         });

@@ -1,7 +1,7 @@
 //! `kubecomply rules`: the catalogue.
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
+use kubecomply_core::json;
 
 /// Arguments of `rules`.
 #[derive(Args, Debug)]
@@ -64,7 +64,7 @@ pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
             let list: Vec<_> = rules
                 .iter()
                 .map(|m| {
-                    let mut refs = serde_json::Map::new();
+                    let mut refs = kubecomply_core::Map::new();
                     for reference in m.references {
                         let e = refs
                             .entry(reference.tool.to_string())

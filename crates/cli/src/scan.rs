@@ -199,7 +199,7 @@ pub(crate) fn review_text(
     kubecomply_loader::locate::resolve(findings, inventory);
     sort_findings(findings);
     if json {
-        let doc = serde_json::json!({ "findings": findings });
+        let doc = kubecomply_core::json!({ "findings": findings });
         return Ok(format!("{}\n", serde_json::to_string_pretty(&doc)?));
     }
     let mut t = String::new();

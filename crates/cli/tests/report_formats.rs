@@ -168,7 +168,7 @@ fn check_policy_reports(format: &str, schema_file: &str, api: &str, kinds: [&str
     let mut cluster = 0;
     for d in &docs {
         let errors: Vec<String> = validator
-            .iter_errors(d)
+            .iter_errors(&d.to_json())
             .map(|e| format!("{e} at {}", e.instance_path()))
             .take(5)
             .collect();

@@ -6,7 +6,7 @@
 //! the input). Frameworks that apply to a class evaluate the resources holding it, and the rule
 //! `KC-NS-003` reports namespaces that mix workloads holding a class with workloads that do not.
 
-use serde_json::Value;
+use crate::Value;
 
 use crate::inventory::Inventory;
 use crate::object::Object;

@@ -22,7 +22,7 @@
 
 use crate::value::Field;
 
-use serde_json::Value;
+use crate::Value;
 
 use crate::date::Date;
 use crate::finding::{AppliedException, Finding};
@@ -289,7 +289,7 @@ impl Exception {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn globs() {

@@ -14,6 +14,7 @@ pub mod object;
 pub mod pod;
 pub mod pointer;
 pub mod rule;
+pub mod tree;
 pub mod value;
 
 pub use diagnostic::Diagnostic;
@@ -22,3 +23,4 @@ pub use inventory::Inventory;
 pub use object::{Object, Origin, Positions, SourceFile, SourceFormat};
 pub use pod::PodTemplate;
 pub use rule::{Category, CustomRule, FrameworkRef, Reference, RuleMeta, Severity};
+pub use tree::{Map, Number, Value};

@@ -5,7 +5,7 @@ use crate::value::Field;
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::Value;
 
 use crate::pod;
 use crate::value::str_at;
@@ -181,7 +181,7 @@ impl Object {
     }
 
     /// `metadata.labels`, if it is a map.
-    pub fn labels(&self) -> Option<&serde_json::Map<String, Value>> {
+    pub fn labels(&self) -> Option<&crate::Map> {
         self.value.field("metadata")?.field("labels")?.as_object()
     }
 

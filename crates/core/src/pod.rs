@@ -8,7 +8,7 @@
 
 use crate::value::Field;
 
-use serde_json::Value;
+use crate::Value;
 
 use crate::object::Object;
 use crate::pointer;

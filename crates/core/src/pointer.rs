@@ -1,6 +1,6 @@
 //! JSON pointers (RFC 6901): building them from path segments and walking values with them.
 
-use serde_json::Value;
+use crate::Value;
 
 /// Appends one reference token to a pointer, escaping `~` and `/`.
 pub fn push(pointer: &mut String, token: &str) {
@@ -93,7 +93,7 @@ pub fn nearest_existing<'a>(value: &Value, pointer: &'a str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn escapes_and_unescapes() {

@@ -1,21 +1,15 @@
-//! Small accessors over `serde_json::Value` used by every analyzer.
+//! Small accessors over [`Value`] used by every analyzer.
 //!
 //! Accessors are deliberately strict about types: `bool_at` returns `None` for a string
 //! `"true"`, because the API server would reject such an object. Wrong types are reported once,
 //! by the field-type rule, instead of being silently coerced by each rule.
 
-use serde_json::{Map, Value};
+use crate::{Map, Value};
 
-/// The value of `key` in `map`. Kubernetes objects are made of small mappings, for which
-/// comparing the keys in order is several times cheaper than hashing the key (the map's
-/// SipHash); larger mappings use the index.
+/// The value of `key` in `map` (see [`Map::get`]: keys are compared in order).
 #[inline]
-pub fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if map.len() <= 12 {
-        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-    } else {
-        map.get(key)
-    }
+pub fn field<'a>(map: &'a Map, key: &str) -> Option<&'a Value> {
+    map.get(key)
 }
 
 /// Key lookup through [`field`]: `value.field("spec")` instead of `value.field("spec")`, for
@@ -35,7 +29,7 @@ impl Field for Value {
     }
 }
 
-impl Field for Map<String, Value> {
+impl Field for Map {
     #[inline]
     fn field(&self, key: &str) -> Option<&Value> {
         field(self, key)

@@ -23,10 +23,10 @@ use kubecomply_core::value::Field;
 use std::path::Path;
 
 use kubecomply_core::date::Date;
+use kubecomply_core::{Map, Value};
 use kubecomply_loader::Limits;
 use kubecomply_loader::locate::PositionIndex;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::FrameworkError;
 
@@ -188,7 +188,7 @@ pub fn parse_attestations(text: &str, file: &str) -> Result<Vec<Attestation>, Ve
     }
 }
 
-fn text(m: &Map<String, Value>, ptr: &str, key: &str, p: &mut Vec<(String, String)>) -> String {
+fn text(m: &Map, ptr: &str, key: &str, p: &mut Vec<(String, String)>) -> String {
     match m.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(Value::Number(n)) => n.to_string(),
@@ -206,7 +206,7 @@ fn text(m: &Map<String, Value>, ptr: &str, key: &str, p: &mut Vec<(String, Strin
     }
 }
 
-fn date(m: &Map<String, Value>, ptr: &str, key: &str, p: &mut Vec<(String, String)>) -> Date {
+fn date(m: &Map, ptr: &str, key: &str, p: &mut Vec<(String, String)>) -> Date {
     let s = text(m, ptr, key, p);
     if s.is_empty() {
         return Date {

@@ -4,9 +4,9 @@ use kubecomply_core::value::Field;
 
 use std::collections::HashSet;
 
+use kubecomply_core::{Map, Value};
 use kubecomply_loader::Limits;
 use kubecomply_loader::locate::PositionIndex;
-use serde_json::{Map, Value};
 
 use crate::{Assessment, DataClass, Framework, FrameworkDef, Need, Remap, Requirement};
 
@@ -72,12 +72,7 @@ impl Ctx {
         self.errors.push((pointer.to_string(), message.into()));
     }
 
-    fn object<'v>(
-        &mut self,
-        v: &'v Value,
-        ptr: &str,
-        what: &str,
-    ) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(&mut self, v: &'v Value, ptr: &str, what: &str) -> Option<&'v Map> {
         match v {
             Value::Object(m) => Some(m),
             _ => {
@@ -87,7 +82,7 @@ impl Ctx {
         }
     }
 
-    fn check_keys(&mut self, m: &Map<String, Value>, ptr: &str, allowed: &[&str]) {
+    fn check_keys(&mut self, m: &Map, ptr: &str, allowed: &[&str]) {
         for k in m.keys() {
             if !allowed.contains(&k.as_str()) {
                 self.err(
@@ -101,7 +96,7 @@ impl Ctx {
         }
     }
 
-    fn string(&mut self, m: &Map<String, Value>, ptr: &str, key: &str, required: bool) -> String {
+    fn string(&mut self, m: &Map, ptr: &str, key: &str, required: bool) -> String {
         match m.get(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             // Ids such as `2.1` or `5` may be written unquoted.
@@ -160,7 +155,7 @@ impl Ctx {
         codes
     }
 
-    fn assessment(&mut self, m: &Map<String, Value>, ptr: &str) -> Option<Assessment> {
+    fn assessment(&mut self, m: &Map, ptr: &str) -> Option<Assessment> {
         let v = m.field("assessment")?;
         match v.as_str().and_then(Assessment::parse) {
             Some(a) => Some(a),

@@ -18,7 +18,7 @@
 //! Recursion is bounded by the depth limit (deeper documents fall back, and the full parser
 //! reports them).
 
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 use crate::scalar::{key_string, resolve_plain};
 use crate::yaml::Limits;
@@ -321,14 +321,12 @@ impl<'a> Reader<'a> {
         if self.entries.len() == start {
             return Err(Fallback);
         }
-        let mut map = Map::with_capacity(self.entries.len() - start);
-        for (k, v) in self.entries.drain(start..) {
-            if map.insert(k, v).is_some() {
-                // Duplicate keys: the full parser warns.
-                return Err(Fallback);
-            }
+        let entries: Vec<(String, Value)> = self.entries.drain(start..).collect();
+        if Map::first_duplicate(&entries).is_some() {
+            // Duplicate keys: the full parser warns.
+            return Err(Fallback);
         }
-        Ok(Value::Object(map))
+        Ok(Value::Object(Map::from_unique(entries)))
     }
 
     /// A value that starts on line `i` at column `col` (after `key: ` or `- `), inside a

@@ -1,6 +1,6 @@
 //! JSON inputs: one value, or a stream of values (JSON lines, concatenated JSON).
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 use crate::yaml::{LineCursor, ParseError, RawDocument, Stream};
 

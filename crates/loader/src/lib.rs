@@ -17,9 +17,9 @@ pub mod yaml;
 
 use std::sync::Arc;
 
+use kubecomply_core::Value;
 use kubecomply_core::diagnostic::{Diagnostic, Level};
 use kubecomply_core::{Object, Origin, Positions, SourceFile, SourceFormat};
-use serde_json::Value;
 
 pub use yaml::Limits;
 

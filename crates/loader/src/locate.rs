@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use kubecomply_core::Value;
 use saphyr_parser::{Event, Parser};
-use serde_json::Value;
 
 use kubecomply_core::pointer;
 

@@ -7,7 +7,7 @@
 //! it is what kubecomply checks. Floats with an integral value become integers, as Go's JSON
 //! encoder writes them (`8.0` is sent as `8`).
 
-use serde_json::{Number, Value};
+use kubecomply_core::{Number, Value};
 
 /// Resolves a plain scalar.
 pub fn resolve_plain(s: &str) -> Value {
@@ -191,7 +191,7 @@ pub fn key_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kubecomply_core::json;
 
     #[test]
     fn kubectl_scalars() {

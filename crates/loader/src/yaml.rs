@@ -1,4 +1,4 @@
-//! A YAML stream → `serde_json::Value` builder on top of the saphyr event parser.
+//! A YAML stream → `kubecomply_core::Value` builder on top of the saphyr event parser.
 //!
 //! Values are built directly from parser events (no intermediate tree), with our own limits:
 //! nesting depth, the number of nodes that aliases may materialise (alias bombs), and per-file
@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
+use kubecomply_core::{Map, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use serde_json::{Map, Value};
 
 use crate::scalar::{key_string, resolve_plain, resolve_tagged};
 
@@ -112,7 +112,7 @@ enum Frame {
         /// Where this mapping's entries start in `Builder::entries`.
         start: usize,
         key: Option<Key>,
-        merged: Option<Map<String, Value>>,
+        merged: Option<Map>,
         anchor: usize,
     },
 }
@@ -256,9 +256,7 @@ impl<'l> Builder<'l> {
                                 "a merge key `<<` needs a mapping or a list of mappings",
                             ));
                         };
-                        for (k, val) in m {
-                            target.entry(k).or_insert(val);
-                        }
+                        target.merge_missing(m);
                     }
                     Ok(())
                 }
@@ -322,25 +320,33 @@ impl<'l> Builder<'l> {
                         anchor,
                         ..
                     }) => {
-                        let n = self.entries.len() - start;
-                        let mut map = Map::with_capacity(n + merged.as_ref().map_or(0, Map::len));
-                        for (k, key_span, val) in self.entries.drain(start..) {
-                            if map.contains_key(&k) {
-                                self.regular = false;
-                                self.warnings.push(ParseError {
-                                    line: key_span.start.line() as u32,
-                                    column: key_span.start.col() as u32 + 1,
-                                    message: format!(
-                                        "duplicate key {k:?} in a mapping (the last value is used)"
-                                    ),
-                                });
-                            }
-                            map.insert(k, val);
+                        let drained: Vec<(String, Span, Value)> =
+                            self.entries.drain(start..).collect();
+                        let mut spans = Vec::with_capacity(drained.len());
+                        let entries: Vec<(String, Value)> = drained
+                            .into_iter()
+                            .map(|(k, key_span, val)| {
+                                spans.push(key_span);
+                                (k, val)
+                            })
+                            .collect();
+                        let mut duplicates = Vec::new();
+                        let mut map = Map::from_entries_reporting(entries, |i, k| {
+                            duplicates.push((i, k.to_string()));
+                        });
+                        for (i, k) in duplicates {
+                            self.regular = false;
+                            let key_span = spans[i];
+                            self.warnings.push(ParseError {
+                                line: key_span.start.line() as u32,
+                                column: key_span.start.col() as u32 + 1,
+                                message: format!(
+                                    "duplicate key {k:?} in a mapping (the last value is used)"
+                                ),
+                            });
                         }
                         if let Some(m) = merged {
-                            for (k, val) in m {
-                                map.entry(k).or_insert(val);
-                            }
+                            map.merge_missing(m);
                         }
                         (Value::Object(map), anchor)
                     }

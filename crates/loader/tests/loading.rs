@@ -2,9 +2,9 @@
 
 use kubecomply_core::SourceFormat;
 use kubecomply_core::diagnostic::Level;
+use kubecomply_core::json;
 use kubecomply_loader::locate::PositionIndex;
 use kubecomply_loader::{Limits, files, load, parse_documents};
-use serde_json::json;
 
 fn load_str(name: &str, text: &str) -> kubecomply_loader::Loaded {
     load(
@@ -197,17 +197,17 @@ fn block_nesting_beyond_our_limit() {
     );
 }
 
-fn all_pointers(v: &serde_json::Value, base: String, out: &mut Vec<String>) {
+fn all_pointers(v: &kubecomply_core::Value, base: String, out: &mut Vec<String>) {
     out.push(base.clone());
     match v {
-        serde_json::Value::Object(m) => {
+        kubecomply_core::Value::Object(m) => {
             for (k, c) in m {
                 let mut p = base.clone();
                 kubecomply_core::pointer::push(&mut p, k);
                 all_pointers(c, p, out);
             }
         }
-        serde_json::Value::Array(a) => {
+        kubecomply_core::Value::Array(a) => {
             for (i, c) in a.iter().enumerate() {
                 all_pointers(c, format!("{base}/{i}"), out);
             }

@@ -11,7 +11,7 @@
 
 use kubecomply_core::value::Field;
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 use crate::Protocol;
 use crate::cidr::Cidr;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 use kubecomply_core::value::Field;
-use serde_json::{Map, Value, json};
+use kubecomply_core::{Map, Value, json};
 
 use crate::cidr::Cidr;
 use crate::model::{Endpoint, Model};
@@ -221,13 +221,7 @@ fn port_json(p: &Port) -> Value {
     json!({"port": port, "protocol": p.protocol.as_str()})
 }
 
-fn policy(
-    name: &str,
-    ns: &str,
-    selector: Value,
-    types: &[&str],
-    spec: Map<String, Value>,
-) -> Value {
+fn policy(name: &str, ns: &str, selector: Value, types: &[&str], spec: Map) -> Value {
     let mut s = Map::new();
     s.insert("podSelector".into(), selector);
     s.insert("policyTypes".into(), json!(types));

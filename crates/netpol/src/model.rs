@@ -5,9 +5,9 @@ use kubecomply_core::value::Field;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
+use kubecomply_core::Value;
 use kubecomply_core::{Inventory, Object};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::anp::{AdminPolicy, AdminTier};
 use crate::calico::{CalicoPolicy, Tier};

@@ -2,7 +2,7 @@
 
 use kubecomply_core::value::Field;
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 use crate::cidr::Cidr;
 use crate::selector::{self, LabelSelector};

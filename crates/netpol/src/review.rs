@@ -7,10 +7,10 @@ use kubecomply_core::value::Field;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use kubecomply_core::Value;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Finding, Inventory, Object, RuleMeta, Severity};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::model::{Admission, Endpoint, Model, RuleRef, Workload};
 use crate::policy::{NetworkPolicy, Peer, PortRule};
@@ -494,7 +494,7 @@ fn ns_of(o: &Object) -> &str {
     o.namespace.as_deref().unwrap_or("default")
 }
 
-fn selects(selector: &serde_json::Map<String, Value>, w: &Workload) -> bool {
+fn selects(selector: &kubecomply_core::Map, w: &Workload) -> bool {
     !selector.is_empty()
         && selector.iter().all(|(k, v)| {
             v.as_str()

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use kubecomply_core::Value;
 use kubecomply_core::value::Field;
-use serde_json::Value;
 
 use crate::model::{Model, Workload};
 use crate::{PortValue, Protocol};

@@ -4,7 +4,7 @@ use kubecomply_core::value::Field;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 /// One `matchExpressions` requirement.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

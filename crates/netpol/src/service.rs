@@ -3,8 +3,8 @@
 //! name resolved per backend by name and protocol).
 
 use kubecomply_core::Inventory;
+use kubecomply_core::Value;
 use kubecomply_core::value::Field;
-use serde_json::Value;
 
 use crate::model::Model;
 use crate::{Port, PortValue};

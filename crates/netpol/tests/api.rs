@@ -140,7 +140,7 @@ fn explanations_name_policy_and_rule() {
 
 #[test]
 fn validate_reports_pointers() {
-    let p = serde_json::json!({
+    let p = kubecomply_core::json!({
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": "p"},
         "spec": {"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["11.0.0.0/16"]}}],

@@ -26,11 +26,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kubecomply_core::Inventory;
+use kubecomply_core::Value;
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use kubecomply_netpol::{
     DecisionKind, DirectionVerdict, Model, Port, PortValue, Protocol, Step, validate,
 };
-use serde_json::Value;
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];
 const PODS: [&str; 3] = ["a", "b", "c"];

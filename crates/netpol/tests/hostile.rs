@@ -5,9 +5,9 @@ mod common;
 
 use common::origin;
 use kubecomply_core::{Inventory, Object};
+use kubecomply_core::{Value, json};
 use kubecomply_netpol::{Model, NetworkPolicy, Port, PortValue, Protocol, validate};
 use proptest::prelude::*;
-use serde_json::{Value, json};
 
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![

@@ -9,9 +9,9 @@ mod common;
 
 use common::origin;
 use kubecomply_core::{Inventory, Object};
+use kubecomply_core::{Value, json};
 use kubecomply_netpol::{Model, Port, PortValue, Protocol};
 use proptest::prelude::*;
-use serde_json::{Value, json};
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];
 
@@ -90,7 +90,7 @@ fn np_rule(peer_key: &'static str) -> impl Strategy<Value = Value> {
         prop::option::of(prop::collection::vec(np_port(), 0..3)),
     )
         .prop_map(move |(peers, ports)| {
-            let mut r = serde_json::Map::new();
+            let mut r = kubecomply_core::Map::new();
             if let Some(p) = peers {
                 r.insert(peer_key.into(), json!(p));
             }

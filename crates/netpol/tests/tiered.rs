@@ -9,11 +9,11 @@ use std::path::Path;
 
 use common::origin;
 use kubecomply_core::{Inventory, Object};
+use kubecomply_core::{Value, json};
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use kubecomply_netpol::calico::selector::{MAX_DEPTH, MAX_LEN, Selector};
 use kubecomply_netpol::{Model, Port, PortValue, Protocol};
 use proptest::prelude::*;
-use serde_json::{Value, json};
 
 fn token() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 use crate::Violation;
 use crate::util::{
@@ -84,7 +84,7 @@ impl<'a> Ctx<'a> {
         ptr(self.spec_ptr, tokens)
     }
 
-    fn annotations(&self) -> Option<&'a Map<String, Value>> {
+    fn annotations(&self) -> Option<&'a Map> {
         self.meta.and_then(|m| map(m, "annotations"))
     }
 

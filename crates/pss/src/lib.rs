@@ -41,7 +41,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 use checks::{CheckFn, Ctx};
 
@@ -596,8 +596,8 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kubecomply_core::json;
     use kubecomply_core::value::Field;
-    use serde_json::json;
 
     #[test]
     fn version_parse_and_display() {

@@ -2,7 +2,7 @@
 //! and the upstream message formatting helpers (`pluralize`, `joinQuote`, Go `%q`).
 
 use kubecomply_core::value::Field;
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 /// A non-null member of an object (`None` for a missing key, `null`, or a non-object parent).
 pub(crate) fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -16,7 +16,7 @@ pub(crate) fn obj<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// A member that is a JSON object, as a map.
-pub(crate) fn map<'a>(v: &'a Value, key: &str) -> Option<&'a Map<String, Value>> {
+pub(crate) fn map<'a>(v: &'a Value, key: &str) -> Option<&'a Map> {
     v.field(key).and_then(Value::as_object)
 }
 
@@ -140,7 +140,7 @@ pub(crate) fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kubecomply_core::json;
 
     #[test]
     fn pointers_escape_tokens() {

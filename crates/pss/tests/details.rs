@@ -1,8 +1,8 @@
 //! Reason/detail strings: the expected texts are the ones upstream's own check tests
 //! assert (re-expressed here as JSON pods).
 
+use kubecomply_core::{Value, json};
 use kubecomply_pss::{Level, Version, Violation, evaluate};
-use serde_json::{Value, json};
 
 fn run(meta: Value, spec: Value, level: Level, version: Version) -> Vec<Violation> {
     evaluate(Some(&meta), "/metadata", &spec, "/spec", level, version)

@@ -4,9 +4,9 @@ use kubecomply_core::value::Field;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use kubecomply_core::Value;
 use kubecomply_core::value::{bool_at, str_at};
 use kubecomply_core::{Inventory, Object};
-use serde_json::Value;
 
 use crate::model::namespace_of;
 
@@ -68,7 +68,7 @@ pub struct Accounts {
     pub namespaces_with_sa_objects: BTreeSet<String>,
 }
 
-fn selector_matches(selector: &serde_json::Map<String, Value>, labels: Option<&Value>) -> bool {
+fn selector_matches(selector: &kubecomply_core::Map, labels: Option<&Value>) -> bool {
     !selector.is_empty()
         && selector
             .iter()

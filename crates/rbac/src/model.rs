@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use kubecomply_core::Inventory;
+use kubecomply_core::Value;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::bootstrap;
 use crate::selector::Selector;

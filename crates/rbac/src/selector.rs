@@ -4,7 +4,7 @@ use kubecomply_core::value::Field;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 /// One requirement of a selector.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kubecomply_core::json;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

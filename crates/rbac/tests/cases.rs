@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use kubecomply_core::Inventory;
+use kubecomply_core::Value;
 use kubecomply_loader::{Limits, files, load, parse_documents};
 use kubecomply_rbac::{Rbac, Subject};
-use serde_json::Value;
 
 fn s<'a>(q: &'a Value, k: &str) -> Option<&'a str> {
     q.get(k).and_then(Value::as_str)

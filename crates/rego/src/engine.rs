@@ -130,15 +130,15 @@ fn is_excerpt_line(line: &str) -> bool {
 }
 
 /// Converts a JSON value into a Rego value.
-pub(crate) fn to_rego(v: &serde_json::Value) -> regorus::Value {
-    regorus::Value::from(v.clone())
+pub(crate) fn to_rego(v: &kubecomply_core::Value) -> regorus::Value {
+    regorus::Value::from(v.to_json())
 }
 
 /// Converts a Rego value into JSON (sets become arrays, undefined becomes null).
-pub(crate) fn to_json(v: &regorus::Value) -> serde_json::Value {
+pub(crate) fn to_json(v: &regorus::Value) -> kubecomply_core::Value {
     match v {
-        regorus::Value::Undefined => serde_json::Value::Null,
-        other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
+        regorus::Value::Undefined => kubecomply_core::Value::Null,
+        other => serde_json::to_value(other).map_or(kubecomply_core::Value::Null, Into::into),
     }
 }
 
@@ -170,7 +170,7 @@ pub(crate) fn rule_path(package: &str, rule: &str) -> String {
 pub(crate) fn messages(
     result: &regorus::Value,
     fallback: &str,
-) -> Vec<(String, Option<serde_json::Value>)> {
+) -> Vec<(String, Option<kubecomply_core::Value>)> {
     let mut out = Vec::new();
     match result {
         regorus::Value::Set(s) => s.iter().for_each(|v| push_message(v, fallback, &mut out)),
@@ -185,7 +185,7 @@ pub(crate) fn messages(
 fn push_message(
     v: &regorus::Value,
     fallback: &str,
-    out: &mut Vec<(String, Option<serde_json::Value>)>,
+    out: &mut Vec<(String, Option<kubecomply_core::Value>)>,
 ) {
     match v {
         regorus::Value::String(s) => out.push((s.to_string(), None)),
@@ -193,7 +193,7 @@ fn push_message(
             let json = to_json(v);
             let msg = json
                 .get("msg")
-                .and_then(serde_json::Value::as_str)
+                .and_then(kubecomply_core::Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| fallback.to_string());
             let details = json.get("details").cloned();

@@ -24,8 +24,8 @@ pub mod verify;
 
 use std::borrow::Cow;
 
+use kubecomply_core::Value;
 use kubecomply_core::{Finding, Location, Object, ObjectRef, Severity, Status};
-use serde_json::Value;
 
 pub use conftest::{Namespaces, RegoOptions, RegoPolicies};
 pub use engine::{DEFAULT_TIMEOUT, RegoVersion};

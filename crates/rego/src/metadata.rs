@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use kubecomply_core::Value;
 use kubecomply_core::{FrameworkRef, Severity};
-use serde_json::Value;
 
 /// What a policy author said about a rule (every field optional; merged by scope).
 #[derive(Clone, Debug, Default, PartialEq)]

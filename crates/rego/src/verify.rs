@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kubecomply_core::Object;
+use kubecomply_core::Value;
 use kubecomply_core::diagnostic::{Diagnostic, Level};
-use serde_json::Value;
 
 use crate::files;
 use crate::gatekeeper::{self, Gatekeeper, GatekeeperOptions, Request, Template};
@@ -410,12 +410,12 @@ mod tests {
             "initContainer b bad".to_string(),
         ];
         let a = |v: Value| check(&v, &msgs);
-        assert!(a(serde_json::json!({"violations": true})).is_ok());
-        assert!(a(serde_json::json!({"violations": 2})).is_ok());
-        assert!(a(serde_json::json!({"violations": 1, "message": "^init"})).is_ok());
-        assert!(a(serde_json::json!({"violations": "no", "message": "foobar"})).is_ok());
-        assert!(a(serde_json::json!({"violations": false})).is_err());
-        assert!(a(serde_json::json!({"violations": 3})).is_err());
-        assert!(check(&serde_json::json!({"violations": "yes"}), &[]).is_err());
+        assert!(a(kubecomply_core::json!({"violations": true})).is_ok());
+        assert!(a(kubecomply_core::json!({"violations": 2})).is_ok());
+        assert!(a(kubecomply_core::json!({"violations": 1, "message": "^init"})).is_ok());
+        assert!(a(kubecomply_core::json!({"violations": "no", "message": "foobar"})).is_ok());
+        assert!(a(kubecomply_core::json!({"violations": false})).is_err());
+        assert!(a(kubecomply_core::json!({"violations": 3})).is_err());
+        assert!(check(&kubecomply_core::json!({"violations": "yes"}), &[]).is_err());
     }
 }

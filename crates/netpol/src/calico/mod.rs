@@ -5,7 +5,7 @@ pub mod selector;
 
 use kubecomply_core::value::Field;
 
-use serde_json::Value;
+use kubecomply_core::Value;
 
 use crate::Protocol;
 use crate::cidr::Cidr;

@@ -15,7 +15,7 @@
 //!   Cluster-scoped objects other than Namespaces are not affected.
 //! * `name`: a glob on `metadata.name`.
 
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 /// Whether `pattern` (a name, optionally with a leading or trailing `*`) matches `s`.
 pub fn glob(pattern: &str, s: &str) -> bool {
@@ -36,12 +36,12 @@ fn strings(v: Option<&Value>) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-fn labels(obj: &Value) -> Option<&Map<String, Value>> {
+fn labels(obj: &Value) -> Option<&Map> {
     obj.get("metadata")?.get("labels")?.as_object()
 }
 
 /// Whether a Kubernetes label selector selects `labels` (an empty selector selects all).
-pub fn selects(selector: &Value, labels: Option<&Map<String, Value>>) -> bool {
+pub fn selects(selector: &Value, labels: Option<&Map>) -> bool {
     let empty = Map::new();
     let labels = labels.unwrap_or(&empty);
     if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use kubecomply_core::diagnostic::{Diagnostic, Level};
 use kubecomply_core::{CustomRule, Finding, Inventory, Object, Severity, Status};
+use kubecomply_core::{Map, Value, json};
 use kubecomply_loader::locate::PositionIndex;
 use rayon::prelude::*;
 use regorus::Engine;
-use serde_json::{Map, Value, json};
 
 use crate::engine::{
     self, RegoVersion, error_at, messages, new_engine, object, rule_path, to_rego,
@@ -118,7 +118,7 @@ pub struct Template {
     pub name: String,
     /// The file it came from.
     pub source: String,
-    annotations: Map<String, Value>,
+    annotations: Map,
     code: Code,
 }
 
@@ -201,7 +201,7 @@ pub struct Prepared<'g> {
 
 const TARGET: &str = "admission.k8s.gatekeeper.sh";
 
-fn annotation_map(o: &Value) -> Map<String, Value> {
+fn annotation_map(o: &Value) -> Map {
     o.get("metadata")
         .and_then(|m| m.get("annotations"))
         .and_then(Value::as_object)

@@ -3,9 +3,9 @@
 use kubecomply_core::value::Field;
 
 use kubecomply_core::Object;
+use kubecomply_core::Value;
 use kubecomply_core::pod::{Container, PodTemplate};
 use kubecomply_core::pointer;
-use serde_json::Value;
 
 use crate::rule::Rule;
 use crate::util::normalize_capability;

@@ -1,8 +1,8 @@
 //! KC-CTR-001 privilege-escalation-allowed.
 
+use kubecomply_core::Value;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use super::{capability_entries, is_windows, missing, sc_field};
 use crate::rule::{Context, Rule, Target, Violations};

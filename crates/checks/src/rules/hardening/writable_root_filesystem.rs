@@ -1,8 +1,8 @@
 //! KC-CTR-006 writable-root-filesystem.
 
+use kubecomply_core::Value;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use super::{is_windows, missing, sc_field};
 use crate::rule::{Context, Rule, Target, Violations};

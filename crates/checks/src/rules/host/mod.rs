@@ -2,8 +2,8 @@
 
 use kubecomply_core::value::Field;
 
+use kubecomply_core::Value;
 use kubecomply_core::pod::PodTemplate;
-use serde_json::Value;
 
 use crate::rule::Rule;
 use crate::util::{normalize_host_path, volumes};

@@ -2,8 +2,8 @@
 
 use kubecomply_core::value::Field;
 
+use kubecomply_core::Value;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use crate::rule::{Context, Rule, Target, Violations};
 

@@ -1,8 +1,8 @@
 //! KC-NS-002 namespace-without-pod-security.
 
+use kubecomply_core::Value;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use crate::rule::{Context, Rule, Target, Violations};
 

@@ -1,8 +1,8 @@
 //! KC-NET-004 load-balancer-open-to-internet.
 
+use kubecomply_core::Value;
 use kubecomply_core::value::{array_at, str_at};
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use super::{annotation_pointer, is_whole_internet};
 use crate::rule::{Context, Rule, Target, Violations};

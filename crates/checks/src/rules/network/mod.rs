@@ -2,7 +2,7 @@
 
 use kubecomply_core::value::Field;
 
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 use crate::rule::Rule;
 
@@ -33,10 +33,7 @@ pub static RULES: &[&Rule] = &[
 /// `DoesNotExist`) selects an object with `labels`. A missing selector is empty and selects
 /// everything; a selector that is malformed (wrong types, unknown operator) selects nothing,
 /// because the API server would have rejected it.
-pub(crate) fn selector_matches(
-    selector: Option<&Value>,
-    labels: Option<&Map<String, Value>>,
-) -> bool {
+pub(crate) fn selector_matches(selector: Option<&Value>, labels: Option<&Map>) -> bool {
     let selector = match selector {
         None | Some(Value::Null) => return true,
         Some(Value::Object(s)) => s,
@@ -131,7 +128,7 @@ pub(crate) fn annotation_pointer(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kubecomply_core::json;
 
     #[test]
     fn selectors() {

@@ -2,9 +2,9 @@
 
 use kubecomply_core::value::Field;
 
+use kubecomply_core::Value;
 use kubecomply_core::value::array_at;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use super::{is_empty_selector, is_whole_internet};
 use crate::rule::{Context, Rule, Target, Violations};

@@ -1,10 +1,10 @@
 //! KC-NET-008 tiller-service.
 
+use kubecomply_core::Value;
 use kubecomply_core::rule::reference;
 use kubecomply_core::value::Field;
 use kubecomply_core::value::{array_at, str_at};
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::Value;
 
 use crate::rule::{Context, Rule, Target, Violations};
 

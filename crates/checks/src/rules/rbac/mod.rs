@@ -9,8 +9,8 @@
 use kubecomply_core::value::Field;
 
 use kubecomply_core::Object;
+use kubecomply_core::Value;
 use kubecomply_core::value::{array_at, str_at};
-use serde_json::Value;
 
 use crate::rule::{Rule, Violations};
 

@@ -3,8 +3,8 @@
 use kubecomply_core::value::Field;
 
 use kubecomply_core::Object;
+use kubecomply_core::Value;
 use kubecomply_core::pod::PodTemplate;
-use serde_json::Value;
 
 use crate::rule::Rule;
 

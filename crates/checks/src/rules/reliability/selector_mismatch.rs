@@ -5,7 +5,7 @@ use kubecomply_core::value::Field;
 use kubecomply_core::pointer::join;
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Object, RuleMeta, Severity};
-use serde_json::{Map, Value};
+use kubecomply_core::{Map, Value};
 
 use crate::rule::{Context, Rule, Target, Violations};
 
@@ -59,7 +59,7 @@ Make the template labels include every label the selector asks for. The selector
 Deployment is immutable, so change the template labels rather than the selector.
 "#;
 
-fn label<'a>(labels: Option<&'a Map<String, Value>>, key: &str) -> Option<&'a str> {
+fn label<'a>(labels: Option<&'a Map>, key: &str) -> Option<&'a str> {
     labels?.get(key)?.as_str()
 }
 

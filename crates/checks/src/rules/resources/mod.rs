@@ -2,10 +2,10 @@
 
 use kubecomply_core::value::Field;
 
+use kubecomply_core::Value;
 use kubecomply_core::pod::{Container, PodTemplate};
 use kubecomply_core::pointer::nearest_existing;
 use kubecomply_core::{Inventory, Object};
-use serde_json::Value;
 
 use crate::rule::{Context, Rule, Violations};
 

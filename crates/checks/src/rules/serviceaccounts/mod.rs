@@ -1,8 +1,8 @@
 //! Service accounts and their tokens.
 
+use kubecomply_core::Value;
 use kubecomply_core::pod::PodTemplate;
 use kubecomply_core::value::Field;
-use serde_json::Value;
 
 use crate::rule::Rule;
 
