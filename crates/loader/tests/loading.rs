@@ -105,6 +105,47 @@ fn duplicate_keys_are_warned_and_last_wins() {
 }
 
 #[test]
+fn duplicate_keys_in_large_mappings_keep_the_first_position_and_the_last_value() {
+    // Beyond 16 entries mappings find duplicates with a hash set (linear for huge mappings);
+    // the result must be the same as for small ones.
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..40 {
+        text.push_str(&format!("  k{i}: v{i}\n"));
+    }
+    text.push_str("  k3: last\n  k39: again\n");
+    let l = load_str("big.yaml", &text);
+    let warnings: Vec<(u32, u32)> = l.diagnostics.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(warnings, [(46, 3), (47, 3)], "{:?}", l.diagnostics);
+    assert!(
+        l.diagnostics[0].message.contains("\"k3\""),
+        "{:?}",
+        l.diagnostics
+    );
+    let data = l.objects[0].value["data"].as_object().expect("data");
+    assert_eq!(data.len(), 40);
+    let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+    assert_eq!(&keys[..4], ["k0", "k1", "k2", "k3"]);
+    assert_eq!(data["k3"], "last");
+    assert_eq!(data["k39"], "again");
+}
+
+#[test]
+fn merge_keys_fill_only_absent_keys_in_large_mappings() {
+    let mut text = String::from("base: &base\n");
+    for i in 0..20 {
+        text.push_str(&format!("  b{i}: from-base\n"));
+    }
+    text.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  <<: *base\n  b0: own\n  b19: own\n  c: own\n");
+    let docs = parse_documents(&text).expect("parses");
+    let data = &docs[0]["data"];
+    assert_eq!(data.as_object().map(|m| m.len()), Some(21));
+    assert_eq!(data["b0"], "own");
+    assert_eq!(data["b19"], "own");
+    assert_eq!(data["b7"], "from-base");
+    assert_eq!(data["c"], "own");
+}
+
+#[test]
 fn alias_bomb_is_refused() {
     let mut text =
         String::from("apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
