@@ -59,9 +59,34 @@ pub fn parse_stream(text: &str, format: SourceFormat, limits: &Limits) -> yaml::
     }
 }
 
+/// Replaces every lone carriage return (one not followed by `\n`) with `\n`.
+///
+/// YAML counts a lone `\r` as a line break, as editors do, while the loader counts lines by
+/// `\n` (document splitting, spans, the fast path, positions). The replacement keeps every byte
+/// offset, and YAML turns each line break in scalar content into `\n` anyway, so values do not
+/// change; JSON only allows `\r` as whitespace between tokens. `\r\n` is left alone.
+pub fn normalize_line_breaks(text: &mut String) {
+    let bytes = text.as_bytes();
+    let lone = |i: &usize| bytes.get(i + 1) != Some(&b'\n');
+    if !memchr::memchr_iter(b'\r', bytes).any(|i| lone(&i)) {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for i in memchr::memchr_iter(b'\r', bytes).filter(lone) {
+        out.push_str(&text[last..i]);
+        out.push('\n');
+        last = i + 1;
+    }
+    out.push_str(&text[last..]);
+    *text = out;
+}
+
 /// Parses every document of a YAML (or JSON) text, for tests and tools. Errors are joined.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
-    let s = parse_stream(text, detect_format("", text), &Limits::default());
+    let mut text = text.to_string();
+    normalize_line_breaks(&mut text);
+    let s = parse_stream(&text, detect_format("", &text), &Limits::default());
     if s.errors.is_empty() {
         Ok(s.documents.into_iter().map(|d| d.value).collect())
     } else {
@@ -89,6 +114,7 @@ pub fn load_lean(source: SourceFile, limits: &Limits) -> Loaded {
 }
 
 fn load_with(mut source: SourceFile, limits: &Limits, keep_text: bool) -> Loaded {
+    normalize_line_breaks(&mut source.text);
     let stream = parse_stream(&source.text, source.format, limits);
     if !keep_text
         && stream

@@ -146,6 +146,32 @@ fn merge_keys_fill_only_absent_keys_in_large_mappings() {
 }
 
 #[test]
+fn lone_carriage_returns_are_line_breaks_everywhere() {
+    // Found by the `loader` fuzz target: YAML counts a lone `\r` as a line break, and the
+    // document's span, recorded positions and the second parse must all count it too.
+    let text =
+        "\r\r\r\rapiVersion: v1\nkind: Pod\rmetadata:\n  name: a\r  namespace: b\r\n  labels: {}\r";
+    let l = load_str("cr.yaml", text);
+    assert_eq!(l.objects.len(), 1, "{:?}", l.diagnostics);
+    let o = &l.objects[0];
+    assert_eq!(o.origin.line, 5);
+    assert_eq!((o.name.as_str(), o.namespace.as_deref()), ("a", Some("b")));
+    let span_text = &o.origin.source.text[o.origin.span.clone()];
+    let again = PositionIndex::build(span_text, o.origin.line);
+    let recorded = o.origin.positions.as_ref().expect("positions recorded");
+    for (pointer, line) in [
+        ("", 5),
+        ("/kind", 6),
+        ("/metadata/namespace", 9),
+        ("/metadata/labels", 10),
+    ] {
+        let got = kubecomply_loader::locate::locate_recorded(&o.value, recorded, pointer);
+        assert_eq!(got.map(|(l, _)| l), Some(line), "{pointer}");
+        assert_eq!(again.locate(pointer), got, "{pointer}");
+    }
+}
+
+#[test]
 fn alias_bomb_is_refused() {
     let mut text =
         String::from("apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
