@@ -36,15 +36,16 @@ def corpus(n: int) -> Path:
 
 
 def timed(cmd, env=None):
-    """Runs cmd; returns (wall seconds, peak RSS MiB, exit code). Peak RSS is the child's
-    `ru_maxrss` from wait4(2), what GNU time reports, without a `time` process around the run
-    (which added 1-3 ms to every measurement, a tenth of a 1,000-object scan)."""
+    """Runs cmd; returns (wall seconds, peak RSS MiB, exit code, CPU seconds). Peak RSS is the
+    child's `ru_maxrss` from wait4(2), what GNU time reports, without a `time` process around the
+    run (which added 1-3 ms to every measurement, a tenth of a 1,000-object scan); CPU is its user
+    plus system time."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024.0, p.returncode
+    return wall, usage.ru_maxrss / 1024.0, p.returncode, usage.ru_utime + usage.ru_stime
 
 
 def count_objects(d: Path) -> int:
@@ -73,17 +74,18 @@ def main():
         d = corpus(n)
         objects = count_objects(d)
         runs = [timed([str(BIN), "scan", str(d), "--format", "json", "--only-failed"]) for _ in range(args.runs)]
-        for _, _, code in runs:
+        for _, _, code, _ in runs:
             if code not in (0, 1):
                 sys.exit(f"kubecomply exited {code} on {d}")
         kc_wall = statistics.median(r[0] for r in runs)
         kc_rss = max(r[1] for r in runs)
         row = {"n": n, "objects": objects, "kc_wall": kc_wall, "kc_rss": kc_rss,
                "kc_rate": objects / kc_wall, "ck_wall": None, "ck_rss": None,
-               "kc_walls": sorted(r[0] for r in runs)}
+               "kc_walls": sorted(r[0] for r in runs),
+               "kc_cpu": statistics.median(r[3] for r in runs)}
         if n <= args.checkov_max:
             env = dict(os.environ)
-            ck_wall, ck_rss, code = timed([str(CHECKOV), str(d)], env=env)
+            ck_wall, ck_rss, code, _ = timed([str(CHECKOV), str(d)], env=env)
             if code not in (0, 1):
                 print(f"warning: checkov exited {code} on {d}", file=sys.stderr)
             row.update(ck_wall=ck_wall, ck_rss=ck_rss)
@@ -99,7 +101,8 @@ def main():
 def fmt_row(r):
     ck = f"checkov {r['ck_wall']:.1f}s ratio {r['ck_wall'] / r['kc_wall']:.0f}x" if r["ck_wall"] else "checkov skipped"
     each = " ".join(f"{w:.3f}" for w in r["kc_walls"])
-    return (f"{r['n']}: kubecomply {r['kc_wall']:.3f}s ({r['kc_rate']:.0f} obj/s, {r['kc_rss']:.0f} MiB; "
+    return (f"{r['n']}: kubecomply {r['kc_wall']:.3f}s ({r['kc_rate']:.0f} obj/s, {r['kc_rss']:.0f} MiB, "
+            f"CPU {r['kc_cpu']:.3f}s; "
             f"runs {each}); {ck}")
 
 
@@ -114,7 +117,8 @@ def render(rows):
     if len(rows) >= 2 and rows[-1]["n"] >= 10 * rows[-2]["n"]:
         a, b = rows[-2], rows[-1]
         lines.append("")
-        lines.append(f"Scaling {a['objects']:,} → {b['objects']:,} objects: time ×{b['kc_wall'] / a['kc_wall']:.1f} "
+        lines.append(f"Scaling {a['objects']:,} → {b['objects']:,} objects: time ×{b['kc_wall'] / a['kc_wall']:.1f}, "
+                     f"CPU time (user + system, medians) ×{b['kc_cpu'] / a['kc_cpu']:.1f}, "
                      f"for ×{b['objects'] / a['objects']:.1f} objects (linear = same factor).")
     return "\n".join(lines) + "\n"
 
