@@ -58,12 +58,47 @@ impl PositionIndex {
         first_line: u32,
         wanted: Option<&HashSet<&str>>,
     ) -> PositionIndex {
+        let (positions, shallow_quoted) = Self::index(text, first_line, wanted);
+        if !shallow_quoted {
+            return PositionIndex { positions };
+        }
+        // A quoted scalar continued on a line indented no deeper than its key: the loader read
+        // the document as Go's YAML does, and so does this index, in the text's own columns.
+        let limits = crate::yaml::Limits::default();
+        let strict = crate::yaml::parse_sequential(text, &limits);
+        let Some(l) = crate::yaml::lenient(text, &limits, &strict) else {
+            return PositionIndex { positions };
+        };
+        let (mut positions, _) = Self::index(&l.text, first_line, wanted);
+        let offset = first_line.saturating_sub(1);
+        for pos in positions.values_mut() {
+            pos.1 = l.column(pos.0 - offset, pos.1);
+        }
+        PositionIndex { positions }
+    }
+
+    /// Indexes `text` up to its first error; also says whether that error was a quoted scalar
+    /// continued on a shallow line.
+    fn index(
+        text: &str,
+        first_line: u32,
+        wanted: Option<&HashSet<&str>>,
+    ) -> (HashMap<String, (u32, u32)>, bool) {
         let offset = first_line.saturating_sub(1);
         let mut positions = HashMap::new();
         let mut stack: Vec<Frame> = Vec::new();
         let mut parser = Parser::new_from_str(text);
         let is_wanted = |p: &str| wanted.is_none_or(|w| w.contains(p));
-        while let Some(Ok((ev, span))) = parser.next_event() {
+        let mut shallow_quoted = false;
+        loop {
+            let (ev, span) = match parser.next_event() {
+                Some(Ok(x)) => x,
+                Some(Err(e)) => {
+                    shallow_quoted = e.info() == crate::yaml::SHALLOW_QUOTED;
+                    break;
+                }
+                None => break,
+            };
             let pos = (
                 span.start.line() as u32 + offset,
                 span.start.col() as u32 + 1,
@@ -136,7 +171,7 @@ impl PositionIndex {
                 _ => {}
             }
         }
-        PositionIndex { positions }
+        (positions, shallow_quoted)
     }
 
     /// The position of `pointer`, or of its nearest indexed parent.

@@ -459,23 +459,50 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
 }
 
 /// saphyr's message for a quoted scalar continued on a line indented no deeper than its key.
-const SHALLOW_QUOTED: &str = "invalid indentation in quoted scalar";
+pub(crate) const SHALLOW_QUOTED: &str = "invalid indentation in quoted scalar";
 
 /// The warning that replaces it when the document is read as kubectl reads it.
 pub const SHALLOW_QUOTED_WARNING: &str = "quoted scalar continued on a line indented no deeper than its key: invalid in YAML 1.2, read as kubectl (Go's YAML) reads it";
 
-/// Reads a document as Go's YAML (kubectl, gator) does when a quoted scalar continues on a line
-/// indented no deeper than its key, which YAML 1.2 and saphyr reject: the continuation lines get
-/// more indentation and the piece is parsed again. Leading white space of a quoted scalar's
-/// continuation lines is not part of its value, so the value is the one Go reads; each
-/// adjusted line becomes a warning. Gives back `strict` when that does not help.
-fn parse_lenient(piece: &str, limits: &Limits, strict: Stream) -> Stream {
+/// A text read as Go's YAML (kubectl, gator) reads it when a quoted scalar continues on a line
+/// indented no deeper than its key, which YAML 1.2 and saphyr reject: those continuation lines
+/// get more indentation. Leading white space of a quoted scalar's continuation lines is not part
+/// of its value, so the value is the one Go reads. Line numbers do not change; columns on the
+/// indented lines and byte offsets after them do, and [`Lenient::column`] maps columns back.
+pub(crate) struct Lenient {
+    /// The text with the continuation lines indented.
+    pub text: String,
+    /// Spaces added at the start of a line, by 1-based line number.
+    added: Vec<(u32, u32)>,
+    /// The parse of `text`.
+    pub stream: Stream,
+    /// One warning per indented line.
+    pub warnings: Vec<ParseError>,
+}
+
+impl Lenient {
+    /// The column in the original text of a column on `line` (1-based) of the indented text.
+    pub fn column(&self, line: u32, column: u32) -> u32 {
+        let added: u32 = self
+            .added
+            .iter()
+            .filter(|(l, _)| *l == line)
+            .map(|(_, n)| n)
+            .sum();
+        column.saturating_sub(added).max(1)
+    }
+}
+
+/// Reads `piece` leniently (see [`Lenient`]) when its strict parse `strict` failed on a quoted
+/// scalar continued on a shallow line; `None` when that does not make the error go away.
+pub(crate) fn lenient(piece: &str, limits: &Limits, strict: &Stream) -> Option<Lenient> {
     let mut lines: Vec<String> = piece.split_inclusive('\n').map(str::to_string).collect();
     let mut warnings = Vec::new();
+    let mut added = Vec::new();
     let mut current: Option<Stream> = None;
     // A bounded number of rounds: each fixes the first offending line.
     for _ in 0..64 {
-        let now = current.as_ref().unwrap_or(&strict);
+        let now = current.as_ref().unwrap_or(strict);
         let Some(e) = now.errors.iter().find(|e| e.message == SHALLOW_QUOTED) else {
             break;
         };
@@ -483,14 +510,16 @@ fn parse_lenient(piece: &str, limits: &Limits, strict: Stream) -> Stream {
         // the 0-based index of the continuation line.
         let next = e.line as usize;
         if next == 0 || next >= lines.len() {
-            return strict;
+            return None;
         }
         let key_indent = lines[next - 1].bytes().take_while(|&b| b == b' ').count();
         let have = lines[next].bytes().take_while(|&b| b == b' ').count();
         if have > key_indent {
-            return strict;
+            return None;
         }
-        lines[next].insert_str(0, &" ".repeat(key_indent + 1 - have));
+        let n = key_indent + 1 - have;
+        lines[next].insert_str(0, &" ".repeat(n));
+        added.push((next as u32 + 1, n as u32));
         warnings.push(ParseError {
             line: next as u32 + 1,
             column: 1,
@@ -498,14 +527,49 @@ fn parse_lenient(piece: &str, limits: &Limits, strict: Stream) -> Stream {
         });
         current = Some(parse_sequential(&lines.concat(), limits));
     }
-    match current {
-        Some(mut fixed) if !fixed.errors.iter().any(|e| e.message == SHALLOW_QUOTED) => {
-            fixed.errors.extend(warnings);
-            fixed.errors.sort_by_key(|e| (e.line, e.column));
-            fixed
-        }
-        _ => strict,
+    let stream = current?;
+    if stream.errors.iter().any(|e| e.message == SHALLOW_QUOTED) {
+        return None;
     }
+    Some(Lenient {
+        text: lines.concat(),
+        added,
+        stream,
+        warnings,
+    })
+}
+
+/// Parses a piece whose strict parse failed on a quoted scalar continued on a shallow line as
+/// Go's YAML does ([`lenient`]), with each adjusted line a warning, and positions, spans and
+/// error columns given in the piece's own text. Gives back `strict` when that does not help.
+fn parse_lenient(piece: &str, limits: &Limits, strict: Stream) -> Stream {
+    let Some(mut l) = lenient(piece, limits, &strict) else {
+        return strict;
+    };
+    let mut fixed = std::mem::take(&mut l.stream);
+    // Lines are the same in both texts: spans start at their document's line in the piece.
+    let mut cursor = LineCursor::new(piece);
+    for d in &mut fixed.documents {
+        d.span = cursor.offset_of(d.line as usize)..piece.len();
+        if let Some(p) = d.positions.as_mut() {
+            for pair in p.chunks_exact_mut(2) {
+                pair[1] = l.column(pair[0], pair[1]);
+            }
+        }
+    }
+    for i in 1..fixed.documents.len() {
+        let next = fixed.documents[i].span.start;
+        let cur = &mut fixed.documents[i - 1].span;
+        if next >= cur.start {
+            cur.end = next;
+        }
+    }
+    for e in &mut fixed.errors {
+        e.column = l.column(e.line, e.column);
+    }
+    fixed.errors.append(&mut l.warnings);
+    fixed.errors.sort_by_key(|e| (e.line, e.column));
+    fixed
 }
 
 /// Cuts `text` into about `n` pieces at lines that start with a document marker `---`;

@@ -172,6 +172,45 @@ fn lone_carriage_returns_are_line_breaks_everywhere() {
 }
 
 #[test]
+fn shallow_quoted_continuations_keep_spans_and_positions_in_the_original_text() {
+    // Found by the `loader` fuzz target: a document read as kubectl reads a quoted scalar
+    // continued on a shallow line is parsed from an indented copy of the text. Its positions,
+    // its span and those of the documents after it must be those of the original text, and a
+    // second parse of the span must agree.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n    note: 'first\n  second'\nspec:\n  containers:\n  - name: c\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: true\n";
+    let l = load_str("q.yaml", text);
+    assert_eq!(l.objects.len(), 2, "{:?}", l.diagnostics);
+    assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+    assert_eq!(
+        (l.diagnostics[0].line, l.diagnostics[0].level),
+        (7, Level::Warning)
+    );
+    assert_eq!(
+        l.objects[0].value["metadata"]["annotations"]["note"],
+        "first second"
+    );
+    for (o, pointer, line) in [
+        (&l.objects[0], "/spec/containers/0/name", 10),
+        (
+            &l.objects[1],
+            "/spec/containers/0/securityContext/privileged",
+            20,
+        ),
+    ] {
+        let span_text = &o.origin.source.text[o.origin.span.clone()];
+        assert!(
+            span_text.starts_with("apiVersion") || span_text.starts_with("---\napiVersion"),
+            "{span_text:?}"
+        );
+        let recorded = o.origin.positions.as_ref().expect("positions recorded");
+        let got = kubecomply_loader::locate::locate_recorded(&o.value, recorded, pointer);
+        assert_eq!(got.map(|(l, _)| l), Some(line), "{pointer}");
+        let again = PositionIndex::build(span_text, o.origin.line).locate(pointer);
+        assert_eq!(again, got, "{pointer}");
+    }
+}
+
+#[test]
 fn alias_bomb_is_refused() {
     let mut text =
         String::from("apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
