@@ -581,6 +581,8 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
     let (mut start, mut start_line) = (0usize, 1u32);
     let (mut pos, mut line) = (0usize, 1u32);
     while let Some(i) = memchr::memchr(b'\n', &bytes[pos..]) {
+        // The line that this newline ends starts where the previous one ended.
+        let prev_line = pos;
         pos += i + 1;
         line += 1;
         if pos - start < target {
@@ -588,10 +590,6 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
         }
         let rest = &bytes[pos..];
         // Directives (`%YAML`, `%TAG`) belong to the document after them: never cut there.
-        let prev_line = bytes[..pos - 1]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
         if rest.starts_with(b"---")
             && bytes.get(prev_line) != Some(&b'%')
             && rest
