@@ -1114,7 +1114,7 @@ fn flows_and_segmentation_errors_name_line_and_column() {
         stderr(&o)
     );
     let flows = fixture(
-        "bad-flows",
+        "bad-flow-lines",
         "- {from: shop/storefront, to: payments/payments-api, port: 8443}\n- {from: nope/x, to: payments/payments-api, port: 8443}\n",
     );
     let o = run(&["netpol", "generate", "--flows", &flows, "examples/shop"]);
