@@ -54,8 +54,7 @@ pub struct Engine {
 }
 
 fn names(meta: &RuleMeta, list: &[String]) -> bool {
-    list.iter()
-        .any(|s| s.eq_ignore_ascii_case(meta.code) || s == meta.slug)
+    list.iter().any(|s| meta.is_named(s))
 }
 
 impl Engine {
@@ -80,12 +79,18 @@ impl Engine {
             .severity_overrides
             .iter()
             .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(meta.code) || k == meta.slug)
+            .find(|(k, _)| meta.is_named(k))
             .map_or(meta.severity, |(_, s)| *s)
     }
 
     /// Evaluates every rule on every targeted object, in parallel.
     pub fn run(&self, inventory: &Inventory) -> Outcome {
+        self.run_with_passes(inventory, self.options.include_passes)
+    }
+
+    /// [`Engine::run`], keeping pass findings or only counting them as `include_passes` says
+    /// (one prepared engine serves scans that want passes and scans that do not).
+    pub fn run_with_passes(&self, inventory: &Inventory, include_passes: bool) -> Outcome {
         let cx = Context {
             inventory,
             params: &self.options.params,
@@ -96,7 +101,7 @@ impl Engine {
             .objects
             .par_iter()
             .map(|obj| {
-                let (mut f, passed) = self.run_object(&cx, obj, today);
+                let (mut f, passed) = self.run_object(&cx, obj, today, include_passes);
                 // Vectors grow to 4 at the first push; most objects have one or two findings,
                 // and all of them are alive together until they are joined below.
                 f.shrink_to_fit();
@@ -126,7 +131,7 @@ impl Engine {
         let selected = |f: &Finding| {
             let named = |list: &[String]| {
                 list.iter()
-                    .any(|s| s.eq_ignore_ascii_case(&f.rule) || *s == f.slug)
+                    .any(|s| kubecomply_core::rule::named(&f.rule, &f.slug, s))
             };
             (self.options.only.is_empty() || named(&self.options.only))
                 && !named(&self.options.skip)
@@ -140,7 +145,7 @@ impl Engine {
                     .severity_overrides
                     .iter()
                     .rev()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(&f.rule) || *k == f.slug)
+                    .find(|(k, _)| kubecomply_core::rule::named(&f.rule, &f.slug, k))
                 {
                     f.severity = *sev;
                 }
@@ -171,7 +176,13 @@ impl Engine {
             .collect()
     }
 
-    fn run_object(&self, cx: &Context<'_>, obj: &Object, today: Date) -> (Vec<Finding>, usize) {
+    fn run_object(
+        &self,
+        cx: &Context<'_>,
+        obj: &Object,
+        today: Date,
+        include_passes: bool,
+    ) -> (Vec<Finding>, usize) {
         let mut findings = Vec::new();
         let mut passed = 0;
         let mut v = Violations::default();
@@ -184,7 +195,7 @@ impl Engine {
             (rule.check)(cx, obj, &mut v);
             if v.items.is_empty() {
                 passed += 1;
-                if self.options.include_passes {
+                if include_passes {
                     findings.push(self.finding(
                         rule,
                         obj,
@@ -246,7 +257,7 @@ impl Engine {
             let hit = list
                 .split(',')
                 .map(str::trim)
-                .any(|c| c == "*" || c.eq_ignore_ascii_case(&f.rule) || c == &*f.slug);
+                .any(|c| c == "*" || kubecomply_core::rule::named(&f.rule, &f.slug, c));
             if hit {
                 let reason = obj
                     .annotation(IGNORE_REASON_ANNOTATION)

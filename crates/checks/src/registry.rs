@@ -25,7 +25,5 @@ pub fn all() -> Vec<&'static Rule> {
 
 /// Finds a rule by code (case-insensitive) or slug.
 pub fn find(name: &str) -> Option<&'static Rule> {
-    all()
-        .into_iter()
-        .find(|r| r.meta.code.eq_ignore_ascii_case(name) || r.meta.slug == name)
+    all().into_iter().find(|r| r.meta.is_named(name))
 }

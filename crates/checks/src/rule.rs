@@ -114,7 +114,7 @@ pub type CheckFn = fn(&Context<'_>, &Object, &mut Violations);
 /// A built-in rule: metadata, target and check, all in one file under `rules/`.
 pub struct Rule {
     /// Metadata (code, slug, docs, references...).
-    pub meta: RuleMeta,
+    pub meta: RuleMeta<'static>,
     /// Objects it applies to.
     pub target: Target,
     /// The check.

@@ -1,19 +1,16 @@
 //! The `kubecomply` command: argument parsing and wiring only.
 
-mod catalogue;
-mod config;
-mod definition;
-mod evidence;
+mod common;
+mod evidence_cmd;
 mod frameworks_cmd;
+mod inventory_report;
 mod netpol_cmd;
-mod policies;
 mod policy_cmd;
 mod pss;
 mod rbac_cmd;
 mod report_cmd;
 mod rules;
 mod scan;
-mod schedule;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -43,7 +40,7 @@ enum Command {
     /// Compliance report: scan, evaluate frameworks, write JSON, Markdown or HTML.
     Report(report_cmd::ReportArgs),
     /// Evidence bundles written by `report --evidence`: verify them.
-    Evidence(evidence::EvidenceArgs),
+    Evidence(evidence_cmd::EvidenceArgs),
     /// List the built-in rules, or explain one.
     Rules(rules::RulesArgs),
     /// The team's own policies: run gator verify suites and Rego unit tests.
@@ -154,7 +151,7 @@ fn main() -> ExitCode {
         Command::Netpol(a) => netpol_cmd::run(a),
         Command::Frameworks(a) => frameworks_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
-        Command::Evidence(a) => evidence::run(a),
+        Command::Evidence(a) => evidence_cmd::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Policy(a) => policy_cmd::run(a),
     };

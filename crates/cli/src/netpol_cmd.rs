@@ -169,7 +169,10 @@ fn load(paths: &[String]) -> std::result::Result<Model, u8> {
 
 /// [`load`], keeping the inventory.
 fn load_all(paths: &[String]) -> std::result::Result<(Inventory, Model), u8> {
-    let loaded = crate::scan::load_inputs(paths, &Limits::default(), false);
+    let loaded = crate::common::load_inputs(paths).map_err(|e| {
+        eprintln!("error: {e:#}");
+        2u8
+    })?;
     let mut errors = false;
     for d in &loaded.diagnostics {
         if d.level >= DiagLevel::Warning {
@@ -774,18 +777,17 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
     // `--segmentation`, else `segmentation:` of `.kubecomply.yaml`.
     let configured = match segmentation {
         Some(_) => None,
-        None => match crate::config::discover().map(|p| crate::config::load(&p)) {
-            Some(Ok(cfg)) => cfg.segmentation.map(|p| p.to_string_lossy().to_string()),
-            Some(Err(e)) => {
+        None => match crate::common::settings(None) {
+            Ok(cfg) => cfg.segmentation.map(|p| p.to_string_lossy().to_string()),
+            Err(e) => {
                 eprintln!("error: {e:#}");
                 return Ok(2);
             }
-            None => None,
         },
     };
     let seg = match segmentation.or(configured.as_deref()) {
         None => kubecomply_netpol::Segmentation::default(),
-        Some(path) => match load_segmentation(path) {
+        Some(path) => match kubecomply_engine::flows::load_segmentation(path) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -794,7 +796,8 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
         },
     };
     let mut findings: Vec<Finding> = kubecomply_netpol::review_with(&inv, &model, &seg);
-    let text = crate::scan::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
+    let text =
+        crate::common::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
     crate::emit(None, &text)?;
     Ok(if findings.is_empty() { 0 } else { 1 })
 }
@@ -900,7 +903,10 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
     let flows = match kubecomply_netpol::parse_flows(&model, &doc) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {}", located(flows_path, &text, &doc, &e));
+            eprintln!(
+                "error: {}",
+                kubecomply_engine::flows::located(flows_path, &text, &doc, &e)
+            );
             return Ok(2);
         }
     };
@@ -951,47 +957,4 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         }
         Ok(1)
     }
-}
-
-/// `path:line:column: message` for an error of a flows or segmentation file that names its
-/// entry (`flows[2].port: ...` or `flows[2]: ...`): the position of that field, else of the
-/// entry, else `path: message`.
-fn located(path: &str, text: &str, doc: &kubecomply_core::Value, message: &str) -> String {
-    let position = (|| {
-        let rest = message.strip_prefix("flows[")?;
-        let (index, rest) = rest.split_once(']')?;
-        let index: usize = index.parse().ok()?;
-        let base = if doc.is_array() {
-            format!("/{index}")
-        } else {
-            format!("/flows/{index}")
-        };
-        let positions = kubecomply_loader::locate::PositionIndex::build(text, 1);
-        let key = rest
-            .strip_prefix('.')
-            .and_then(|r| r.split([':', '.', ' ']).next())
-            .filter(|k| !k.is_empty());
-        key.and_then(|k| positions.locate(&format!("{base}/{k}")))
-            .or_else(|| positions.locate(&base))
-    })();
-    match position {
-        Some((line, column)) => format!("{path}:{line}:{column}: {message}"),
-        None => format!("{path}: {message}"),
-    }
-}
-
-/// Reads a segmentation file (declared cross-class flows); errors name file, line and column.
-pub(crate) fn load_segmentation(path: &str) -> Result<kubecomply_netpol::Segmentation, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let parsed = match kubecomply_loader::parse_documents(&text) {
-        Ok(docs) if docs.len() == 1 => docs.into_iter().next().unwrap_or_default(),
-        Ok(docs) => {
-            return Err(format!(
-                "{path}: expected one YAML document, found {}",
-                docs.len()
-            ));
-        }
-        Err(e) => return Err(format!("{path}:{e}")),
-    };
-    kubecomply_netpol::Segmentation::parse(&parsed).map_err(|e| located(path, &text, &parsed, &e))
 }

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
 use kubecomply_core::json;
 use kubecomply_core::{Inventory, Object};
-use kubecomply_loader::Limits;
+
 use kubecomply_loader::locate::PositionIndex;
 use kubecomply_pss::{Level, Version};
 
@@ -81,7 +81,7 @@ fn policy_for(obj: &Object, inv: &Inventory, a: &PssArgs) -> Policy {
 
 /// Runs `pss`.
 pub fn run(a: PssArgs) -> Result<u8> {
-    let loaded = crate::scan::load_inputs(&a.paths, &Limits::default(), false);
+    let loaded = crate::common::load_inputs(&a.paths)?;
     let inv = &loaded.inventory;
     let mut results = Vec::new();
     let (mut allowed, mut denied) = (0usize, 0usize);

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
 use kubecomply_core::json;
 use kubecomply_core::{Finding, Inventory};
-use kubecomply_loader::Limits;
+
 use kubecomply_rbac::{Grant, Rbac, Subject};
 
 /// Arguments of `rbac`.
@@ -119,7 +119,10 @@ pub enum RbacCommand {
 
 /// Loads inputs; `Err(code)` after printing input errors.
 fn load(paths: &[String]) -> std::result::Result<(Inventory, String), u8> {
-    let loaded = crate::scan::load_inputs(paths, &Limits::default(), false);
+    let loaded = crate::common::load_inputs(paths).map_err(|e| {
+        eprintln!("error: {e:#}");
+        2u8
+    })?;
     let mut notes = String::new();
     let mut errors = false;
     for d in &loaded.diagnostics {
@@ -331,8 +334,11 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                 .filter(|f| f.status == kubecomply_core::Status::Fail)
                 .collect();
             findings.extend(effective);
-            let text =
-                crate::scan::review_text(&mut findings, &inv, matches!(format, RbacFormat::Json))?;
+            let text = crate::common::review_text(
+                &mut findings,
+                &inv,
+                matches!(format, RbacFormat::Json),
+            )?;
             crate::emit(None, &text)?;
             let failed = !findings.is_empty();
             leak((findings, rbac, inv));

@@ -17,11 +17,11 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use kubecomply_core::Severity;
-use kubecomply_core::date::Date;
+use kubecomply_core::diagnostic::Level;
+use kubecomply_engine::definition::{DefinitionKind, ReportDefinition};
+use kubecomply_engine::{ReadOptions, ReportRequest, ScanOptions};
 use kubecomply_frameworks::policy_report::Flavour;
-use kubecomply_frameworks::report::{FrameworkReport, Report, Thresholds, generated_at};
-
-use crate::frameworks_cmd::{ScanSettings, find, load, scan_for_frameworks};
+use kubecomply_frameworks::report::{Report, Thresholds};
 
 /// The report in one format.
 fn render(report: &Report<'_>, format: ReportFormat) -> anyhow::Result<String> {
@@ -88,10 +88,17 @@ pub struct ReportArgs {
     pub exceptions: Option<PathBuf>,
     /// `all`: evaluate every resource, not only those holding a framework's data class.
     #[arg(long, value_enum)]
-    pub scope: Option<crate::frameworks_cmd::ScopeArg>,
+    pub scope: Option<ScopeArg>,
     /// The team's own policies (run with the built-in rules and mapped into frameworks).
     #[command(flatten)]
-    pub policies: crate::policies::PolicySources,
+    pub policies: crate::common::PolicySources,
+}
+
+/// `--scope`: which resources a framework with a data class evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// Every scanned resource, whatever data class it holds.
+    All,
 }
 
 /// Output format of `report`.
@@ -111,6 +118,36 @@ pub enum ReportFormat {
     Policyreport,
     /// OSCAL assessment results (JSON).
     Oscal,
+}
+
+impl From<ReportFormat> for kubecomply_engine::definition::ReportFormat {
+    fn from(f: ReportFormat) -> Self {
+        use kubecomply_engine::definition::ReportFormat as F;
+        match f {
+            ReportFormat::Json => F::Json,
+            ReportFormat::Markdown => F::Markdown,
+            ReportFormat::Html => F::Html,
+            ReportFormat::Csv => F::Csv,
+            ReportFormat::Openreports => F::Openreports,
+            ReportFormat::Policyreport => F::Policyreport,
+            ReportFormat::Oscal => F::Oscal,
+        }
+    }
+}
+
+impl From<kubecomply_engine::definition::ReportFormat> for ReportFormat {
+    fn from(f: kubecomply_engine::definition::ReportFormat) -> Self {
+        use kubecomply_engine::definition::ReportFormat as F;
+        match f {
+            F::Json => ReportFormat::Json,
+            F::Markdown => ReportFormat::Markdown,
+            F::Html => ReportFormat::Html,
+            F::Csv => ReportFormat::Csv,
+            F::Openreports => ReportFormat::Openreports,
+            F::Policyreport => ReportFormat::Policyreport,
+            F::Oscal => ReportFormat::Oscal,
+        }
+    }
 }
 
 fn parse_score(s: &str) -> Result<f64, String> {
@@ -133,137 +170,163 @@ fn parse_limit(s: &str) -> Result<(Severity, usize), String> {
     Ok((sev, n))
 }
 
+/// What a report definition adds to a `report` run.
+#[derive(Default)]
+pub(crate) struct Plan {
+    /// The report files' base name.
+    name: String,
+    /// Formats to write (empty: `--format` alone).
+    formats: Vec<ReportFormat>,
+    /// Directory of the report files (`<name>.<ext>`).
+    output_dir: Option<PathBuf>,
+    /// The definition (selection, CIS bands).
+    definition: Option<ReportDefinition>,
+}
+
 /// Runs `report`.
 pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
-    if let Some(d) = a.definition.clone() {
-        return crate::definition::run(a, &d);
+    let Some(file) = a.definition.clone() else {
+        return run_with(a, &Plan::default());
+    };
+    let def = kubecomply_engine::definition::read(&file)?;
+    for n in &def.notes {
+        eprintln!("{n}");
     }
-    run_with(a, &crate::definition::Plan::default())
+    let at = kubecomply_engine::definition::start(&file);
+    let mut a = a;
+    // The command line wins over the definition.
+    if a.paths.is_empty() {
+        a.paths = def.inputs.clone();
+    }
+    if a.frameworks.is_empty() {
+        a.frameworks = def.frameworks.clone();
+    }
+    let mut formats: Vec<ReportFormat> = match a.format {
+        Some(f) => vec![f],
+        None => def.formats.iter().map(|f| (*f).into()).collect(),
+    };
+    let output_dir = a.output.clone().or_else(|| def.output.clone());
+    if output_dir.is_some() && formats.is_empty() {
+        formats = vec![ReportFormat::Json];
+    }
+    if a.min_score.is_none() {
+        a.min_score = def.min_score;
+    }
+    if a.max_failed.is_empty() {
+        a.max_failed = def.max_failed.clone();
+    }
+    if a.scope.is_none() && def.scope_all {
+        a.scope = Some(ScopeArg::All);
+    }
+    a.attestations = a.attestations.take().or_else(|| def.attestations.clone());
+    a.exceptions = a.exceptions.take().or_else(|| def.exceptions.clone());
+    a.config = a.config.take().or_else(|| def.config.clone());
+    if a.framework_files.is_empty() {
+        a.framework_files = def.framework_files.clone();
+    }
+    if def.kind == DefinitionKind::NetworkInventory {
+        if a.paths.is_empty() {
+            anyhow::bail!("{at}: no inputs: give PATH arguments");
+        }
+        if a.evidence.is_some() {
+            anyhow::bail!(
+                "--evidence is for framework reports; an inventory GlobalReport has no findings to bundle"
+            );
+        }
+        let formats: Vec<_> = formats.into_iter().map(Into::into).collect();
+        return crate::inventory_report::run(&a.paths, &def, &formats, output_dir.as_deref());
+    }
+    let plan = Plan {
+        name: def.name.clone(),
+        formats,
+        output_dir,
+        definition: Some(def),
+    };
+    if a.paths.is_empty() {
+        anyhow::bail!("{at}: no inputs: give PATH arguments or spec.inputs");
+    }
+    if a.frameworks.is_empty() {
+        anyhow::bail!("{at}: no frameworks: give --framework or spec.frameworks");
+    }
+    if plan.formats.len() > 1 && plan.output_dir.is_none() {
+        anyhow::bail!(
+            "{at}: several formats need an output directory (--output DIR or spec.output)"
+        );
+    }
+    run_with(a, &plan)
 }
 
 /// The file name extension of a report format.
 pub(crate) fn extension(format: ReportFormat) -> String {
-    match format {
-        ReportFormat::Markdown => "md".into(),
-        ReportFormat::Openreports => "openreports.yaml".into(),
-        ReportFormat::Policyreport => "policyreport.yaml".into(),
-        ReportFormat::Oscal => "oscal.json".into(),
-        other => other
-            .to_possible_value()
-            .map_or_else(|| "txt".into(), |v| v.get_name().to_string()),
-    }
+    kubecomply_engine::definition::ReportFormat::from(format)
+        .extension()
+        .to_string()
 }
 
 /// Runs `report` with what a report definition adds (resource selection, several formats).
-pub(crate) fn run_with(a: ReportArgs, plan: &crate::definition::Plan) -> anyhow::Result<u8> {
+fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
     if let Some(dir) = &a.evidence {
-        crate::evidence::check_target(dir, a.force)?;
+        kubecomply_engine::evidence::check_target(dir, a.force)?;
     }
-    let cfg = match &a.config {
-        Some(p) => crate::config::load(p)?,
-        None => crate::config::Config::default(),
-    };
-    let mut files = cfg.framework_files.clone();
-    files.extend(a.framework_files.iter().cloned());
-    let mut all = load(&files)?;
-    let settings = ScanSettings {
-        config: a.config.clone(),
-        exceptions: a.exceptions.clone(),
-        policies: a.policies.clone(),
-        hash_inputs: a.evidence.is_some(),
-    };
-    let scanned = scan_for_frameworks(&a.paths, &settings)?;
-    let selected = plan.select(&scanned);
-    let (resources, all_findings) = match &selected {
-        Some((r, f)) => (r.as_slice(), f.as_slice()),
-        None => (scanned.resources.as_slice(), scanned.findings.as_slice()),
-    };
-    crate::frameworks_cmd::map_policies(&mut all, &scanned.custom);
-    let mut selected = Vec::new();
-    for id in &a.frameworks {
-        let f = find(&all, id.trim())?;
-        crate::frameworks_cmd::warn_unknown_codes(f);
-        if !selected
-            .iter()
-            .any(|s: &&kubecomply_frameworks::Framework| s.id == f.id)
-        {
-            selected.push(f);
+    let mut settings = crate::common::settings_with_policies(a.config.as_deref(), &a.policies)?;
+    settings
+        .framework_files
+        .extend(a.framework_files.iter().cloned());
+    if let Some(e) = &a.exceptions {
+        settings.exceptions_file = Some(e.clone());
+    }
+    let clock = settings.clock.clone();
+    let (engine, engine_diagnostics) = kubecomply_engine::Engine::new(settings)?;
+    let loaded = engine.load(
+        &a.paths,
+        ReadOptions {
+            lean: true,
+            hash: a.evidence.is_some(),
+        },
+    );
+    let mut input_errors = false;
+    for d in loaded.diagnostics.iter().chain(&engine_diagnostics) {
+        if d.level == Level::Error {
+            input_errors = true;
+            eprintln!("{}", d.render());
         }
     }
-    let mut attestations = Vec::new();
-    if let Some(p) = &a.attestations {
-        let name = p.display().to_string();
-        let text =
-            std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
-        attestations = kubecomply_frameworks::parse_attestations(&text, &name).map_err(|es| {
-            let lines: Vec<String> = es.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("{}", lines.join("\n"))
-        })?;
-        let base = p
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
-        kubecomply_frameworks::check_attestations(&mut attestations, Date::today(), &base);
-        for x in &attestations {
-            if let Some(problem) = &x.problem {
-                eprintln!(
-                    "{}: warning: attestation for {}:{} is {}: {problem}",
-                    x.location,
-                    x.framework,
-                    x.requirement,
-                    x.state.as_str()
-                );
-            }
-            if !all.iter().any(|f| f.id.eq_ignore_ascii_case(&x.framework)) {
-                eprintln!(
-                    "{}: warning: attestation names unknown framework {:?}",
-                    x.location, x.framework
-                );
-            }
-        }
+    let scan = engine.scan(&loaded.inventory, &ScanOptions::for_frameworks());
+    for d in engine.framework_diagnostics()? {
+        eprintln!("{}", d.render());
     }
-    let known: Vec<&str> = scanned.known.iter().map(String::as_str).collect();
-    let mut reports = Vec::new();
-    for f in selected {
-        let scope = kubecomply_frameworks::scope::select(
-            f,
-            resources,
-            a.scope == Some(crate::frameworks_cmd::ScopeArg::All),
-        );
-        let findings = kubecomply_frameworks::scope::filter(&scope, all_findings);
-        let mut result = kubecomply_frameworks::evaluate(f, &findings, &known);
-        let unmatched: Vec<_> =
-            kubecomply_frameworks::apply_attestations(&mut result, &attestations)
-                .into_iter()
-                .cloned()
-                .collect();
-        for x in &unmatched {
-            eprintln!(
-                "{}: warning: {} has no requirement {:?}",
-                x.location, f.id, x.requirement
-            );
+    let request = ReportRequest {
+        frameworks: a.frameworks.clone(),
+        scope_all: a.scope == Some(ScopeArg::All),
+        selection: plan
+            .definition
+            .as_ref()
+            .map(|d| d.selection.clone())
+            .unwrap_or_default(),
+        attestations: a.attestations.clone(),
+    };
+    let assessment = engine.assess(&loaded.inventory, &scan, &request)?;
+    for d in &assessment.diagnostics {
+        if d.level == Level::Note {
+            eprintln!("{}", d.message);
+        } else {
+            eprintln!("{}", d.render());
         }
-        reports.push(FrameworkReport {
-            scope,
-            framework: f,
-            result,
-            unmatched,
-        });
     }
     let report = Report {
-        generated_at: generated_at(),
+        generated_at: clock.now.clone(),
         tool_version: env!("CARGO_PKG_VERSION"),
         inputs: &a.paths,
-        files: scanned.files,
-        objects: scanned.objects,
+        files: loaded.files,
+        objects: loaded.inventory.len(),
         config: a.config.as_ref().map(|p| p.display().to_string()),
         attestations_file: a.attestations.as_ref().map(|p| p.display().to_string()),
-        policy_digest: scanned.policy_digest.clone(),
+        policy_digest: engine.policies().and_then(|p| p.digest.clone()),
         thresholds: Thresholds {
             min_score: a.min_score,
             max_failed: a.max_failed.clone(),
         },
-        frameworks: reports,
+        frameworks: assessment.reports,
     };
     let format = a.format.unwrap_or(ReportFormat::Json);
     let formats = if plan.formats.is_empty() {
@@ -301,7 +364,7 @@ pub(crate) fn run_with(a: ReportArgs, plan: &crate::definition::Plan) -> anyhow:
         for (f, text) in texts {
             reports.push((format!("report.{}", extension(f)), text));
         }
-        let exceptions = a.exceptions.clone().or_else(|| cfg.exceptions_file.clone());
+        let exceptions = engine.settings().exceptions_file.clone();
         let command = kubecomply_core::json!({
             "frameworks": report.frameworks.iter().map(|f| f.framework.id.clone()).collect::<Vec<_>>(),
             "formats": formats.iter().map(|f| extension(*f)).collect::<Vec<_>>(),
@@ -309,29 +372,33 @@ pub(crate) fn run_with(a: ReportArgs, plan: &crate::definition::Plan) -> anyhow:
             "minScore": a.min_score,
             "maxFailed": a.max_failed.iter().map(|(s, n)| (s.as_str().to_string(), kubecomply_core::json!(n))).collect::<kubecomply_core::Map>(),
             "definition": a.definition.as_ref().map(|p| p.display().to_string()),
-            "selection": plan.describe(),
+            "selection": request.selection.describe(),
         });
-        let digest = crate::evidence::write(crate::evidence::Evidence {
+        let digest = kubecomply_engine::evidence::write(kubecomply_engine::evidence::Evidence {
             dir,
             force: a.force,
             reports,
-            scanned: &scanned,
+            engine: &engine,
+            inventory: &loaded.inventory,
+            findings: &scan.findings,
+            input_digests: &loaded.digests,
             generated_at: &report.generated_at,
             command,
             paths: &a.paths,
-            settings: crate::evidence::Settings {
-                config: a.config.clone(),
+            files: kubecomply_engine::evidence::Files {
+                config: engine.settings().config_file.clone(),
                 exceptions,
                 attestations: a.attestations.clone(),
-                framework_files: files.clone(),
-                policies: a.policies.clone(),
+                framework_files: engine.settings().framework_files.clone(),
+                policies: engine.settings().policies.clone(),
             },
         })?;
         eprintln!("evidence bundle {}: digest {digest}", dir.display());
     }
     let mut low_band = false;
+    let bands = plan.definition.as_ref().filter(|d| d.cis_bands.is_some());
     for f in &report.frameworks {
-        if let Some(band) = plan.band(f.result.score) {
+        if let Some(band) = bands.and_then(|d| d.band(f.result.score)) {
             eprintln!(
                 "{}: CIS band {band} (score {:.1}%)",
                 f.framework.id,
@@ -341,12 +408,12 @@ pub(crate) fn run_with(a: ReportArgs, plan: &crate::definition::Plan) -> anyhow:
         }
     }
     // A Calico cis-benchmark definition's band decides, unless thresholds are given too.
-    let passed = if plan.cis_bands.is_some() && !report.thresholds.is_set() {
+    let passed = if bands.is_some() && !report.thresholds.is_set() {
         !low_band
     } else {
         report.passed() && !low_band
     };
-    Ok(if scanned.input_errors {
+    Ok(if input_errors {
         2
     } else if passed {
         0

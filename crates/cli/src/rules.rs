@@ -17,7 +17,7 @@ pub struct RulesArgs {
     config: Option<std::path::PathBuf>,
     /// The team's own policies, listed with the built-in rules.
     #[command(flatten)]
-    policies: crate::policies::PolicySources,
+    policies: crate::common::PolicySources,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -37,28 +37,20 @@ enum RulesCommand {
 
 /// Runs `rules`.
 pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
-    let cfg = match a.config.clone().or_else(crate::config::discover) {
-        Some(p) => crate::config::load(&p)?,
-        None => crate::config::Config::default(),
-    };
-    let mut diagnostics = Vec::new();
-    crate::policies::Policies::load(
-        &a.policies,
-        &cfg.policies,
-        &kubecomply_loader::Limits::default(),
-        &mut diagnostics,
-    )?;
+    let settings = crate::common::settings_with_policies(a.config.as_deref(), &a.policies)?;
+    let (engine, diagnostics) = kubecomply_engine::Engine::new(settings)?;
     for d in &diagnostics {
         eprintln!("{}", d.render());
     }
+    let catalogue = engine.catalogue();
     if let Some(RulesCommand::Explain { rule }) = a.command {
-        let Some(m) = crate::catalogue::find(&rule) else {
+        let Some(m) = catalogue.find(&rule) else {
             anyhow::bail!("no rule named {rule:?} (see `kubecomply rules`)");
         };
         crate::emit(None, &kubecomply_checks::docs::page(m))?;
         return Ok(0);
     }
-    let rules = crate::catalogue::all();
+    let rules = catalogue.all();
     match a.format {
         ListFormat::Json => {
             let list: Vec<_> = rules
@@ -89,7 +81,7 @@ pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
         }
         ListFormat::Table => {
             let mut s = String::new();
-            for m in &rules {
+            for m in rules {
                 s.push_str(&format!(
                     "{:<12} {:<9} {:<40} {}\n",
                     m.code,

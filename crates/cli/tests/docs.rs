@@ -4,17 +4,7 @@
 
 use std::path::Path;
 
-use kubecomply_core::RuleMeta;
-
-fn catalogue() -> Vec<&'static RuleMeta> {
-    let mut metas: Vec<&'static RuleMeta> = kubecomply_checks::registry::all()
-        .into_iter()
-        .map(|r| &r.meta)
-        .collect();
-    metas.extend(kubecomply_rbac::RULES.iter());
-    metas.extend(kubecomply_netpol::RULES.iter());
-    metas
-}
+use kubecomply_engine::catalogue::builtin as catalogue;
 
 #[test]
 fn rule_reference_is_current() {

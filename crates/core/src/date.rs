@@ -50,14 +50,9 @@ impl Date {
         Date { year, month, day }
     }
 
-    /// Today's date in UTC, or the date in `KUBECOMPLY_TODAY` (for reproducible reports).
+    /// Today's date in UTC by the system clock. Libraries take the date as a setting; this
+    /// is the fallback of callers that give none.
     pub fn today() -> Date {
-        if let Some(d) = std::env::var("KUBECOMPLY_TODAY")
-            .ok()
-            .and_then(|s| Date::parse(&s))
-        {
-            return d;
-        }
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

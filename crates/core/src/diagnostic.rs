@@ -48,7 +48,9 @@ impl Diagnostic {
             Level::Warning => "warning",
             Level::Error => "error",
         };
-        if self.line > 0 {
+        if self.file.is_empty() {
+            format!("{level}: {}", self.message)
+        } else if self.line > 0 {
             format!(
                 "{}:{}:{}: {level}: {}",
                 self.file, self.line, self.column, self.message

@@ -231,7 +231,7 @@ impl Exception {
         let rule_ok = self
             .rules
             .iter()
-            .any(|r| r == "*" || r.eq_ignore_ascii_case(&finding.rule) || r == &*finding.slug);
+            .any(|r| r == "*" || crate::rule::named(&finding.rule, &finding.slug, r));
         if !rule_ok {
             return false;
         }

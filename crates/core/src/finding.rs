@@ -150,11 +150,56 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A stable identity of this finding across runs: the rule, the object (API group, kind,
+    /// namespace, name), the field path inside the object (without a List item's prefix) and
+    /// the container; never line numbers, messages or file names of objects, so a finding
+    /// keeps its fingerprint when lines move, a file is renamed or a List is reordered.
+    /// Findings without an object (cluster-level and whole-file results) use the file name.
+    /// 32 lower-case hex digits (the first 128 bits of a sha256). SARIF's
+    /// `partialFingerprints`, evidence bundles and the finding history use it.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let mut h = Sha256::new();
+        let mut field = |s: &str| {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        field("kubecomply/finding/v1");
+        field(&self.rule);
+        let pointer = match &self.location.origin {
+            Some(o) if !o.prefix.is_empty() => self
+                .location
+                .pointer
+                .strip_prefix(o.prefix.as_str())
+                .unwrap_or(&self.location.pointer),
+            _ => &self.location.pointer,
+        };
+        match &self.resource {
+            Some(r) => {
+                field("object");
+                field(r.api_version.rsplit_once('/').map_or("", |(g, _)| g));
+                field(&r.kind);
+                field(r.namespace.as_deref().unwrap_or(""));
+                field(&r.name);
+            }
+            None => {
+                field("file");
+                field(&self.location.file);
+            }
+        }
+        field(pointer);
+        field(self.container.as_deref().unwrap_or(""));
+        h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// A failed check of `meta` on `object`, pointing at `pointer` (relative to the object; the
     /// List-item prefix of the object's origin is added). Analyzers other than the rule engine
     /// build their findings with this.
     pub fn failure(
-        meta: &crate::rule::RuleMeta,
+        meta: &crate::rule::RuleMeta<'static>,
         object: &Object,
         pointer: impl Into<String>,
         message: String,

@@ -50,14 +50,16 @@ pub fn parent(pointer: &str) -> Option<&str> {
     pointer.rfind('/').map(|i| &pointer[..i])
 }
 
-/// Resolves a pointer like `Value::pointer`, without allocating for tokens that need no
-/// unescaping (rules resolve template pointers for every object).
+/// Resolves a pointer (what `Value::pointer` does), without allocating for tokens that need no
+/// unescaping (rules resolve template pointers for every object). Array indexes are written as
+/// RFC 6901 writes them: digits, no sign, no leading zero.
 pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
     if pointer.is_empty() {
         return Some(value);
     }
     let rest = pointer.strip_prefix('/')?;
     let mut cur = value;
+    // A plain loop rather than `tokens`: this runs for every rule on every pod template.
     for token in rest.split('/') {
         let owned;
         let token = if token.contains('~') {
@@ -67,12 +69,32 @@ pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
             token
         };
         cur = match cur {
-            Value::Object(m) => crate::value::field(m, token)?,
-            Value::Array(a) => a.get(token.parse::<usize>().ok()?)?,
+            Value::Object(m) => m.get(token)?,
+            Value::Array(a) => a.get(index(token)?)?,
             _ => return None,
         };
     }
     Some(cur)
+}
+
+/// [`get`], mutably.
+pub fn get_mut<'a>(value: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return None;
+    }
+    tokens(pointer).try_fold(value, |cur, token| match cur {
+        Value::Object(m) => m.get_mut(&token),
+        Value::Array(a) => index(&token).and_then(move |i| a.get_mut(i)),
+        _ => None,
+    })
+}
+
+/// An array index token: digits, no sign, no leading zero.
+fn index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 /// Walks `value` along `pointer` as far as it exists and returns the longest existing prefix.

@@ -121,24 +121,43 @@ pub const fn reference(tool: &'static str, id: &'static str) -> Reference {
 }
 
 /// Everything kubecomply publishes about a rule. Codes are stable forever.
-#[derive(Debug, Serialize)]
-pub struct RuleMeta {
+///
+/// Built-in rules are `RuleMeta<'static>` statics; the rules of the team's policies borrow
+/// their strings from the [`CustomRule`]s of the policy set that defines them, so a process
+/// can load, drop and reload policies without leaking.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleMeta<'a> {
     /// Stable code, e.g. `KC-POD-001`. Never reused.
-    pub code: &'static str,
+    pub code: &'a str,
     /// Stable kebab-case name, e.g. `privileged-container`.
-    pub slug: &'static str,
+    pub slug: &'a str,
     /// One-line title.
-    pub title: &'static str,
+    pub title: &'a str,
     /// Default severity (the config may override it).
     pub severity: Severity,
     /// Area.
     pub category: Category,
     /// The kubecomply version that introduced the rule.
-    pub since: &'static str,
+    pub since: &'a str,
     /// Markdown: what it checks (with exact semantics), why, how to fix, peer differences.
-    pub docs: &'static str,
+    pub docs: &'a str,
     /// Equivalent ids in other tools and standards.
-    pub references: &'static [Reference],
+    pub references: &'a [Reference],
+}
+
+impl RuleMeta<'_> {
+    /// Whether `name` names this rule: its code (any case) or its slug. Every place that
+    /// selects rules by name (`--rule`, `--skip-rule`, the configuration, severity overrides,
+    /// exceptions, annotations) matches with this.
+    pub fn is_named(&self, name: &str) -> bool {
+        named(self.code, self.slug, name)
+    }
+}
+
+/// Whether `name` is the rule `code` (any case) or `slug`: [`RuleMeta::is_named`] for a rule
+/// known only by its code and slug (a finding).
+pub fn named(code: &str, slug: &str, name: &str) -> bool {
+    name.eq_ignore_ascii_case(code) || name == slug
 }
 
 /// Whether `code` can name a rule: letters, digits and `. _ : -`, starting with a letter or a

@@ -816,40 +816,12 @@ impl Value {
 
     /// The value at a JSON pointer (RFC 6901), like `serde_json::Value::pointer`.
     pub fn pointer(&self, pointer: &str) -> Option<&Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        if !pointer.starts_with('/') {
-            return None;
-        }
-        pointer
-            .split('/')
-            .skip(1)
-            .map(unescape)
-            .try_fold(self, |target, token| match target {
-                Value::Object(m) => m.get(&token),
-                Value::Array(a) => parse_index(&token).and_then(|i| a.get(i)),
-                _ => None,
-            })
+        crate::pointer::get(self, pointer)
     }
 
     /// The value at a JSON pointer, mutably.
     pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        if !pointer.starts_with('/') {
-            return None;
-        }
-        pointer
-            .split('/')
-            .skip(1)
-            .map(unescape)
-            .try_fold(self, |target, token| match target {
-                Value::Object(m) => m.get_mut(&token),
-                Value::Array(a) => parse_index(&token).and_then(move |i| a.get_mut(i)),
-                _ => None,
-            })
+        crate::pointer::get_mut(self, pointer)
     }
 
     /// Takes the value, leaving `null`.
@@ -889,22 +861,6 @@ pub fn to_value<T: Serialize + ?Sized>(t: &T) -> serde_json::Result<Value> {
 /// Deserializes a typed value from a [`Value`], like `serde_json::from_value`.
 pub fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> serde_json::Result<T> {
     serde_json::from_value(serde_json::Value::from(v))
-}
-
-fn unescape(token: &str) -> Cow<'_, str> {
-    if token.contains('~') {
-        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-    } else {
-        Cow::Borrowed(token)
-    }
-}
-
-/// An array index as RFC 6901 writes it: digits, no leading zero, no sign.
-fn parse_index(s: &str) -> Option<usize> {
-    if s.starts_with('+') || (s.starts_with('0') && s.len() != 1) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 impl From<serde_json::Value> for Value {

@@ -124,24 +124,6 @@ pub struct Report<'a> {
     pub frameworks: Vec<FrameworkReport<'a>>,
 }
 
-/// The report time: now, in UTC, as RFC 3339 (`2026-11-27T23:36:36Z`); with
-/// `KUBECOMPLY_TODAY=YYYY-MM-DD`, that date at 00:00:00Z (reproducible reports).
-pub fn generated_at() -> String {
-    if let Some(d) = std::env::var("KUBECOMPLY_TODAY")
-        .ok()
-        .and_then(|s| Date::parse(&s))
-    {
-        return format!("{d}T00:00:00Z");
-    }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let d = Date::from_unix(secs);
-    let t = secs.rem_euclid(86_400);
-    format!("{d}T{:02}:{:02}:{:02}Z", t / 3600, (t % 3600) / 60, t % 60)
-}
-
 /// The leaf requirements of a result, depth first (groups only aggregate their children).
 pub(crate) fn leaves(r: &FrameworkResult) -> Vec<&RequirementResult> {
     fn walk<'a>(r: &'a RequirementResult, out: &mut Vec<&'a RequirementResult>) {

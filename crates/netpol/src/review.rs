@@ -452,7 +452,7 @@ pub static RULES: &[RuleMeta] = &[
 ];
 
 fn finding(
-    meta: &RuleMeta,
+    meta: &RuleMeta<'static>,
     inv: &Inventory,
     object: usize,
     pointer: &str,

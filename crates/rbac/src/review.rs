@@ -252,7 +252,7 @@ pub fn is_system_subject(s: &Subject) -> bool {
 }
 
 fn finding(
-    meta: &RuleMeta,
+    meta: &RuleMeta<'static>,
     inv: &Inventory,
     object: usize,
     pointer: String,

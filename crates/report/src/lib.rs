@@ -19,7 +19,7 @@ pub struct ScanReport<'a> {
     /// Input problems.
     pub diagnostics: &'a [Diagnostic],
     /// The metadata of every rule that ran.
-    pub rules: &'a [&'a RuleMeta],
+    pub rules: &'a [&'a RuleMeta<'a>],
     /// Number of objects scanned.
     pub objects: usize,
     /// Number of input files read.
@@ -53,7 +53,7 @@ pub struct Summary {
     pub failed_by_severity: std::collections::BTreeMap<&'static str, usize>,
 }
 
-impl ScanReport<'_> {
+impl<'a> ScanReport<'a> {
     /// The summary counts.
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
@@ -85,7 +85,7 @@ impl ScanReport<'_> {
     }
 
     /// Looks up a rule's metadata by code.
-    pub fn rule(&self, code: &str) -> Option<&RuleMeta> {
+    pub fn rule(&self, code: &str) -> Option<&'a RuleMeta<'a>> {
         self.rules.iter().copied().find(|r| r.code == code)
     }
 }

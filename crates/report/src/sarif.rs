@@ -126,7 +126,7 @@ pub fn render(report: &ScanReport<'_>) -> String {
             }],
             "properties": {"pointer": f.location.pointer, "severity": f.severity.as_str()},
             "partialFingerprints": {
-                "kubecomply/v1": fingerprint(f),
+                "kubecomply/v2": f.fingerprint(),
             },
         });
         if let Some(i) = index {
@@ -158,32 +158,4 @@ pub fn render(report: &ScanReport<'_>) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// A stable identity for a result across runs that does not depend on line numbers.
-fn fingerprint(f: &Finding) -> String {
-    let r = f
-        .resource
-        .as_ref()
-        .map(|r| {
-            format!(
-                "{}/{}/{}",
-                r.kind,
-                r.namespace.as_deref().unwrap_or(""),
-                r.name
-            )
-        })
-        .unwrap_or_default();
-    // FNV-1a, 64 bit: small, stable, no dependency.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in format!(
-        "{}|{}|{}|{}",
-        f.rule, r, f.location.pointer, f.location.file
-    )
-    .bytes()
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
 }

@@ -1,4 +1,6 @@
-//! Report definitions: `kubecomply report --definition FILE [PATH...]`.
+//! Report definitions: `kubecomply report --definition FILE [PATH...]`, and the reports a
+//! scheduler runs. Reading one gives a [`ReportDefinition`], a domain value that front ends lay
+//! their own options over.
 //!
 //! Two kinds are read:
 //!
@@ -15,8 +17,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
-use clap::ValueEnum as _;
 use kubecomply_core::{Finding, Inventory, Object, Severity};
 use kubecomply_core::{Value, json};
 use kubecomply_frameworks::scope::Resource;
@@ -24,9 +24,8 @@ use kubecomply_loader::locate::PositionIndex;
 use kubecomply_netpol::LabelSelector;
 use kubecomply_netpol::calico::Selector as CalicoSelector;
 
-use crate::frameworks_cmd::Scanned;
-use crate::report_cmd::{ReportArgs, ReportFormat};
 use crate::schedule::Schedule;
+use crate::{Error, Result};
 
 /// Our definition kind's apiVersion.
 pub const API_VERSION: &str = "kubecomply.io/v1alpha1";
@@ -72,7 +71,8 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn is_empty(&self) -> bool {
+    /// Whether the selection keeps everything.
+    pub fn is_empty(&self) -> bool {
         self.names.is_empty()
             && self.exclude.is_empty()
             && self.namespace_labels.is_none()
@@ -82,19 +82,157 @@ impl Selection {
     }
 }
 
-/// What a definition adds to a `report` run.
-#[derive(Debug, Default)]
-pub struct Plan {
+/// A report format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// JSON (structure documented in `kubecomply_frameworks::report`).
+    Json,
+    /// Markdown: summary table, requirement tree, failing resources, exceptions.
+    Markdown,
+    /// One self-contained HTML file (inline SVG charts, no scripts, no external assets).
+    Html,
+    /// CSV, one row per requirement × resource (RFC 4180, formula cells neutralised).
+    Csv,
+    /// `openreports.io/v1alpha1` `Report` / `ClusterReport` objects (YAML stream).
+    Openreports,
+    /// `wgpolicyk8s.io/v1alpha2` `PolicyReport` / `ClusterPolicyReport` objects (YAML stream).
+    Policyreport,
+    /// OSCAL assessment results (JSON).
+    Oscal,
+}
+
+impl ReportFormat {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [ReportFormat; 7] = [
+        ReportFormat::Json,
+        ReportFormat::Markdown,
+        ReportFormat::Html,
+        ReportFormat::Csv,
+        ReportFormat::Openreports,
+        ReportFormat::Policyreport,
+        ReportFormat::Oscal,
+    ];
+
+    /// The name used on the command line and in definitions.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "json",
+            ReportFormat::Markdown => "markdown",
+            ReportFormat::Html => "html",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Openreports => "openreports",
+            ReportFormat::Policyreport => "policyreport",
+            ReportFormat::Oscal => "oscal",
+        }
+    }
+
+    /// The format named `s` (case-insensitive).
+    pub fn parse(s: &str) -> Option<ReportFormat> {
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+
+    /// The file name extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "md",
+            ReportFormat::Openreports => "openreports.yaml",
+            ReportFormat::Policyreport => "policyreport.yaml",
+            ReportFormat::Oscal => "oscal.json",
+            other => other.name(),
+        }
+    }
+}
+
+/// What a definition asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefinitionKind {
+    /// Compliance framework reports (ComplianceReport, Calico's cis-benchmark).
+    Frameworks,
+    /// The network inventory of the selected workloads (Calico's inventory and
+    /// network-access).
+    NetworkInventory,
+}
+
+/// A report definition, read from a ComplianceReport or a Calico GlobalReport.
+#[derive(Clone, Debug)]
+pub struct ReportDefinition {
     /// `metadata.name`: the report files' base name.
     pub name: String,
-    /// Formats to write (empty: `--format` alone).
+    /// What the report is.
+    pub kind: DefinitionKind,
+    /// Framework ids (`cis-k8s` for a Calico cis-benchmark).
+    pub frameworks: Vec<String>,
+    /// Inputs (relative to the definition's file).
+    pub inputs: Vec<String>,
+    /// Formats to write (empty: JSON).
     pub formats: Vec<ReportFormat>,
     /// Directory of the report files (`<name>.<ext>`).
-    pub output_dir: Option<PathBuf>,
+    pub output: Option<PathBuf>,
     /// Resource selection.
     pub selection: Selection,
+    /// `thresholds.minScore`.
+    pub min_score: Option<f64>,
+    /// `thresholds.maxFailed`.
+    pub max_failed: Vec<(Severity, usize)>,
+    /// `scope: all`: every resource, not only those holding a framework's data class.
+    pub scope_all: bool,
+    /// Attestations file.
+    pub attestations: Option<PathBuf>,
+    /// Exceptions file.
+    pub exceptions: Option<PathBuf>,
+    /// Configuration file.
+    pub config: Option<PathBuf>,
+    /// Custom framework files.
+    pub framework_files: Vec<PathBuf>,
+    /// When a scheduler runs it.
+    pub schedule: Option<Schedule>,
+    /// Calico's `suspend`: scheduled runs are paused.
+    pub suspend: bool,
     /// Calico CIS bands (high, medium thresholds in percent), for `cis-benchmark`.
     pub cis_bands: Option<(f64, f64)>,
+    /// What the reader honoured, mapped or ignored, each as `file:line:column: text`.
+    pub notes: Vec<String>,
+}
+
+impl ReportDefinition {
+    fn new(name: String, kind: DefinitionKind) -> ReportDefinition {
+        ReportDefinition {
+            name,
+            kind,
+            frameworks: Vec::new(),
+            inputs: Vec::new(),
+            formats: Vec::new(),
+            output: None,
+            selection: Selection::default(),
+            min_score: None,
+            max_failed: Vec::new(),
+            scope_all: false,
+            attestations: None,
+            exceptions: None,
+            config: None,
+            framework_files: Vec::new(),
+            schedule: None,
+            suspend: false,
+            cis_bands: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The Calico band of a score: HIGH at or above the high threshold, MED above the medium
+    /// one, LOW otherwise (Calico's CIS benchmark report rule).
+    pub fn band(&self, score: Option<f64>) -> Option<&'static str> {
+        let (high, med) = self.cis_bands?;
+        let s = score?;
+        Some(if s >= high {
+            "HIGH"
+        } else if s > med {
+            "MED"
+        } else {
+            "LOW"
+        })
+    }
 }
 
 fn labels_of(o: &Object) -> BTreeMap<String, String> {
@@ -110,12 +248,13 @@ fn labels_of(o: &Object) -> BTreeMap<String, String> {
 }
 
 /// Looks resources up by kind, namespace and name.
-struct Lookup<'a> {
+pub struct Lookup<'a> {
     objects: HashMap<(&'a str, Option<&'a str>, &'a str), &'a Object>,
 }
 
 impl<'a> Lookup<'a> {
-    fn new(inv: &'a Inventory) -> Lookup<'a> {
+    /// The lookup of an inventory's objects.
+    pub fn new(inv: &'a Inventory) -> Lookup<'a> {
         Lookup {
             objects: inv
                 .objects
@@ -130,7 +269,8 @@ impl<'a> Lookup<'a> {
         }
     }
 
-    fn labels(&self, kind: &str, ns: Option<&str>, name: &str) -> BTreeMap<String, String> {
+    /// The labels of an object (empty when it is not in the inventory).
+    pub fn labels(&self, kind: &str, ns: Option<&str>, name: &str) -> BTreeMap<String, String> {
         self.objects
             .get(&(kind, ns, name))
             .map(|o| labels_of(o))
@@ -138,12 +278,13 @@ impl<'a> Lookup<'a> {
     }
 }
 
-impl Plan {
-    fn namespace_admitted(&self, lookup: &Lookup<'_>, ns: &str) -> bool {
-        let s = &self.selection;
-        (s.names.is_empty() || s.names.iter().any(|n| n == ns))
-            && !s.exclude.iter().any(|n| n == ns)
-            && s.namespace_labels
+impl Selection {
+    /// Whether the namespace is selected (names, exclusions, the Namespace object's labels).
+    pub fn namespace_admitted(&self, lookup: &Lookup<'_>, ns: &str) -> bool {
+        (self.names.is_empty() || self.names.iter().any(|n| n == ns))
+            && !self.exclude.iter().any(|n| n == ns)
+            && self
+                .namespace_labels
                 .as_ref()
                 .is_none_or(|m| m.matches(&lookup.labels("Namespace", None, ns)))
     }
@@ -153,7 +294,6 @@ impl Plan {
             Some(n) => {
                 self.namespace_admitted(lookup, n)
                     && self
-                        .selection
                         .labels
                         .as_ref()
                         .is_none_or(|m| m.matches(&lookup.labels(kind, ns, name)))
@@ -163,20 +303,41 @@ impl Plan {
         }
     }
 
+    /// Whether a workload's pods are selected: namespace, pod labels, service account (by name
+    /// and by the ServiceAccount object's labels).
+    pub fn admits_workload(
+        &self,
+        lookup: &Lookup<'_>,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        service_account: &str,
+    ) -> bool {
+        self.namespace_admitted(lookup, namespace)
+            && self.labels.as_ref().is_none_or(|m| m.matches(labels))
+            && (self.service_accounts.is_empty()
+                || self.service_accounts.iter().any(|s| s == service_account))
+            && self.service_account_labels.as_ref().is_none_or(|m| {
+                m.matches(&lookup.labels("ServiceAccount", Some(namespace), service_account))
+            })
+    }
+
     /// The resources and findings the selection keeps; `None` when it selects everything.
-    pub fn select(&self, scanned: &Scanned) -> Option<(Vec<Resource>, Vec<Finding>)> {
-        if self.selection.is_empty() {
+    pub fn select(
+        &self,
+        inventory: &Inventory,
+        resources: &[Resource],
+        findings: &[Finding],
+    ) -> Option<(Vec<Resource>, Vec<Finding>)> {
+        if self.is_empty() {
             return None;
         }
-        let lookup = Lookup::new(&scanned.inventory);
-        let resources: Vec<Resource> = scanned
-            .resources
+        let lookup = Lookup::new(inventory);
+        let resources: Vec<Resource> = resources
             .iter()
             .filter(|r| self.admits(&lookup, &r.kind, r.namespace.as_deref(), &r.name))
             .cloned()
             .collect();
-        let findings: Vec<Finding> = scanned
-            .findings
+        let findings: Vec<Finding> = findings
             .iter()
             .filter(|f| {
                 f.resource
@@ -185,41 +346,21 @@ impl Plan {
             })
             .cloned()
             .collect();
-        eprintln!(
-            "selection: {} of {} resources evaluated",
-            resources.len(),
-            scanned.resources.len()
-        );
         Some((resources, findings))
     }
 
-    /// The selection, for the evidence manifest.
+    /// The selection, for the evidence manifest and reports.
     pub fn describe(&self) -> Value {
-        let s = &self.selection;
-        if s.is_empty() {
+        if self.is_empty() {
             return Value::Null;
         }
         json!({
-            "namespaces": s.names,
-            "excludeNamespaces": s.exclude,
-            "namespaceSelector": s.namespace_labels.as_ref().map(Matcher::describe),
-            "selector": s.labels.as_ref().map(Matcher::describe),
-            "serviceAccounts": s.service_accounts,
-            "serviceAccountSelector": s.service_account_labels.as_ref().map(Matcher::describe),
-        })
-    }
-
-    /// The Calico band of a score: HIGH at or above the high threshold, MED above the medium
-    /// one, LOW otherwise (Calico's CIS benchmark report rule).
-    pub fn band(&self, score: Option<f64>) -> Option<&'static str> {
-        let (high, med) = self.cis_bands?;
-        let s = score?;
-        Some(if s >= high {
-            "HIGH"
-        } else if s > med {
-            "MED"
-        } else {
-            "LOW"
+            "namespaces": self.names,
+            "excludeNamespaces": self.exclude,
+            "namespaceSelector": self.namespace_labels.as_ref().map(Matcher::describe),
+            "selector": self.labels.as_ref().map(Matcher::describe),
+            "serviceAccounts": self.service_accounts,
+            "serviceAccountSelector": self.service_account_labels.as_ref().map(Matcher::describe),
         })
     }
 }
@@ -241,7 +382,7 @@ impl Reader<'_> {
     }
 
     fn strings(&mut self, v: &Value, ptr: &str) -> Vec<String> {
-        crate::config::strings(v, ptr, &mut self.errors)
+        crate::settings::strings(v, ptr, &mut self.errors)
     }
 
     fn string(&mut self, v: &Value, ptr: &str) -> Option<String> {
@@ -307,24 +448,26 @@ impl Reader<'_> {
     }
 }
 
-/// Reads a definition and runs the report it describes, with the command line's flags
-/// replacing its values.
-pub fn run(mut a: ReportArgs, file: &Path) -> anyhow::Result<u8> {
+/// Reads a report definition; errors name file, line and column.
+pub fn read(file: &Path) -> Result<ReportDefinition> {
     let name = file.display().to_string();
-    let text =
-        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::new(format!("{name}: cannot read: {e}")))?;
     let stream = kubecomply_loader::yaml::parse(&text, &kubecomply_loader::Limits::default());
     if let Some(e) = stream.errors.first() {
-        bail!("{name}:{}:{}: {}", e.line, e.column, e.message);
+        return Err(Error::new(format!(
+            "{name}:{}:{}: {}",
+            e.line, e.column, e.message
+        )));
     }
     let Some(doc) = stream.documents.first() else {
-        bail!("{name}:1:1: empty report definition");
+        return Err(Error::new(format!("{name}:1:1: empty report definition")));
     };
     if stream.documents.len() > 1 {
-        bail!(
+        return Err(Error::new(format!(
             "{name}:{}:1: one report definition per file",
             stream.documents[1].line
-        );
+        )));
     }
     let index = PositionIndex::build(&text[doc.span.clone()], doc.line);
     let at = |ptr: &str| {
@@ -339,13 +482,15 @@ pub fn run(mut a: ReportArgs, file: &Path) -> anyhow::Result<u8> {
         errors: Vec::new(),
         notes: Vec::new(),
     };
-    let outcome = match (api, kind) {
-        (API_VERSION, "ComplianceReport") => compliance_report(&mut r, v, &mut a),
-        (CALICO_API_VERSION, "GlobalReport") => global_report(&mut r, v, &mut a),
-        _ => bail!(
-            "{}: expected apiVersion {API_VERSION} kind ComplianceReport, or apiVersion {CALICO_API_VERSION} kind GlobalReport (found {api:?} {kind:?})",
-            at("/kind")
-        ),
+    let mut def = match (api, kind) {
+        (API_VERSION, "ComplianceReport") => compliance_report(&mut r, v),
+        (CALICO_API_VERSION, "GlobalReport") => global_report(&mut r, v),
+        _ => {
+            return Err(Error::new(format!(
+                "{}: expected apiVersion {API_VERSION} kind ComplianceReport, or apiVersion {CALICO_API_VERSION} kind GlobalReport (found {api:?} {kind:?})",
+                at("/kind")
+            )));
+        }
     };
     if !r.errors.is_empty() {
         let msgs: Vec<String> = r
@@ -353,42 +498,23 @@ pub fn run(mut a: ReportArgs, file: &Path) -> anyhow::Result<u8> {
             .iter()
             .map(|(p, m)| format!("{}: {m}", at(p)))
             .collect();
-        bail!("invalid report definition:\n{}", msgs.join("\n"));
+        return Err(Error::new(format!(
+            "invalid report definition:\n{}",
+            msgs.join("\n")
+        )));
     }
-    for (p, m) in &r.notes {
-        eprintln!("{}: {m}", at(p));
-    }
-    match outcome {
-        Outcome::Frameworks(plan) => {
-            if a.paths.is_empty() {
-                bail!("{}: no inputs: give PATH arguments or spec.inputs", at(""));
-            }
-            if a.frameworks.is_empty() {
-                bail!(
-                    "{}: no frameworks: give --framework or spec.frameworks",
-                    at("")
-                );
-            }
-            if plan.formats.len() > 1 && plan.output_dir.is_none() {
-                bail!(
-                    "{}: several formats need an output directory (--output DIR or spec.output)",
-                    at("/spec/formats")
-                );
-            }
-            crate::report_cmd::run_with(a, &plan)
-        }
-        Outcome::Inventory(plan) => {
-            if a.paths.is_empty() {
-                bail!("{}: no inputs: give PATH arguments", at(""));
-            }
-            inventory_report(&a, &plan)
-        }
-    }
+    def.notes = r
+        .notes
+        .iter()
+        .map(|(p, m)| format!("{}: {m}", at(p)))
+        .collect();
+    Ok(def)
 }
 
-enum Outcome {
-    Frameworks(Plan),
-    Inventory(Plan),
+/// `file:line:column` of the definition's start, for errors a front end finds after merging
+/// its options (no inputs, no frameworks).
+pub fn start(file: &Path) -> String {
+    format!("{}:1:1", file.display())
 }
 
 fn metadata_name(r: &mut Reader<'_>, v: &Value) -> String {
@@ -418,14 +544,11 @@ fn plain_file_name(n: &str) -> bool {
 fn formats(r: &mut Reader<'_>, v: &Value, ptr: &str) -> Vec<ReportFormat> {
     let mut out = Vec::new();
     for (i, s) in r.strings(v, ptr).into_iter().enumerate() {
-        match ReportFormat::from_str(&s, true) {
-            Ok(f) if !out.contains(&f) => out.push(f),
-            Ok(_) => {}
-            Err(_) => {
-                let names: Vec<String> = ReportFormat::value_variants()
-                    .iter()
-                    .filter_map(|f| f.to_possible_value().map(|p| p.get_name().to_string()))
-                    .collect();
+        match ReportFormat::parse(&s) {
+            Some(f) if !out.contains(&f) => out.push(f),
+            Some(_) => {}
+            None => {
+                let names: Vec<&str> = ReportFormat::ALL.iter().map(|f| f.name()).collect();
                 r.err(
                     &format!("{ptr}/{i}"),
                     format!("unknown format {s:?} ({})", names.join(", ")),
@@ -437,11 +560,8 @@ fn formats(r: &mut Reader<'_>, v: &Value, ptr: &str) -> Vec<ReportFormat> {
 }
 
 /// `kubecomply.io/v1alpha1` `ComplianceReport`.
-fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outcome {
-    let mut plan = Plan {
-        name: metadata_name(r, v),
-        ..Plan::default()
-    };
+fn compliance_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
+    let mut plan = ReportDefinition::new(metadata_name(r, v), DefinitionKind::Frameworks);
     for k in v.as_object().into_iter().flat_map(|m| m.keys()) {
         if !matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "spec") {
             r.err(&format!("/{k}"), format!("unknown field `{k}`"));
@@ -455,37 +575,28 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outco
             &empty
         }
     };
-    let mut frameworks = Vec::new();
-    let mut inputs = Vec::new();
-    let mut fmts = Vec::new();
-    let mut output = None;
-    let mut min_score = None;
-    let mut max_failed = Vec::new();
-    let mut scope = None;
-    let (mut attestations, mut exceptions, mut config) = (None, None, None);
-    let mut framework_files = Vec::new();
     for (k, x) in spec {
         let p = format!("/spec/{k}");
         match k.as_str() {
-            "frameworks" => frameworks = r.strings(x, &p),
+            "frameworks" => plan.frameworks = r.strings(x, &p),
             "inputs" => {
                 let base = r.file.parent().unwrap_or(Path::new(".")).to_path_buf();
-                inputs = r
+                plan.inputs = r
                     .strings(x, &p)
                     .iter()
                     .map(|s| base.join(s).display().to_string())
                     .collect()
             }
             "selection" => selection(r, x, &p, &mut plan.selection),
-            "formats" => fmts = formats(r, x, &p),
-            "output" => output = r.path(x, &p),
+            "formats" => plan.formats = formats(r, x, &p),
+            "output" => plan.output = r.path(x, &p),
             "thresholds" => {
                 if let Some(m) = r.object(x, &p) {
                     for (tk, tv) in m {
                         let tp = format!("{p}/{tk}");
                         match tk.as_str() {
                             "minScore" => match tv.as_f64() {
-                                Some(n) if (0.0..=100.0).contains(&n) => min_score = Some(n),
+                                Some(n) if (0.0..=100.0).contains(&n) => plan.min_score = Some(n),
                                 _ => r.err(&tp, "expected a score from 0 to 100"),
                             },
                             "maxFailed" => {
@@ -494,7 +605,7 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outco
                                         let sp = format!("{tp}/{sev}");
                                         match (Severity::parse(sev), n.as_u64()) {
                                             (Some(s), Some(n)) => {
-                                                max_failed.push((s, n as usize))
+                                                plan.max_failed.push((s, n as usize))
                                             }
                                             (None, _) => r.err(
                                                 &sp,
@@ -514,16 +625,16 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outco
                 }
             }
             "scope" => match x.as_str() {
-                Some("all") => scope = Some(crate::frameworks_cmd::ScopeArg::All),
+                Some("all") => plan.scope_all = true,
                 Some("data-class") => {}
                 _ => r.err(&p, "expected `all` or `data-class`"),
             },
-            "attestations" => attestations = r.path(x, &p),
-            "exceptions" => exceptions = r.path(x, &p),
-            "config" => config = r.path(x, &p),
+            "attestations" => plan.attestations = r.path(x, &p),
+            "exceptions" => plan.exceptions = r.path(x, &p),
+            "config" => plan.config = r.path(x, &p),
             "frameworkFiles" => {
                 let base = r.file.parent().unwrap_or(Path::new(".")).to_path_buf();
-                framework_files = r.strings(x, &p).iter().map(|s| base.join(s)).collect();
+                plan.framework_files = r.strings(x, &p).iter().map(|s| base.join(s)).collect();
             }
             "schedule" => {
                 if let Some(s) = r.schedule(x, &p) {
@@ -534,6 +645,7 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outco
                             s.expression
                         ),
                     );
+                    plan.schedule = Some(s);
                 }
             }
             _ => r.err(
@@ -544,37 +656,7 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outco
             ),
         }
     }
-    // The command line wins over the definition.
-    if a.paths.is_empty() {
-        a.paths = inputs;
-    }
-    if a.frameworks.is_empty() {
-        a.frameworks = frameworks;
-    }
-    plan.formats = match a.format {
-        Some(f) => vec![f],
-        None => fmts,
-    };
-    plan.output_dir = a.output.clone().or(output);
-    if plan.output_dir.is_some() && plan.formats.is_empty() {
-        plan.formats = vec![ReportFormat::Json];
-    }
-    if a.min_score.is_none() {
-        a.min_score = min_score;
-    }
-    if a.max_failed.is_empty() {
-        a.max_failed = max_failed;
-    }
-    if a.scope.is_none() {
-        a.scope = scope;
-    }
-    a.attestations = a.attestations.take().or(attestations);
-    a.exceptions = a.exceptions.take().or(exceptions);
-    a.config = a.config.take().or(config);
-    if a.framework_files.is_empty() {
-        a.framework_files = framework_files;
-    }
-    Outcome::Frameworks(plan)
+    plan
 }
 
 fn selection(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
@@ -597,11 +679,8 @@ fn selection(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
 }
 
 /// Calico's `projectcalico.org/v3` `GlobalReport`.
-fn global_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outcome {
-    let mut plan = Plan {
-        name: metadata_name(r, v),
-        ..Plan::default()
-    };
+fn global_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
+    let mut plan = ReportDefinition::new(metadata_name(r, v), DefinitionKind::NetworkInventory);
     let empty = kubecomply_core::Map::new();
     let spec = match v.get("spec") {
         Some(s) => r.object(s, "/spec").unwrap_or(&empty),
@@ -677,6 +756,7 @@ fn global_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outcome {
                                 s.expression
                             ),
                         );
+                        plan.schedule = Some(s);
                     }
                 }
             }
@@ -685,10 +765,13 @@ fn global_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outcome {
                 "ignored: kubecomply runs no report jobs on nodes",
             ),
             "suspend" => match x.as_bool() {
-                Some(b) => r.note(
-                    &p,
-                    format!("recorded: suspend is {b}; it applies to scheduled runs, not to this manual one"),
-                ),
+                Some(b) => {
+                    plan.suspend = b;
+                    r.note(
+                        &p,
+                        format!("recorded: suspend is {b}; it applies to scheduled runs, not to this manual one"),
+                    )
+                }
                 None => r.err(&p, "expected true or false"),
             },
             "cis" if !cis => r.note(
@@ -704,24 +787,15 @@ fn global_report(r: &mut Reader<'_>, v: &Value, a: &mut ReportArgs) -> Outcome {
             ),
         }
     }
-    if a.format.is_none() && a.output.is_some() {
-        plan.formats = vec![ReportFormat::Json];
-    } else if let Some(f) = a.format {
-        plan.formats = vec![f];
-    }
-    plan.output_dir = a.output.clone();
     if cis {
         if plan.cis_bands.is_none() {
             // Calico's defaults.
             plan.cis_bands = Some((100.0, 50.0));
         }
-        if a.frameworks.is_empty() {
-            a.frameworks = vec!["cis-k8s".into()];
-        }
-        Outcome::Frameworks(plan)
-    } else {
-        Outcome::Inventory(plan)
+        plan.kind = DefinitionKind::Frameworks;
+        plan.frameworks = vec!["cis-k8s".into()];
     }
+    plan
 }
 
 fn names_and_selector(r: &mut Reader<'_>, v: &Value, p: &str) -> (Vec<String>, Option<Matcher>) {
@@ -805,7 +879,7 @@ fn percent(r: &mut Reader<'_>, v: &Value, p: &str) -> Option<f64> {
     }
 }
 
-fn cis_params(r: &mut Reader<'_>, v: &Value, p: &str, plan: &mut Plan) {
+fn cis_params(r: &mut Reader<'_>, v: &Value, p: &str, plan: &mut ReportDefinition) {
     let Some(m) = r.object(v, p) else { return };
     let (mut high, mut med) = (None, None);
     for (k, x) in m {
@@ -850,240 +924,4 @@ fn cis_params(r: &mut Reader<'_>, v: &Value, p: &str, plan: &mut Plan) {
             "mapped: the cis-k8s score (passing / assessed requirements) is banded HIGH at >= {h}%, MED above {m}%, LOW otherwise; LOW exits with status 1"
         ),
     );
-}
-
-/// The service account a workload's pods run as (`default` when unset).
-fn service_account(o: &Object, pointer: &str) -> String {
-    let t = if pointer.is_empty() {
-        Some(&o.value)
-    } else {
-        o.value.pointer(pointer)
-    };
-    t.and_then(|t| {
-        t.pointer("/spec/serviceAccountName")
-            .or_else(|| t.pointer("/spec/serviceAccount"))
-    })
-    .and_then(Value::as_str)
-    .filter(|s| !s.is_empty())
-    .unwrap_or("default")
-    .to_string()
-}
-
-/// `inventory` and `network-access` GlobalReports: the network inventory of the selected
-/// workloads.
-fn inventory_report(a: &ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
-    if a.evidence.is_some() {
-        bail!(
-            "--evidence is for framework reports; an inventory GlobalReport has no findings to bundle"
-        );
-    }
-    let loaded = crate::scan::load_inputs(&a.paths, &kubecomply_loader::Limits::default(), false);
-    let mut input_errors = false;
-    for d in &loaded.diagnostics {
-        if d.level == kubecomply_core::diagnostic::Level::Error {
-            input_errors = true;
-            eprintln!("{}", d.render());
-        }
-    }
-    let inv = loaded.inventory;
-    let model = kubecomply_netpol::Model::new(&inv);
-    let rows = kubecomply_netpol::inventory(&inv, &model);
-    let lookup = Lookup::new(&inv);
-    let s = &plan.selection;
-    let mut kept = Vec::new();
-    for (w, row) in model.workloads.iter().zip(rows) {
-        let Some(o) = inv.objects.get(w.object) else {
-            continue;
-        };
-        let sa = service_account(o, &w.pointer);
-        let ok = plan.namespace_admitted(&lookup, &w.namespace)
-            && s.labels.as_ref().is_none_or(|m| m.matches(&w.labels))
-            && (s.service_accounts.is_empty() || s.service_accounts.contains(&sa))
-            && s.service_account_labels.as_ref().is_none_or(|m| {
-                m.matches(&lookup.labels("ServiceAccount", Some(&w.namespace), &sa))
-            });
-        if ok {
-            kept.push(json!({
-                "workload": row.workload,
-                "serviceAccount": sa,
-                "ingressIsolated": row.ingress_isolated,
-                "egressIsolated": row.egress_isolated,
-                "internetExposed": row.internet_exposed,
-                "exposure": row.exposure,
-                "reachableFromOtherNamespaces": row.reachable_from_other_namespaces,
-                "canReachInternet": row.can_reach_internet,
-            }));
-        }
-    }
-    let doc = json!({
-        "schemaVersion": "1.0",
-        "kind": "NetworkInventoryReport",
-        "name": plan.name,
-        "generatedAt": kubecomply_frameworks::report::generated_at(),
-        "tool": {"name": "kubecomply", "version": env!("CARGO_PKG_VERSION")},
-        "inputs": a.paths,
-        "selection": plan.describe(),
-        "workloads": kept,
-    });
-    let formats = if plan.formats.is_empty() {
-        vec![ReportFormat::Json]
-    } else {
-        plan.formats.clone()
-    };
-    for f in &formats {
-        let text = match f {
-            ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&doc)?),
-            ReportFormat::Markdown => inventory_markdown(&doc),
-            ReportFormat::Csv => inventory_csv(&doc),
-            ReportFormat::Html => inventory_html(&doc),
-            other => bail!(
-                "format {} is not available for an inventory report (json, markdown, csv, html)",
-                crate::report_cmd::extension(*other)
-            ),
-        };
-        match &plan.output_dir {
-            Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
-                let p = dir.join(format!(
-                    "{}.{}",
-                    plan.name,
-                    crate::report_cmd::extension(*f)
-                ));
-                std::fs::write(&p, text)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", p.display()))?;
-                eprintln!("wrote {}", p.display());
-            }
-            None => crate::emit(None, &text)?,
-        }
-    }
-    Ok(if input_errors { 2 } else { 0 })
-}
-
-/// The columns of an inventory report: title and JSON key of each yes/no column.
-const INVENTORY_COLUMNS: [(&str, &str); 5] = [
-    ("Ingress isolated", "ingressIsolated"),
-    ("Egress isolated", "egressIsolated"),
-    ("Internet exposed", "internetExposed"),
-    ("From other namespaces", "reachableFromOtherNamespaces"),
-    ("To internet", "canReachInternet"),
-];
-
-fn yes_no(v: &Value) -> &'static str {
-    match v.as_bool() {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "n/a",
-    }
-}
-
-/// One row per workload (RFC 4180 quoting, formula cells neutralised, as in the framework CSV).
-fn inventory_csv(doc: &Value) -> String {
-    let field = kubecomply_frameworks::csv::field;
-    let mut s = String::from("workload,serviceAccount");
-    for (_, key) in INVENTORY_COLUMNS {
-        s.push(',');
-        s.push_str(key);
-    }
-    s.push('\n');
-    for w in doc["workloads"].as_array().into_iter().flatten() {
-        s.push_str(&field(w["workload"].as_str().unwrap_or_default()));
-        s.push(',');
-        s.push_str(&field(w["serviceAccount"].as_str().unwrap_or_default()));
-        for (_, key) in INVENTORY_COLUMNS {
-            s.push(',');
-            s.push_str(yes_no(&w[key]));
-        }
-        s.push('\n');
-    }
-    s
-}
-
-/// A self-contained HTML page (no scripts, no external assets, print-friendly) with the
-/// counts per column and the table; exposed workloads and unisolated directions stand out.
-fn inventory_html(doc: &Value) -> String {
-    use kubecomply_frameworks::report::esc;
-    let workloads: Vec<&Value> = doc["workloads"].as_array().into_iter().flatten().collect();
-    let mut s = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
-         <title>Network inventory: {name}</title>\n<style>\n\
-         body{{font-family:sans-serif;margin:1.5em;color:#222}}\n\
-         table{{border-collapse:collapse}}\n\
-         th,td{{border:1px solid #bbb;padding:.3em .6em;font-size:.9em}}\n\
-         td.yes{{background:#e6f4ea}} td.no{{background:#fdecea}} td.warn{{background:#fdecea}}\n\
-         @media print{{body{{margin:0}}}}\n\
-         </style>\n</head>\n<body>\n<h1>Network inventory: {name}</h1>\n\
-         <p>Generated {at} by kubecomply {version}; {n} workloads.</p>\n",
-        name = esc(doc["name"].as_str().unwrap_or_default()),
-        at = esc(doc["generatedAt"].as_str().unwrap_or_default()),
-        version = env!("CARGO_PKG_VERSION"),
-        n = workloads.len(),
-    );
-    s.push_str("<table>\n<thead><tr><th></th>");
-    for (title, _) in INVENTORY_COLUMNS {
-        s.push_str(&format!("<th>{}</th>", esc(title)));
-    }
-    s.push_str("</tr></thead>\n<tbody><tr><th>workloads with yes</th>");
-    for (_, key) in INVENTORY_COLUMNS {
-        let yes = workloads.iter().filter(|w| w[key] == json!(true)).count();
-        s.push_str(&format!("<td>{yes}</td>"));
-    }
-    s.push_str("</tr></tbody>\n</table>\n<h2>Workloads</h2>\n<table>\n<thead><tr><th>Workload</th><th>Service account</th>");
-    for (title, _) in INVENTORY_COLUMNS {
-        s.push_str(&format!("<th>{}</th>", esc(title)));
-    }
-    s.push_str("</tr></thead>\n<tbody>\n");
-    for w in &workloads {
-        s.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td>",
-            esc(w["workload"].as_str().unwrap_or_default()),
-            esc(w["serviceAccount"].as_str().unwrap_or_default())
-        ));
-        for (_, key) in INVENTORY_COLUMNS {
-            let v = yes_no(&w[key]);
-            // Isolation is the good answer; exposure and reach are the ones to look at.
-            let good = matches!(key, "ingressIsolated" | "egressIsolated") == (v == "yes");
-            let class = if v == "n/a" {
-                ""
-            } else if good {
-                "yes"
-            } else {
-                "warn"
-            };
-            s.push_str(&format!("<td class=\"{class}\">{v}</td>"));
-        }
-        s.push_str("</tr>\n");
-    }
-    s.push_str("</tbody>\n</table>\n</body>\n</html>\n");
-    s
-}
-
-fn inventory_markdown(doc: &Value) -> String {
-    let yn = yes_no;
-    let mut s = format!(
-        "# Network inventory: {}\n\nGenerated {} by kubecomply {}.\n\n",
-        doc["name"].as_str().unwrap_or_default(),
-        doc["generatedAt"].as_str().unwrap_or_default(),
-        env!("CARGO_PKG_VERSION")
-    );
-    s.push_str("| Workload | Service account | Ingress isolated | Egress isolated | Internet exposed | From other namespaces | To internet |\n|---|---|---|---|---|---|---|\n");
-    for w in doc["workloads"].as_array().into_iter().flatten() {
-        s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
-            w["workload"]
-                .as_str()
-                .unwrap_or_default()
-                .replace('|', "\\|"),
-            w["serviceAccount"]
-                .as_str()
-                .unwrap_or_default()
-                .replace('|', "\\|"),
-            yn(&w["ingressIsolated"]),
-            yn(&w["egressIsolated"]),
-            yn(&w["internetExposed"]),
-            yn(&w["reachableFromOtherNamespaces"]),
-            yn(&w["canReachInternet"]),
-        ));
-    }
-    s
 }

@@ -23,11 +23,11 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
-use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::{Finding, Inventory};
 use kubecomply_core::{Value, json};
 use sha2::{Digest as _, Sha256};
+
+use crate::{Catalogue, Engine, Result, ScanOptions};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
@@ -63,8 +63,8 @@ impl FileDigest {
     }
 
     /// Reads and hashes a file (streamed, see [`hash_file`]).
-    pub fn read(path: &Path) -> anyhow::Result<FileDigest> {
-        hash_file(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<FileDigest> {
+        hash_file(path).map_err(|e| err!("{}: cannot read: {e}", path.display()))
     }
 
     fn to_json(&self) -> Value {
@@ -98,6 +98,7 @@ pub fn canonical_text(v: &Value) -> String {
 /// column (the bundled inputs are JSON, so positions differ on a rescan) and without time.
 fn finding_record(f: &Finding) -> Value {
     json!({
+        "fingerprint": f.fingerprint(),
         "rule": f.rule,
         "status": f.status.as_str(),
         "severity": f.severity.as_str(),
@@ -167,9 +168,10 @@ fn inputs_jsonl(inventory: &Inventory) -> String {
     s
 }
 
-/// `catalogue.json`: every rule of this process (built-in, then the team's policies).
-fn catalogue_json() -> String {
-    let rules: Vec<Value> = crate::catalogue::all()
+/// `catalogue.json`: every rule of the engine (built-in, then the team's policies).
+fn catalogue_json(catalogue: &Catalogue<'_>) -> String {
+    let rules: Vec<Value> = catalogue
+        .all()
         .iter()
         .map(|m| kubecomply_core::tree::to_value(m).unwrap_or(Value::Null))
         .collect();
@@ -179,17 +181,17 @@ fn catalogue_json() -> String {
 /// The settings files and policy sources of a report run, recorded so that a rescan can use
 /// them again.
 #[derive(Debug, Default)]
-pub struct Settings {
-    /// `--config`.
+pub struct Files {
+    /// The configuration file.
     pub config: Option<PathBuf>,
-    /// The exceptions file in effect (`--exceptions`, else the configuration's).
+    /// The exceptions file in effect.
     pub exceptions: Option<PathBuf>,
-    /// `--attestations`.
+    /// The attestations file.
     pub attestations: Option<PathBuf>,
-    /// Custom framework files (the configuration's, then `--framework-file`).
+    /// Custom framework files.
     pub framework_files: Vec<PathBuf>,
-    /// The policy options given on the command line.
-    pub policies: crate::policies::PolicySources,
+    /// The team's policies.
+    pub policies: crate::PolicySettings,
 }
 
 /// Everything a report run gives its evidence bundle.
@@ -200,8 +202,14 @@ pub struct Evidence<'a> {
     pub force: bool,
     /// The report files: (file name, text); `report.json` among them.
     pub reports: Vec<(String, String)>,
-    /// The scan.
-    pub scanned: &'a crate::frameworks_cmd::Scanned,
+    /// The engine that scanned (its rules and policies are recorded).
+    pub engine: &'a Engine,
+    /// The objects scanned.
+    pub inventory: &'a Inventory,
+    /// The findings of the scan.
+    pub findings: &'a [Finding],
+    /// The sha256 of every input file, as read.
+    pub input_digests: &'a [FileDigest],
     /// The report's `generatedAt`.
     pub generated_at: &'a str,
     /// The command's arguments that shaped the report (frameworks, scope, thresholds...).
@@ -209,10 +217,10 @@ pub struct Evidence<'a> {
     /// The input paths as given.
     pub paths: &'a [String],
     /// The settings files.
-    pub settings: Settings,
+    pub files: Files,
 }
 
-fn optional_file(p: &Option<PathBuf>) -> anyhow::Result<Value> {
+fn optional_file(p: &Option<PathBuf>) -> Result<Value> {
     Ok(match p {
         Some(p) => FileDigest::read(p)?.to_json(),
         None => Value::Null,
@@ -220,18 +228,19 @@ fn optional_file(p: &Option<PathBuf>) -> anyhow::Result<Value> {
 }
 
 /// Writes the bundle and returns its digest.
-pub fn write(e: Evidence<'_>) -> anyhow::Result<String> {
+pub fn write(e: Evidence<'_>) -> Result<String> {
     prepare_dir(e.dir, e.force)?;
-    let (records, fdigest) = findings_digest(&e.scanned.findings);
+    let (records, fdigest) = findings_digest(e.findings);
     let mut files: Vec<(String, String)> = e.reports;
-    files.push(("inputs.jsonl".into(), inputs_jsonl(&e.scanned.inventory)));
+    files.push(("inputs.jsonl".into(), inputs_jsonl(e.inventory)));
     let mut findings_text = String::with_capacity(records.iter().map(|r| r.len() + 1).sum());
     for r in &records {
         findings_text.push_str(r);
         findings_text.push('\n');
     }
     files.push(("findings.jsonl".into(), findings_text));
-    let catalogue = catalogue_json();
+    let rule_catalogue = e.engine.catalogue();
+    let catalogue = catalogue_json(&rule_catalogue);
     let catalogue_sha = hex(&Sha256::digest(catalogue.as_bytes()));
     files.push(("catalogue.json".into(), catalogue));
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -239,7 +248,7 @@ pub fn write(e: Evidence<'_>) -> anyhow::Result<String> {
     for (name, text) in &files {
         let path = e.dir.join(name);
         std::fs::write(&path, text)
-            .map_err(|err| anyhow::anyhow!("{}: cannot write: {err}", path.display()))?;
+            .map_err(|err| err!("{}: cannot write: {err}", path.display()))?;
         listed.push(FileDigest::of(name, text.as_bytes()).to_json());
     }
     let mut frameworks: Vec<Value> = kubecomply_frameworks::CATALOGS
@@ -249,22 +258,22 @@ pub fn write(e: Evidence<'_>) -> anyhow::Result<String> {
             d.to_json()
         })
         .collect();
-    for p in &e.settings.framework_files {
+    for p in &e.files.framework_files {
         frameworks.push(FileDigest::read(p)?.to_json());
     }
-    let s = &e.settings;
-    let policies = match &e.scanned.policy_digest {
+    let s = &e.files;
+    let policies = match e.engine.policies().and_then(|p| p.digest.as_deref()) {
         None => Value::Null,
         Some(d) => json!({
             "digest": d,
-            "policy": s.policies.policy.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "policy": s.policies.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "data": s.policies.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "namespace": s.policies.namespace,
+            "namespace": s.policies.namespaces,
             "allNamespaces": s.policies.all_namespaces,
             "regoVersion": s.policies.rego_version,
         }),
     };
-    let rules = crate::catalogue::all().len();
+    let rules = rule_catalogue.all().len();
     let mut manifest = json!({
         "kind": KIND,
         "schemaVersion": SCHEMA_VERSION,
@@ -272,8 +281,8 @@ pub fn write(e: Evidence<'_>) -> anyhow::Result<String> {
         "generatedAt": e.generated_at,
         "command": e.command,
         "paths": e.paths,
-        "inputs": e.scanned.input_digests.iter().map(FileDigest::to_json).collect::<Vec<_>>(),
-        "objects": e.scanned.inventory.len(),
+        "inputs": e.input_digests.iter().map(FileDigest::to_json).collect::<Vec<_>>(),
+        "objects": e.inventory.len(),
         "catalogue": {"file": "catalogue.json", "rules": rules, "sha256": catalogue_sha},
         "frameworks": frameworks,
         "config": optional_file(&s.config)?,
@@ -292,7 +301,7 @@ pub fn write(e: Evidence<'_>) -> anyhow::Result<String> {
         &path,
         format!("{}\n", serde_json::to_string_pretty(&canonical(&manifest))?),
     )
-    .map_err(|err| anyhow::anyhow!("{}: cannot write: {err}", path.display()))?;
+    .map_err(|err| err!("{}: cannot write: {err}", path.display()))?;
     Ok(digest)
 }
 
@@ -310,31 +319,31 @@ fn manifest_digest(manifest: &Value) -> String {
 
 /// Checks, before any work, that `dir` can take a bundle (see [`prepare_dir`]); removes
 /// nothing.
-pub fn check_target(dir: &Path, force: bool) -> anyhow::Result<()> {
+pub fn check_target(dir: &Path, force: bool) -> Result<()> {
     replaceable(dir, force).map(|_| ())
 }
 
 /// The files of a previous bundle `dir` holds, which `force` allows to replace; an error when
 /// the directory cannot take a bundle.
-fn replaceable(dir: &Path, force: bool) -> anyhow::Result<Vec<String>> {
+fn replaceable(dir: &Path, force: bool) -> Result<Vec<String>> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
     if !dir.is_dir() {
-        bail!("{}: not a directory", dir.display());
+        fail!("{}: not a directory", dir.display());
     }
     let entries = list_dir(dir)?;
     if entries.is_empty() {
         return Ok(entries);
     }
     let Ok(manifest) = read_manifest(dir) else {
-        bail!(
+        fail!(
             "{}: not empty and not an evidence bundle; give an empty or new directory",
             dir.display()
         );
     };
     if !force {
-        bail!(
+        fail!(
             "{}: holds a previous evidence bundle; give --force to replace it",
             dir.display()
         );
@@ -345,7 +354,7 @@ fn replaceable(dir: &Path, force: bool) -> anyhow::Result<Vec<String>> {
         .filter(|n| *n != MANIFEST && !manifest.files.iter().any(|f| f.path == *n))
         .collect();
     if !foreign.is_empty() {
-        bail!(
+        fail!(
             "{}: holds files the previous bundle does not list ({}); not replacing it",
             dir.display(),
             foreign.join(", ")
@@ -358,25 +367,24 @@ fn replaceable(dir: &Path, force: bool) -> anyhow::Result<Vec<String>> {
 /// previous bundle is replaced with `force` (the files its manifest lists and the manifest
 /// are removed first); anything else is refused, so that `--evidence` never deletes files it
 /// did not write.
-fn prepare_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
+fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
     if !dir.exists() {
         return std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()));
+            .map_err(|e| err!("{}: cannot create: {e}", dir.display()));
     }
     for name in replaceable(dir, force)? {
         let p = dir.join(&name);
-        std::fs::remove_file(&p)
-            .map_err(|e| anyhow::anyhow!("{}: cannot remove: {e}", p.display()))?;
+        std::fs::remove_file(&p).map_err(|e| err!("{}: cannot remove: {e}", p.display()))?;
     }
     Ok(())
 }
 
 /// The names of a directory's entries, sorted.
-fn list_dir(dir: &Path) -> anyhow::Result<Vec<String>> {
+fn list_dir(dir: &Path) -> Result<Vec<String>> {
     let mut names = Vec::new();
-    let rd = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| err!("{}: {e}", dir.display()))?;
     for entry in rd {
-        let entry = entry.map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let entry = entry.map_err(|e| err!("{}: {e}", dir.display()))?;
         names.push(entry.file_name().to_string_lossy().into_owned());
     }
     names.sort();
@@ -390,12 +398,12 @@ struct Manifest {
     digest: String,
 }
 
-fn field<'a>(v: &'a Value, key: &str) -> anyhow::Result<&'a Value> {
+fn field<'a>(v: &'a Value, key: &str) -> Result<&'a Value> {
     v.get(key)
-        .ok_or_else(|| anyhow::anyhow!("{MANIFEST}: missing field `{key}`"))
+        .ok_or_else(|| err!("{MANIFEST}: missing field `{key}`"))
 }
 
-fn digest_entry(v: &Value, at: &str) -> anyhow::Result<FileDigest> {
+fn digest_entry(v: &Value, at: &str) -> Result<FileDigest> {
     let path = v.get("path").and_then(Value::as_str);
     let size = v.get("size").and_then(Value::as_u64);
     let sha = v.get("sha256").and_then(Value::as_str);
@@ -409,7 +417,7 @@ fn digest_entry(v: &Value, at: &str) -> anyhow::Result<FileDigest> {
                 sha256: s.to_ascii_lowercase(),
             })
         }
-        _ => bail!("{MANIFEST}: {at}: expected path, size and a sha256 of 64 hex digits"),
+        _ => fail!("{MANIFEST}: {at}: expected path, size and a sha256 of 64 hex digits"),
     }
 }
 
@@ -422,19 +430,18 @@ fn plain_name(name: &str) -> bool {
         && !name.contains('\0')
 }
 
-fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join(MANIFEST);
-    let f = std::fs::File::open(&path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let f = std::fs::File::open(&path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
     let mut text = String::new();
     f.take(MAX_MANIFEST + 1)
         .read_to_string(&mut text)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        .map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
     if text.len() as u64 > MAX_MANIFEST {
-        bail!("{}: larger than {MAX_MANIFEST} bytes", path.display());
+        fail!("{}: larger than {MAX_MANIFEST} bytes", path.display());
     }
     let value: Value = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
+        err!(
             "{}:{}:{}: not JSON: {e}",
             path.display(),
             e.line(),
@@ -442,7 +449,7 @@ fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
         )
     })?;
     if value.get("kind").and_then(Value::as_str) != Some(KIND) {
-        bail!(
+        fail!(
             "{}: not an evidence manifest (kind is not {KIND})",
             path.display()
         );
@@ -450,23 +457,23 @@ fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     let mut files = Vec::new();
     let list = field(&value, "files")?
         .as_array()
-        .ok_or_else(|| anyhow::anyhow!("{MANIFEST}: `files` is not a list"))?;
+        .ok_or_else(|| err!("{MANIFEST}: `files` is not a list"))?;
     for (i, v) in list.iter().enumerate() {
         let d = digest_entry(v, &format!("files[{i}]"))?;
         if !plain_name(&d.path) || d.path == MANIFEST {
-            bail!(
+            fail!(
                 "{MANIFEST}: files[{i}]: {:?} is not a bundle file name",
                 d.path
             );
         }
         if files.iter().any(|x: &FileDigest| x.path == d.path) {
-            bail!("{MANIFEST}: files[{i}]: {:?} is listed twice", d.path);
+            fail!("{MANIFEST}: files[{i}]: {:?} is listed twice", d.path);
         }
         files.push(d);
     }
     let digest = field(&value, "digest")?
         .as_str()
-        .ok_or_else(|| anyhow::anyhow!("{MANIFEST}: `digest` is not a string"))?
+        .ok_or_else(|| err!("{MANIFEST}: `digest` is not a string"))?
         .to_string();
     Ok(Manifest {
         value,
@@ -514,7 +521,8 @@ pub enum Problem {
 }
 
 impl Problem {
-    fn as_str(&self) -> &'static str {
+    /// The kebab-case name.
+    pub fn as_str(&self) -> &'static str {
         match self {
             Problem::Missing => "missing",
             Problem::Extra => "extra",
@@ -536,14 +544,15 @@ pub struct Verification {
     pub problems: Vec<(String, Problem, String)>,
     /// Files checked.
     pub checked: usize,
-    manifest: Value,
+    /// The manifest.
+    pub manifest: Value,
 }
 
 /// Recomputes every hash of the bundle in `dir`; `Err` when the bundle is unreadable or its
 /// manifest malformed.
-pub fn verify(dir: &Path, expected: Option<&str>) -> anyhow::Result<Verification> {
+pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
     if !dir.is_dir() {
-        bail!("{}: not a directory", dir.display());
+        fail!("{}: not a directory", dir.display());
     }
     let manifest = read_manifest(dir)?;
     let mut problems = Vec::new();
@@ -586,7 +595,7 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> anyhow::Result<Verification
                 "not a regular file".into(),
             )),
             Ok(_) => match hash_file(&p) {
-                Err(e) => bail!("{}: cannot read: {e}", p.display()),
+                Err(e) => fail!("{}: cannot read: {e}", p.display()),
                 Ok(d) if d.sha256 != f.sha256 || d.size != f.size => problems.push((
                     f.path.clone(),
                     Problem::Altered,
@@ -618,133 +627,25 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> anyhow::Result<Verification
     })
 }
 
-/// Arguments of `evidence`.
-#[derive(Args, Debug)]
-pub struct EvidenceArgs {
-    #[command(subcommand)]
-    command: EvidenceCommand,
-}
-
-#[derive(Subcommand, Debug)]
-enum EvidenceCommand {
-    /// Check an evidence bundle written by `report --evidence`: recompute every hash, name each
-    /// missing, extra or altered file, check the manifest's digest (exit 0 intact, 1
-    /// tampered, 2 unreadable or malformed).
-    Verify(VerifyArgs),
-}
-
-/// Arguments of `evidence verify`.
-#[derive(Args, Debug)]
-pub struct VerifyArgs {
-    /// The bundle directory.
-    pub dir: PathBuf,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = VerifyFormat::Text)]
-    pub format: VerifyFormat,
-    /// The digest recorded when the bundle was written (`sha256:...`): fail unless the
-    /// bundle's digest is this one.
-    #[arg(long, value_name = "sha256:HEX")]
-    pub digest: Option<String>,
-    /// Also evaluate the bundled inputs again with this binary (and the configuration,
-    /// exceptions and policy files the manifest records, which must be unchanged) and compare
-    /// the findings digest.
-    #[arg(long)]
-    pub rescan: bool,
-}
-
-/// Output format of `evidence verify`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum VerifyFormat {
-    /// Lines for people.
-    Text,
-    /// One JSON document.
-    Json,
-}
-
-/// Runs `evidence`.
-pub fn run(a: EvidenceArgs) -> anyhow::Result<u8> {
-    match a.command {
-        EvidenceCommand::Verify(v) => run_verify(v),
-    }
-}
-
-fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
-    let v = verify(&a.dir, a.digest.as_deref())?;
-    let rescan = if a.rescan && v.problems.is_empty() {
-        Some(rescan(&a.dir, &v.manifest)?)
-    } else {
-        None
-    };
-    let intact = v.problems.is_empty();
-    let reproduced = rescan.as_ref().is_none_or(|r| r.same);
-    let tool = v
-        .manifest
-        .pointer("/tool/version")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_string();
-    match a.format {
-        VerifyFormat::Json => {
-            let problems: Vec<Value> = v
-                .problems
-                .iter()
-                .map(|(f, p, d)| json!({"file": f, "problem": p.as_str(), "detail": d}))
-                .collect();
-            let doc = json!({
-                "bundle": a.dir.display().to_string(),
-                "intact": intact,
-                "digest": v.digest,
-                "computedDigest": v.computed,
-                "filesChecked": v.checked,
-                "problems": problems,
-                "toolVersion": tool,
-                "rescan": rescan.as_ref().map(Rescan::to_json),
-            });
-            crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
-        }
-        VerifyFormat::Text => {
-            let mut s = String::new();
-            for (f, p, d) in &v.problems {
-                s.push_str(&format!("{f}: {}: {d}\n", p.as_str()));
-            }
-            if intact {
-                s.push_str(&format!(
-                    "{}: intact ({} files, digest {})\n",
-                    a.dir.display(),
-                    v.checked,
-                    v.digest
-                ));
-            } else {
-                s.push_str(&format!(
-                    "{}: TAMPERED ({} problems)\n",
-                    a.dir.display(),
-                    v.problems.len()
-                ));
-                if a.rescan {
-                    s.push_str("rescan skipped: the bundle is not intact\n");
-                }
-            }
-            if let Some(r) = &rescan {
-                s.push_str(&r.to_text());
-            }
-            crate::emit(None, &s)?;
-        }
-    }
-    Ok(if intact && reproduced { 0 } else { 1 })
-}
-
-/// The outcome of `--rescan`.
-struct Rescan {
-    recorded: String,
-    computed: String,
-    same: bool,
-    bundle_version: String,
-    only_in_bundle: Vec<String>,
-    only_in_rescan: Vec<String>,
+/// The outcome of `evidence verify --rescan`.
+pub struct Rescan {
+    /// The findings digest the bundle records.
+    pub recorded: String,
+    /// The findings digest of the rescan.
+    pub computed: String,
+    /// Whether they are the same.
+    pub same: bool,
+    /// The version of kubecomply that wrote the bundle.
+    pub bundle_version: String,
+    /// Finding records only in the bundle.
+    pub only_in_bundle: Vec<String>,
+    /// Finding records only in the rescan.
+    pub only_in_rescan: Vec<String>,
 }
 
 impl Rescan {
-    fn to_json(&self) -> Value {
+    /// The outcome as JSON.
+    pub fn to_json(&self) -> Value {
         json!({
             "recordedFindingsDigest": self.recorded,
             "findingsDigest": self.computed,
@@ -756,7 +657,8 @@ impl Rescan {
         })
     }
 
-    fn to_text(&self) -> String {
+    /// The outcome as lines for people.
+    pub fn to_text(&self) -> String {
         let mut s = String::new();
         if self.bundle_version != env!("CARGO_PKG_VERSION") {
             s.push_str(&format!(
@@ -802,7 +704,7 @@ fn strings_of(v: &Value, key: &str) -> Vec<String> {
 }
 
 /// A settings file the manifest records, checked to be unchanged on disk.
-fn recorded_file(manifest: &Value, key: &str) -> anyhow::Result<Option<PathBuf>> {
+fn recorded_file(manifest: &Value, key: &str) -> Result<Option<PathBuf>> {
     let v = field(manifest, key)?;
     if v.is_null() {
         return Ok(None);
@@ -810,9 +712,9 @@ fn recorded_file(manifest: &Value, key: &str) -> anyhow::Result<Option<PathBuf>>
     let want = digest_entry(v, key)?;
     let path = PathBuf::from(&want.path);
     let have = FileDigest::read(&path)
-        .with_context(|| format!("cannot rescan: the {key} file the bundle records"))?;
+        .map_err(|e| err!("cannot rescan: the {key} file the bundle records: {e}"))?;
     if have.sha256 != want.sha256 {
-        bail!(
+        fail!(
             "cannot rescan: {} ({key}) changed since the bundle was written (sha256 {}, recorded {})",
             want.path,
             have.sha256,
@@ -823,21 +725,21 @@ fn recorded_file(manifest: &Value, key: &str) -> anyhow::Result<Option<PathBuf>>
 }
 
 /// Loads `inputs.jsonl` back into objects with their recorded source file and document index.
-fn load_bundled_inputs(dir: &Path) -> anyhow::Result<crate::scan::Loaded> {
+fn load_bundled_inputs(dir: &Path) -> Result<crate::Loaded> {
     let path = dir.join("inputs.jsonl");
-    let meta = std::fs::metadata(&path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(&path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
     if meta.len() > MAX_INPUTS {
-        bail!("{}: larger than {MAX_INPUTS} bytes", path.display());
+        fail!("{}: larger than {MAX_INPUTS} bytes", path.display());
     }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
     let mut objects = Vec::new();
     let mut diagnostics = Vec::new();
     let mut sources = std::collections::HashSet::new();
     let limits = kubecomply_loader::Limits::default();
     for (i, line) in text.lines().enumerate() {
-        let at = |msg: String| anyhow::anyhow!("{}:{}: {msg}", path.display(), i + 1);
+        let at = |msg: String| err!("{}:{}: {msg}", path.display(), i + 1);
         let row: Value = serde_json::from_str(line).map_err(|e| at(format!("not JSON: {e}")))?;
         let (Some(source), Some(document), Some(object)) = (
             row.get("source").and_then(Value::as_str),
@@ -863,7 +765,7 @@ fn load_bundled_inputs(dir: &Path) -> anyhow::Result<crate::scan::Loaded> {
             objects.push(o);
         }
     }
-    Ok(crate::scan::Loaded {
+    Ok(crate::Loaded {
         inventory: Inventory::new(objects),
         diagnostics,
         files: sources.len(),
@@ -871,13 +773,21 @@ fn load_bundled_inputs(dir: &Path) -> anyhow::Result<crate::scan::Loaded> {
     })
 }
 
-fn rescan(dir: &Path, manifest: &Value) -> anyhow::Result<Rescan> {
+/// Evaluates the bundled inputs again with this build, the configuration, exceptions and
+/// policy files the manifest records (which must be unchanged) and `clock`, and compares the
+/// findings digest with the recorded one.
+pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Rescan> {
     let config = recorded_file(manifest, "config")?;
     let exceptions = recorded_file(manifest, "exceptions")?;
-    let mut policies = crate::policies::PolicySources::default();
+    let mut settings = crate::Settings::load(config.as_deref(), None, clock)?;
+    // The bundle records every policy source in effect (the configuration's among them).
+    let mut policies = crate::PolicySettings {
+        memory_limit: settings.policies.memory_limit,
+        ..crate::PolicySettings::default()
+    };
     let recorded_policy = field(manifest, "policies")?;
     if !recorded_policy.is_null() {
-        policies.policy = strings_of(recorded_policy, "policy")
+        policies.paths = strings_of(recorded_policy, "policy")
             .into_iter()
             .map(PathBuf::from)
             .collect();
@@ -885,7 +795,7 @@ fn rescan(dir: &Path, manifest: &Value) -> anyhow::Result<Rescan> {
             .into_iter()
             .map(PathBuf::from)
             .collect();
-        policies.namespace = strings_of(recorded_policy, "namespace");
+        policies.namespaces = strings_of(recorded_policy, "namespace");
         policies.all_namespaces = recorded_policy
             .get("allNamespaces")
             .and_then(Value::as_bool)
@@ -895,27 +805,17 @@ fn rescan(dir: &Path, manifest: &Value) -> anyhow::Result<Rescan> {
             .and_then(Value::as_str)
             .map(str::to_string);
     }
-    let cfg = match &config {
-        Some(p) => crate::config::load(p)?,
-        None => crate::config::Config::default(),
-    };
-    let mut limits = kubecomply_loader::Limits::default();
-    if let Some(m) = cfg.max_file_size_mib {
-        limits.max_file_size = m.saturating_mul(1024 * 1024);
-    }
+    settings.policies = policies;
+    settings.exceptions_file = exceptions;
     let loaded = load_bundled_inputs(dir)?;
-    let settings = crate::frameworks_cmd::ScanSettings {
-        config,
-        exceptions,
-        policies,
-        hash_inputs: false,
-    };
-    let scanned = crate::frameworks_cmd::scan_loaded(loaded, &cfg, &limits, &settings)?;
+    let (engine, _) = Engine::new(settings)?;
+    let scanned = engine.scan(&loaded.inventory, &ScanOptions::for_frameworks());
+    let policy_digest = engine.policies().and_then(|p| p.digest.as_deref());
     let recorded_policy_digest = recorded_policy.get("digest").and_then(Value::as_str);
-    if recorded_policy_digest != scanned.policy_digest.as_deref() {
-        bail!(
+    if recorded_policy_digest != policy_digest {
+        fail!(
             "cannot rescan: the policies now have digest {}, the bundle records {}",
-            scanned.policy_digest.as_deref().unwrap_or("none"),
+            policy_digest.unwrap_or("none"),
             recorded_policy_digest.unwrap_or("none")
         );
     }

@@ -4,13 +4,11 @@
 //! same options (`--policy`, `--data`, `--namespace`, `--all-namespaces`, `--rego-version`) or
 //! the configuration's `policies:` section.
 //!
-//! Each policy becomes a rule ([`RuleMeta`] with category `policy`) for the life of the process,
-//! so its findings are selected, overridden, suppressed, excepted, reported and mapped to
-//! frameworks exactly like a built-in rule's.
+//! Each policy becomes a rule ([`RuleMeta`] with category `policy`) of the engine that loaded
+//! it ([`crate::Catalogue`]), so its findings are selected, overridden, suppressed, excepted,
+//! reported and mapped to frameworks exactly like a built-in rule's.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use kubecomply_core::diagnostic::Level;
 use kubecomply_core::{CustomRule, Diagnostic, Finding, Inventory, Object, RuleMeta};
@@ -19,56 +17,11 @@ use kubecomply_rego::{
     Gatekeeper, GatekeeperOptions, Namespaces, RegoOptions, RegoPolicies, RegoVersion,
 };
 
-use crate::config::PolicyConfig;
+use crate::settings::PolicySettings;
+use crate::{Error, Result};
 
-/// Command-line options naming the team's policies.
-#[derive(clap::Args, Debug, Default, Clone)]
-pub struct PolicySources {
-    /// A policy file or directory (repeatable): `.rego` modules (conftest style), Gatekeeper
-    /// ConstraintTemplates and constraints, ValidatingAdmissionPolicies with their bindings and
-    /// parameter objects.
-    #[arg(long = "policy", value_name = "PATH", global = true)]
-    pub policy: Vec<PathBuf>,
-    /// YAML or JSON merged into Rego's `data` (repeatable).
-    #[arg(long = "data", value_name = "PATH", global = true)]
-    pub data: Vec<PathBuf>,
-    /// Rego packages whose `deny`, `violation` and `warn` rules run (repeatable; default `main`).
-    #[arg(long = "namespace", value_name = "PACKAGE", global = true)]
-    pub namespace: Vec<String>,
-    /// Run the rules of every Rego package.
-    #[arg(long, global = true)]
-    pub all_namespaces: bool,
-    /// Rego syntax of the modules: v1 (default) or v0 (before OPA 1.0).
-    #[arg(long, value_name = "v0|v1", global = true)]
-    pub rego_version: Option<String>,
-    /// Memory ceiling of the Rego evaluations running at one time, e.g. `256Mi`, `1Gi`
-    /// (default 256Mi; `0` turns it off). An evaluation that exceeds it is stopped and gives an
-    /// `error` finding.
-    #[arg(long, value_name = "SIZE", global = true, value_parser = parse_memory)]
-    pub policy_memory_limit: Option<u64>,
-}
-
-/// Parses a memory size: `N` (MiB), `NMi`, `NGi`, `NKi`; bytes.
-pub fn parse_memory(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => t.split_at(i),
-        None => (t, "Mi"),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}`: expected a size such as 256Mi or 1Gi"))?;
-    let factor: u64 = match unit {
-        "Ki" => 1 << 10,
-        "Mi" => 1 << 20,
-        "Gi" => 1 << 30,
-        _ => return Err(format!("`{s}`: the unit must be Ki, Mi or Gi")),
-    };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("`{s}`: too large"))
-}
-
-/// The loaded policies, compiled once.
+/// The loaded policies, compiled once. A value like any other: a process may load a new set
+/// and drop the old one (policies reload without a restart).
 pub struct Policies {
     rego: RegoPolicies,
     gatekeeper: Gatekeeper,
@@ -80,73 +33,36 @@ pub struct Policies {
     files: HashSet<String>,
     /// The rules the policies define.
     pub rules: Vec<CustomRule>,
-    /// Their metadata as rules of this process.
-    pub metas: Vec<&'static RuleMeta>,
+    /// Each rule's documentation (its description and where it is defined).
+    docs: Vec<String>,
     /// sha256 over the policy files (path order), for reports.
     pub digest: Option<String>,
-}
-
-static REGISTERED: OnceLock<Vec<&'static RuleMeta>> = OnceLock::new();
-
-/// The rules defined by the policies loaded in this process (empty before loading).
-pub fn registered() -> &'static [&'static RuleMeta] {
-    REGISTERED.get().map_or(&[], Vec::as_slice)
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
-}
-
-/// Makes a custom rule a rule of this process. The strings live until the process ends, as
-/// the built-in rules' do.
-fn meta_of(r: &CustomRule) -> &'static RuleMeta {
-    let docs = format!(
-        "{}\n\nDefined by the team's {} policy in `{}`.",
-        r.description.trim(),
-        r.engine,
-        r.source
-    );
-    Box::leak(Box::new(RuleMeta {
-        code: leak(&r.code),
-        slug: leak(&r.slug),
-        title: leak(&r.title),
-        severity: r.severity,
-        category: kubecomply_core::Category::Policy,
-        since: "policy",
-        docs: leak(&docs),
-        references: &[],
-    }))
 }
 
 impl Policies {
     /// Loads the policies the options and the configuration name; `None` when there are
     /// none. Every problem is a diagnostic (with file, line and column where known).
     pub fn load(
-        sources: &PolicySources,
-        cfg: &PolicyConfig,
+        settings: &PolicySettings,
+        builtin: &[&RuleMeta<'_>],
         limits: &Limits,
         diagnostics: &mut Vec<Diagnostic>,
-    ) -> anyhow::Result<Option<Policies>> {
-        let mut paths = sources.policy.clone();
-        paths.extend(cfg.paths.iter().cloned());
+    ) -> Result<Option<Policies>> {
+        let paths = settings.paths.clone();
         if paths.is_empty() {
             return Ok(None);
         }
-        let mut data = sources.data.clone();
-        data.extend(cfg.data.iter().cloned());
-        let version_name = sources
-            .rego_version
-            .clone()
-            .or_else(|| cfg.rego_version.clone())
-            .unwrap_or_else(|| "v1".into());
-        let version = RegoVersion::parse(&version_name)
-            .ok_or_else(|| anyhow::anyhow!("--rego-version must be v0 or v1"))?;
-        if let Some(bytes) = sources.policy_memory_limit.or(cfg.memory_limit) {
+        let data = settings.data.clone();
+        let version_name = settings.rego_version.as_deref().unwrap_or("v1");
+        let version = RegoVersion::parse(version_name)
+            .ok_or_else(|| Error::new("--rego-version must be v0 or v1"))?;
+        if let Some(bytes) = settings.memory_limit {
+            // Still process-wide: regorus' interpreter checks one ceiling for the process
+            // (crates/rego/src/memory.rs).
             kubecomply_rego::set_memory_limit(bytes);
         }
-        let mut packages = sources.namespace.clone();
-        packages.extend(cfg.namespaces.iter().cloned());
-        let namespaces = if sources.all_namespaces {
+        let packages = settings.namespaces.clone();
+        let namespaces = if settings.all_namespaces {
             Namespaces::All
         } else if packages.is_empty() {
             Namespaces::Main
@@ -209,7 +125,7 @@ impl Policies {
         rules.extend(gatekeeper.rules());
         rules.extend(vap.rules());
         // A policy may not take a built-in rule's code, nor another policy's.
-        let mut seen: HashSet<String> = crate::catalogue::builtin()
+        let mut seen: HashSet<String> = builtin
             .iter()
             .map(|m| m.code.to_ascii_uppercase())
             .collect();
@@ -240,8 +156,7 @@ impl Policies {
                 false
             }
         });
-        let metas: Vec<&'static RuleMeta> = rules.iter().map(meta_of).collect();
-        let _ = REGISTERED.set(metas.clone());
+        let docs = rules.iter().map(docs_of).collect();
         Ok(Some(Policies {
             rego,
             gatekeeper,
@@ -249,9 +164,27 @@ impl Policies {
             extra,
             files,
             rules,
-            metas,
+            docs,
             digest,
         }))
+    }
+
+    /// The policies' rules, as rule metadata borrowed from this set.
+    pub fn metas(&self) -> Vec<RuleMeta<'_>> {
+        self.rules
+            .iter()
+            .zip(&self.docs)
+            .map(|(r, docs)| RuleMeta {
+                code: &r.code,
+                slug: &r.slug,
+                title: &r.title,
+                severity: r.severity,
+                category: kubecomply_core::Category::Policy,
+                since: "policy",
+                docs,
+                references: &[],
+            })
+            .collect()
     }
 
     /// Evaluates every policy on the inventory: failures (and errors) only.
@@ -279,4 +212,14 @@ impl Policies {
         findings.retain(|f| keep.contains(&*f.rule));
         findings
     }
+}
+
+/// A policy rule's documentation: its description and where it is defined.
+fn docs_of(r: &CustomRule) -> String {
+    format!(
+        "{}\n\nDefined by the team's {} policy in `{}`.",
+        r.description.trim(),
+        r.engine,
+        r.source
+    )
 }

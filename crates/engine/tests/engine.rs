@@ -1,0 +1,194 @@
+//! The engine as a library: policies reload in one process, engines live side by side, the
+//! clock is a setting, findings keep their fingerprint when lines move.
+
+use std::path::{Path, PathBuf};
+
+use kubecomply_core::Status;
+use kubecomply_core::date::Date;
+use kubecomply_engine::{Clock, Engine, ScanOptions, Settings, inventory_from_yaml};
+
+fn clock() -> Clock {
+    Clock::on(Date::parse("2026-12-01").expect("date"))
+}
+
+/// A fresh directory under the target directory (tests run offline and leave nothing behind
+/// in the source tree).
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+const POLICY: &str = r#"# METADATA
+# title: ConfigMaps do not use a forbidden mode
+# custom:
+#   code: TEAM-001
+#   severity: high
+package main
+
+import rego.v1
+
+deny contains msg if {
+	input.kind == "ConfigMap"
+	input.data.mode == "FORBIDDEN"
+	msg := "mode FORBIDDEN is not allowed"
+}
+"#;
+
+const CONFIG_MAP: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: shop}\ndata: {mode: open}\n";
+
+fn team_failures(engine: &Engine) -> usize {
+    let inventory = inventory_from_yaml("cm.yaml", CONFIG_MAP);
+    engine
+        .scan(&inventory, &ScanOptions::default())
+        .findings
+        .iter()
+        .filter(|f| f.rule == "TEAM-001" && f.status == Status::Fail)
+        .count()
+}
+
+#[test]
+fn policies_reload_in_process() {
+    let dir = temp_dir("reload");
+    let policy = dir.join("policy.rego");
+    std::fs::write(&policy, POLICY).expect("write policy");
+    let mut settings = Settings::new(clock());
+    settings.policies.paths = vec![dir.clone()];
+
+    let (before, diagnostics) = Engine::new(settings.clone()).expect("engine");
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert!(before.catalogue().find("TEAM-001").is_some());
+    assert_eq!(team_failures(&before), 0, "the ConfigMap's mode is `open`");
+
+    // The team changes the policy: now `open` is forbidden. A new engine from the same
+    // settings sees the change; the old one, still alive, keeps its verdict.
+    std::fs::write(&policy, POLICY.replace("FORBIDDEN", "open")).expect("rewrite policy");
+    let (after, diagnostics) = Engine::new(settings).expect("engine");
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(
+        team_failures(&after),
+        1,
+        "the reloaded policy forbids `open`"
+    );
+    assert_eq!(team_failures(&before), 0, "the first engine is unchanged");
+    assert_ne!(
+        before.policies().and_then(|p| p.digest.clone()),
+        after.policies().and_then(|p| p.digest.clone()),
+        "the policy digest follows the files"
+    );
+}
+
+#[test]
+fn a_policy_code_is_a_rule_of_its_engine_only() {
+    let dir = temp_dir("catalogue");
+    std::fs::write(dir.join("policy.rego"), POLICY).expect("write policy");
+    let mut settings = Settings::new(clock());
+    settings.policies.paths = vec![dir];
+    let (with, _) = Engine::new(settings).expect("engine");
+    let (without, _) = Engine::new(Settings::new(clock())).expect("engine");
+    assert!(with.catalogue().find("TEAM-001").is_some());
+    assert!(without.catalogue().find("TEAM-001").is_none());
+    // Selecting a rule the engine does not know is an error, not an empty scan.
+    let mut only = Settings::new(clock());
+    only.only = vec!["TEAM-001".into()];
+    assert!(Engine::new(only).is_err());
+}
+
+const EXCEPTION: &str = "exceptions:\n- rule: KC-HOST-001\n  match: {kind: Pod, namespace: shop, name: web}\n  reason: debugging\n  owner: ops\n  expires: \"2026-12-15\"\n";
+
+const PRIVILEGED: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - name: web\n    image: nginx\n    securityContext: {privileged: true}\n";
+
+#[test]
+fn the_clock_is_a_setting() {
+    let dir = temp_dir("clock");
+    let exceptions = dir.join("exceptions.yaml");
+    std::fs::write(&exceptions, EXCEPTION).expect("write exceptions");
+    let status_on = |day: &str| {
+        let mut settings = Settings::new(Clock::on(Date::parse(day).expect("date")));
+        settings.exceptions_file = Some(exceptions.clone());
+        let (engine, diagnostics) = Engine::new(settings).expect("engine");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let inventory = inventory_from_yaml("pod.yaml", PRIVILEGED);
+        let result = engine.scan(&inventory, &ScanOptions::default());
+        result
+            .findings
+            .iter()
+            .find(|f| f.rule == "KC-HOST-001")
+            .map(|f| f.status)
+    };
+    assert_eq!(status_on("2026-12-01"), Some(Status::Excepted));
+    assert_eq!(status_on("2026-12-16"), Some(Status::Fail), "expired");
+}
+
+#[test]
+fn fingerprints_ignore_lines_files_and_list_order() {
+    let (engine, _) = Engine::new(Settings::new(clock())).expect("engine");
+    let prints = |name: &str, text: &str| -> Vec<(String, String)> {
+        let inventory = inventory_from_yaml(name, text);
+        let mut v: Vec<(String, String)> = engine
+            .scan(&inventory, &ScanOptions::default())
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .map(|f| (f.rule.to_string(), f.fingerprint()))
+            .collect();
+        v.sort();
+        v
+    };
+    let base = prints("pod.yaml", PRIVILEGED);
+    assert!(base.iter().any(|(r, _)| r == "KC-HOST-001"));
+    // Comments above the object move every line; another file name; the same object as the
+    // second item of a List.
+    let moved = format!("# a comment\n# another\n{PRIVILEGED}");
+    assert_eq!(prints("pod.yaml", &moved), base);
+    assert_eq!(prints("renamed.yaml", PRIVILEGED), base);
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: x, namespace: shop}}\n- {}",
+        PRIVILEGED.trim_end().replace('\n', "\n  ")
+    );
+    let listed: Vec<(String, String)> = prints("list.yaml", &list);
+    assert_eq!(listed, base);
+    // Another object, another fingerprint.
+    let other = prints("pod.yaml", &PRIVILEGED.replace("name: web,", "name: api,"));
+    assert_ne!(other, base);
+    for (_, fp) in &base {
+        assert_eq!(fp.len(), 32);
+        assert!(fp.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    // Findings of one object differ by rule, field and container.
+    let mut distinct: Vec<&String> = base.iter().map(|(_, fp)| fp).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), base.len());
+}
+
+#[test]
+fn every_front_end_reads_the_configuration_the_same_way() {
+    let dir = temp_dir("discover");
+    let nested = dir.join("a/b");
+    std::fs::create_dir_all(&nested).expect("mkdir");
+    std::fs::write(
+        dir.join(".kubecomply.yaml"),
+        "rules:\n  skip: [KC-HOST-001]\nmaxFileSizeMiB: 2\n",
+    )
+    .expect("write config");
+    let s = Settings::load(None, Some(&nested), clock()).expect("settings");
+    assert_eq!(s.skip, ["KC-HOST-001"]);
+    assert_eq!(s.limits.max_file_size, 2 * 1024 * 1024);
+    assert_eq!(
+        s.config_file.as_deref(),
+        Some(dir.join(".kubecomply.yaml").as_path())
+    );
+    // A size that does not fit in 64 bits is an error, never a tiny limit.
+    std::fs::write(
+        dir.join(".kubecomply.yaml"),
+        "maxFileSizeMiB: 17592186044416\n",
+    )
+    .expect("write config");
+    let Err(e) = Settings::load(None, Some(&nested), clock()) else {
+        panic!("an overflowing size is rejected");
+    };
+    assert!(e.to_string().contains("too large"), "{e}");
+}
