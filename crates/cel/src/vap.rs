@@ -264,10 +264,18 @@ impl VapSet {
     /// `error`) per object, binding and parameter object. Parameters and namespaces are
     /// looked up in `inventory`. Objects are evaluated in parallel.
     pub fn evaluate(&self, inventory: &Inventory) -> Vec<Finding> {
+        self.evaluate_with(inventory, &[])
+    }
+
+    /// [`VapSet::evaluate`], with parameter objects and namespaces looked up in `extra` as
+    /// well (the objects of the policy files); only the objects of `inventory` are evaluated.
+    pub fn evaluate_with(&self, inventory: &Inventory, extra: &[&Inventory]) -> Vec<Finding> {
         if self.bindings.is_empty() {
             return Vec::new();
         }
-        let world = World::new(inventory);
+        let mut all = vec![inventory];
+        all.extend_from_slice(extra);
+        let world = World::new(&all);
         let mut findings: Vec<Finding> = inventory
             .objects
             .par_iter()
@@ -283,7 +291,12 @@ impl VapSet {
         findings
     }
 
-    fn evaluate_object(&self, object: &Object, world: &World<'_>) -> Vec<Finding> {
+    /// Evaluates every binding against one object as a CREATE request (the object need not be
+    /// in the world's inventories: an admission request).
+    pub fn evaluate_object(&self, object: &Object, world: &World<'_>) -> Vec<Finding> {
+        if self.bindings.is_empty() {
+            return Vec::new();
+        }
         // The API server never sends policies and bindings through admission policies.
         if is_admission_kind(object, POLICY_KIND) || is_admission_kind(object, BINDING_KIND) {
             return Vec::new();
@@ -592,22 +605,30 @@ impl Binding {
 }
 
 /// Lookups across the inventory: namespaces, parameter objects, CRD scopes.
-struct World<'a> {
-    inventory: &'a Inventory,
+pub struct World<'a> {
+    inventories: Vec<&'a Inventory>,
     namespaces: HashMap<&'a str, &'a Object>,
     /// Kind → whether it is cluster-scoped, from CustomResourceDefinitions in the input.
     crd_scopes: HashMap<&'a str, bool>,
 }
 
 impl<'a> World<'a> {
-    fn new(inventory: &'a Inventory) -> World<'a> {
-        let namespaces = inventory
-            .of_kind("Namespace")
-            .filter(|o| o.group().is_empty())
-            .map(|o| (o.name.as_str(), o))
-            .collect();
-        let crd_scopes = inventory
-            .of_kind("CustomResourceDefinition")
+    /// The lookups over `inventories` (where several hold a Namespace or a CRD of one name,
+    /// the last wins, as in one inventory of all of them). Linear in their Namespaces and
+    /// CustomResourceDefinitions, not in all their objects.
+    pub fn new(inventories: &[&'a Inventory]) -> World<'a> {
+        let mut namespaces = HashMap::new();
+        for inventory in inventories {
+            namespaces.extend(
+                inventory
+                    .of_kind("Namespace")
+                    .filter(|o| o.group().is_empty())
+                    .map(|o| (o.name.as_str(), o)),
+            );
+        }
+        let crd_scopes = inventories
+            .iter()
+            .flat_map(|inventory| inventory.of_kind("CustomResourceDefinition"))
             .filter_map(|o| {
                 let kind = str_at(&o.value, &["spec", "names", "kind"])?;
                 Some((
@@ -617,7 +638,7 @@ impl<'a> World<'a> {
             })
             .collect();
         World {
-            inventory,
+            inventories: inventories.to_vec(),
             namespaces,
             crd_scopes,
         }
@@ -657,9 +678,10 @@ impl<'a> World<'a> {
         let (Some((group, kind)), Some(r)) = (&policy.param_kind, &binding.param_ref) else {
             return Ok(vec![None]);
         };
+        let of_kind = || self.inventories.iter().flat_map(|i| i.of_kind(kind));
         let cluster_param = self.cluster_scoped(kind, group)
-            || (self.inventory.has_kind(kind)
-                && self.inventory.of_kind(kind).all(|o| o.namespace.is_none()));
+            || (self.inventories.iter().any(|i| i.has_kind(kind))
+                && of_kind().all(|o| o.namespace.is_none()));
         let namespace = match (&r.namespace, cluster_param) {
             (Some(ns), _) => Some(ns.as_str()),
             (None, true) => None,
@@ -668,9 +690,7 @@ impl<'a> World<'a> {
             }
             (None, false) => Some(request_namespace),
         };
-        let found: Vec<Option<&Object>> = self
-            .inventory
-            .of_kind(kind)
+        let found: Vec<Option<&Object>> = of_kind()
             .filter(|o| o.group() == group)
             .filter(|o| namespace.is_none_or(|ns| o.namespace.as_deref() == Some(ns)))
             .filter(|o| match (&r.name, &r.selector) {

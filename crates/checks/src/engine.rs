@@ -123,10 +123,46 @@ impl Engine {
         out
     }
 
+    /// The context of checks on objects of `inventory` (cross-object lookups go there).
+    pub fn context<'a>(&'a self, inventory: &'a Inventory) -> Context<'a> {
+        Context {
+            inventory,
+            params: &self.options.params,
+            namespace_classes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Evaluates every rule on one object, which need not be in `cx`'s inventory (an
+    /// admission request, a watch event): the per-object half of [`Engine::run`], without the
+    /// findings about expired exceptions (those concern the exceptions file, not an object).
+    pub fn run_object_in(&self, cx: &Context<'_>, obj: &Object, include_passes: bool) -> Outcome {
+        let today = self.options.today.unwrap_or_else(Date::today);
+        let (findings, passed) = self.run_object(cx, obj, today, include_passes);
+        Outcome { findings, passed }
+    }
+
     /// Brings findings of another analyzer (RBAC review, policies...) under the same options:
     /// rule selection by `only`/`skip`, severity overrides, annotation suppressions and
     /// exceptions (the object is looked up in `inventory` by kind, namespace and name).
     pub fn adopt(&self, external: Vec<Finding>, inventory: &Inventory) -> Vec<Finding> {
+        self.adopt_with(external, |r| {
+            inventory.get(&r.kind, r.namespace.as_deref().unwrap_or(""), &r.name)
+        })
+    }
+
+    /// [`Engine::adopt`] for findings about `object` alone (per-object evaluation).
+    pub fn adopt_for(&self, external: Vec<Finding>, object: &Object) -> Vec<Finding> {
+        self.adopt_with(external, |r| {
+            (r.kind == object.kind && r.namespace == object.namespace && r.name == object.name)
+                .then_some(object)
+        })
+    }
+
+    fn adopt_with<'o>(
+        &self,
+        external: Vec<Finding>,
+        lookup: impl Fn(&kubecomply_core::ObjectRef) -> Option<&'o Object>,
+    ) -> Vec<Finding> {
         let today = self.options.today.unwrap_or_else(Date::today);
         let selected = |f: &Finding| {
             let named = |list: &[String]| {
@@ -150,9 +186,7 @@ impl Engine {
                     f.severity = *sev;
                 }
                 if f.status == Status::Fail {
-                    let object = f.resource.as_ref().and_then(|r| {
-                        inventory.get(&r.kind, r.namespace.as_deref().unwrap_or(""), &r.name)
-                    });
+                    let object = f.resource.as_ref().and_then(|r| lookup(r));
                     match object {
                         Some(obj) => {
                             let annotation = obj.annotation(IGNORE_ANNOTATION);

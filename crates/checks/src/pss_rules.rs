@@ -88,6 +88,7 @@ pub static PSS_001: Rule = Rule {
         references: &[reference("pss", "baseline/appArmorProfile")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_001,
 };
 
@@ -108,6 +109,7 @@ pub static PSS_002: Rule = Rule {
         references: &[reference("pss", "baseline/capabilities_baseline")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_002,
 };
 
@@ -128,6 +130,7 @@ pub static PSS_003: Rule = Rule {
         references: &[reference("pss", "baseline/hostNamespaces")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_003,
 };
 
@@ -148,6 +151,7 @@ pub static PSS_004: Rule = Rule {
         references: &[reference("pss", "baseline/hostPathVolumes")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_004,
 };
 
@@ -168,6 +172,7 @@ pub static PSS_005: Rule = Rule {
         references: &[reference("pss", "baseline/hostPorts")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_005,
 };
 
@@ -188,6 +193,7 @@ pub static PSS_006: Rule = Rule {
         references: &[reference("pss", "baseline/hostProbesAndHostLifecycle")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_006,
 };
 
@@ -208,6 +214,7 @@ pub static PSS_007: Rule = Rule {
         references: &[reference("pss", "baseline/privileged")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_007,
 };
 
@@ -228,6 +235,7 @@ pub static PSS_008: Rule = Rule {
         references: &[reference("pss", "baseline/procMount")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_008,
 };
 
@@ -248,6 +256,7 @@ pub static PSS_009: Rule = Rule {
         references: &[reference("pss", "baseline/seLinuxOptions")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_009,
 };
 
@@ -268,6 +277,7 @@ pub static PSS_010: Rule = Rule {
         references: &[reference("pss", "baseline/seccompProfile_baseline")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_010,
 };
 
@@ -288,6 +298,7 @@ pub static PSS_011: Rule = Rule {
         references: &[reference("pss", "baseline/sysctls")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_011,
 };
 
@@ -308,6 +319,7 @@ pub static PSS_012: Rule = Rule {
         references: &[reference("pss", "baseline/windowsHostProcess")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_012,
 };
 
@@ -328,6 +340,7 @@ pub static PSS_013: Rule = Rule {
         references: &[reference("pss", "restricted/allowPrivilegeEscalation")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_013,
 };
 
@@ -348,6 +361,7 @@ pub static PSS_014: Rule = Rule {
         references: &[reference("pss", "restricted/capabilities_restricted")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_014,
 };
 
@@ -368,6 +382,7 @@ pub static PSS_015: Rule = Rule {
         references: &[reference("pss", "restricted/procMount_restricted")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_015,
 };
 
@@ -388,6 +403,7 @@ pub static PSS_016: Rule = Rule {
         references: &[reference("pss", "restricted/restrictedVolumes")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_016,
 };
 
@@ -408,6 +424,7 @@ pub static PSS_017: Rule = Rule {
         references: &[reference("pss", "restricted/runAsNonRoot")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_017,
 };
 
@@ -428,6 +445,7 @@ pub static PSS_018: Rule = Rule {
         references: &[reference("pss", "restricted/runAsUser")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_018,
 };
 
@@ -448,6 +466,7 @@ pub static PSS_019: Rule = Rule {
         references: &[reference("pss", "restricted/seccompProfile_restricted")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check: check_019,
 };
 

@@ -35,8 +35,8 @@ pub struct Context<'a> {
     /// Configurable thresholds and lists.
     pub params: &'a Params,
     /// Per namespace, the data classes its workloads hold and which workloads hold each
-    /// (computed on first use, for `KC-NS-003`).
-    pub namespace_classes: std::sync::OnceLock<NamespaceClasses>,
+    /// (computed on first use, for `KC-NS-003`; shared when a cluster view computed it).
+    pub namespace_classes: std::sync::OnceLock<std::sync::Arc<NamespaceClasses>>,
 }
 
 /// Namespace → data class → names (`Kind/name`) of the workloads holding it, and the number of
@@ -117,6 +117,10 @@ pub struct Rule {
     pub meta: RuleMeta<'static>,
     /// Objects it applies to.
     pub target: Target,
+    /// The kinds of other objects the check reads (`*`: any kind), so a watcher knows which
+    /// objects to evaluate again when an object of such a kind changes. Empty for checks that
+    /// read the object alone.
+    pub reads: &'static [&'static str],
     /// The check.
     pub check: CheckFn,
 }

@@ -57,6 +57,7 @@ fn run(rule_code: &str, fixture: &Path, context: &[PathBuf], dir: &Path) -> (Vec
             document: 0,
             prefix: String::new(),
             positions: None,
+            cluster: None,
             source: std::sync::Arc::new(src),
         });
     }

@@ -78,6 +78,85 @@ impl Inventory {
             .map(|&i| &self.objects[i])
     }
 
+    /// Adds `object`, or replaces the object of the same kind, namespace and name (a watch's
+    /// ADDED or MODIFIED event); returns the replaced object. Indexes stay exact; the cost is
+    /// that of the object's own index entries, not of the inventory.
+    pub fn upsert(&mut self, object: Object) -> Option<Object> {
+        let key = (
+            object.kind.clone(),
+            object.namespace.clone().unwrap_or_default(),
+            object.name.clone(),
+        );
+        if let Some(&i) = self.by_key.get(&key) {
+            return Some(std::mem::replace(&mut self.objects[i], object));
+        }
+        let i = self.objects.len();
+        self.by_kind.entry(key.0.clone()).or_default().push(i);
+        self.by_kind_namespace
+            .entry((key.0.clone(), key.1.clone()))
+            .or_default()
+            .push(i);
+        self.by_key.insert(key, i);
+        self.objects.push(object);
+        None
+    }
+
+    /// Removes the object of `kind` named `name` in `namespace` (empty for cluster-scoped), a
+    /// watch's DELETED event; returns it. The last object takes its place, so the cost is that
+    /// of the two objects' index entries (linear in the objects of their kinds, not of the
+    /// inventory).
+    pub fn remove(&mut self, kind: &str, namespace: &str, name: &str) -> Option<Object> {
+        let key = (kind.to_string(), namespace.to_string(), name.to_string());
+        let i = self.by_key.remove(&key)?;
+        let last = self.objects.len() - 1;
+        let unindex = |v: &mut Vec<usize>, at: usize| {
+            if let Some(p) = v.iter().position(|&x| x == at) {
+                v.remove(p);
+            }
+        };
+        if let Some(v) = self.by_kind.get_mut(kind) {
+            unindex(v, i);
+            if v.is_empty() {
+                self.by_kind.remove(kind);
+            }
+        }
+        let kn = (key.0, key.1);
+        if let Some(v) = self.by_kind_namespace.get_mut(&kn) {
+            unindex(v, i);
+            if v.is_empty() {
+                self.by_kind_namespace.remove(&kn);
+            }
+        }
+        let removed = self.objects.swap_remove(i);
+        if i != last {
+            // The object that was last now lives at `i`: point its index entries there.
+            let moved = &self.objects[i];
+            let ns = moved.namespace.clone().unwrap_or_default();
+            let renumber = |v: &mut Vec<usize>| {
+                if let Some(x) = v.iter_mut().find(|x| **x == last) {
+                    *x = i;
+                }
+            };
+            if let Some(v) = self.by_kind.get_mut(&moved.kind) {
+                renumber(v);
+            }
+            if let Some(v) = self
+                .by_kind_namespace
+                .get_mut(&(moved.kind.clone(), ns.clone()))
+            {
+                renumber(v);
+            }
+            if let Some(x) = self
+                .by_key
+                .get_mut(&(moved.kind.clone(), ns, moved.name.clone()))
+                .filter(|x| **x == last)
+            {
+                *x = i;
+            }
+        }
+        Some(removed)
+    }
+
     /// Number of objects.
     pub fn len(&self) -> usize {
         self.objects.len()
@@ -86,5 +165,114 @@ impl Inventory {
     /// Whether there are no objects.
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::{ClusterRef, Object};
+
+    fn object(kind: &str, ns: Option<&str>, name: &str, marker: i64) -> Object {
+        let mut meta = crate::Map::new();
+        meta.insert("name".into(), crate::Value::from(name));
+        if let Some(ns) = ns {
+            meta.insert("namespace".into(), crate::Value::from(ns));
+        }
+        let mut v = crate::Map::new();
+        v.insert("apiVersion".into(), crate::Value::from("v1"));
+        v.insert("kind".into(), crate::Value::from(kind));
+        v.insert("metadata".into(), crate::Value::Object(meta));
+        v.insert("marker".into(), crate::Value::from(marker));
+        let cluster = ClusterRef {
+            cluster: "test".into(),
+            uid: format!("uid-{name}"),
+            resource_version: marker.to_string(),
+        };
+        Object::from_cluster(crate::Value::Object(v), cluster).expect("an object")
+    }
+
+    /// Every index agrees with a fresh build over the same objects.
+    fn assert_consistent(inv: &Inventory) {
+        let fresh = Inventory::new(inv.objects.clone());
+        for o in &fresh.objects {
+            let ns = o.namespace.clone().unwrap_or_default();
+            let got = inv.get(&o.kind, &ns, &o.name).expect("indexed");
+            assert_eq!(got.value, o.value);
+            let mut a: Vec<&str> = inv.of_kind(&o.kind).map(|x| x.name.as_str()).collect();
+            let mut b: Vec<&str> = fresh.of_kind(&o.kind).map(|x| x.name.as_str()).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b);
+            let mut a: Vec<&str> = inv
+                .in_namespace(&o.kind, &ns)
+                .map(|x| x.name.as_str())
+                .collect();
+            let mut b: Vec<&str> = fresh
+                .in_namespace(&o.kind, &ns)
+                .map(|x| x.name.as_str())
+                .collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b);
+        }
+        assert_eq!(inv.by_key.len(), inv.objects.len());
+    }
+
+    #[test]
+    fn upsert_and_remove_keep_the_indexes_exact() {
+        let mut inv = Inventory::new(vec![
+            object("Pod", Some("a"), "p1", 1),
+            object("Pod", Some("b"), "p2", 1),
+            object("Namespace", None, "a", 1),
+            object("ServiceAccount", Some("a"), "default", 1),
+        ]);
+        assert!(inv.upsert(object("Pod", Some("a"), "p3", 1)).is_none());
+        let replaced = inv
+            .upsert(object("Pod", Some("a"), "p1", 2))
+            .expect("replaced");
+        assert_eq!(replaced.value.get("marker"), Some(&crate::Value::from(1)));
+        assert_eq!(
+            inv.get("Pod", "a", "p1")
+                .and_then(|o| o.value.get("marker")),
+            Some(&crate::Value::from(2))
+        );
+        assert_consistent(&inv);
+        // Remove from the middle (the last object moves), the end, a whole kind.
+        assert!(inv.remove("Pod", "b", "p2").is_some());
+        assert_consistent(&inv);
+        assert!(inv.remove("Pod", "a", "p3").is_some());
+        assert!(inv.remove("Namespace", "", "a").is_some());
+        assert!(!inv.has_kind("Namespace"));
+        assert!(inv.remove("Namespace", "", "a").is_none());
+        assert_consistent(&inv);
+        assert_eq!(inv.len(), 2);
+        assert_eq!(
+            inv.get("Pod", "a", "p1")
+                .and_then(|o| o.origin.cluster.as_ref())
+                .map(|c| c.uid.as_str()),
+            Some("uid-p1")
+        );
+    }
+
+    #[test]
+    fn many_changes_match_a_fresh_build() {
+        let mut inv = Inventory::default();
+        for round in 0..5_i64 {
+            for i in 0..40 {
+                let ns = ["a", "b", "c"][i % 3];
+                inv.upsert(object(
+                    ["Pod", "Service"][i % 2],
+                    Some(ns),
+                    &format!("o{i}"),
+                    round,
+                ));
+            }
+            for i in (round as usize..40).step_by(3) {
+                let ns = ["a", "b", "c"][i % 3];
+                inv.remove(["Pod", "Service"][i % 2], ns, &format!("o{i}"));
+            }
+            assert_consistent(&inv);
+        }
     }
 }

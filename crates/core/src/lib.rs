@@ -20,7 +20,7 @@ pub mod value;
 pub use diagnostic::Diagnostic;
 pub use finding::{Finding, Location, ObjectRef, Status};
 pub use inventory::Inventory;
-pub use object::{Object, Origin, Positions, SourceFile, SourceFormat};
+pub use object::{ClusterRef, Object, Origin, Positions, SourceFile, SourceFormat};
 pub use pod::PodTemplate;
 pub use rule::{Category, CustomRule, FrameworkRef, Reference, RuleMeta, Severity};
 pub use tree::{Map, Number, Value};

@@ -48,6 +48,46 @@ pub struct Origin {
     /// value (aliases, merge keys, duplicate keys, List items, JSON), where positions are found
     /// by parsing the document again.
     pub positions: Option<Positions>,
+    /// For an object read from a live cluster (or an admission request): its identity there.
+    /// Such an object has no source text; its findings carry the JSON pointer and line 0.
+    /// Boxed: a file's objects (most of them) pay one pointer for it.
+    pub cluster: Option<Box<ClusterRef>>,
+}
+
+/// The identity of an object in a cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterRef {
+    /// The cluster's name for it (a kubeconfig context, or what the service calls it).
+    pub cluster: String,
+    /// `metadata.uid` (empty for an object not yet created, as in an admission request).
+    pub uid: String,
+    /// `metadata.resourceVersion` (empty when not yet stored).
+    pub resource_version: String,
+}
+
+impl Origin {
+    /// The origin of an object of a cluster: no file, no text; the finding's `file` reads
+    /// `cluster://<cluster>/<namespace>/<kind>/<name>` (`_` for no namespace).
+    pub fn cluster(cluster: ClusterRef, kind: &str, namespace: Option<&str>, name: &str) -> Origin {
+        let path = format!(
+            "cluster://{}/{}/{kind}/{name}",
+            cluster.cluster,
+            namespace.unwrap_or("_")
+        );
+        Origin {
+            source: Arc::new(SourceFile {
+                path: path.into(),
+                text: String::new(),
+                format: SourceFormat::Json,
+            }),
+            document: 0,
+            line: 0,
+            span: 0..0,
+            prefix: String::new(),
+            positions: None,
+            cluster: Some(Box::new(cluster)),
+        }
+    }
 }
 
 /// Line and column of every node of a document, in document order, stored compactly: per
@@ -178,6 +218,20 @@ impl Object {
             pod_templates,
             reference: std::sync::OnceLock::new(),
         })
+    }
+
+    /// An object of a cluster (a watch event, an admission request), with its identity there.
+    pub fn from_cluster(value: Value, cluster: ClusterRef) -> Result<Object, Box<Value>> {
+        let kind = str_at(&value, &["kind"]).unwrap_or_default().to_string();
+        let namespace = str_at(&value, &["metadata", "namespace"])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let name = str_at(&value, &["metadata", "name"])
+            .or_else(|| str_at(&value, &["metadata", "generateName"]))
+            .unwrap_or_default()
+            .to_string();
+        let origin = Origin::cluster(cluster, &kind, namespace.as_deref(), &name);
+        Object::new(value, origin)
     }
 
     /// `metadata.labels`, if it is a map.

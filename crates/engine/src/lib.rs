@@ -11,27 +11,59 @@
 //! clock (the [`Clock`] is a setting), never prints (diagnostics are returned), and two
 //! engines, say before and after a policy reload, live side by side.
 //!
-//! ```
-//! use kubecomply_engine::{Clock, Engine, ScanOptions, Settings};
-//! use kubecomply_core::date::Date;
+//! A program embedding the engine: settings, a scan, a change, an admission request.
 //!
-//! let clock = Clock::on(Date::parse("2026-12-01").unwrap());
-//! let (engine, diagnostics) = Engine::new(Settings::new(clock)).unwrap();
+//! ```
+//! use kubecomply_core::{ClusterRef, Object, Status, date::Date};
+//! use kubecomply_engine::{Clock, ClusterView, Engine, ScanOptions, Settings};
+//!
+//! // Settings: the configuration file would come from `Settings::load`; here, the defaults and
+//! // a fixed clock.
+//! let mut settings = Settings::new(Clock::on(Date::parse("2026-12-01").unwrap()));
+//! settings.skip = vec!["image-without-digest".into()];
+//! let (engine, diagnostics) = Engine::new(settings).unwrap();
 //! assert!(diagnostics.is_empty());
-//! let pod = r#"
+//!
+//! // Scan an inventory (from files, or listed from a cluster).
+//! let manifests = r#"
+//! apiVersion: v1
+//! kind: ServiceAccount
+//! metadata: {name: web, namespace: shop}
+//! ---
 //! apiVersion: v1
 //! kind: Pod
 //! metadata: {name: web, namespace: shop}
 //! spec:
+//!   serviceAccountName: web
 //!   containers:
 //!   - name: web
 //!     image: nginx
 //!     securityContext: {privileged: true}
 //! "#;
-//! let inventory = kubecomply_engine::inventory_from_yaml("pod.yaml", pod);
+//! let inventory = kubecomply_engine::inventory_from_yaml("shop.yaml", manifests);
 //! let result = engine.scan(&inventory, &ScanOptions::default());
 //! let privileged = result.findings.iter().find(|f| f.rule == "KC-HOST-001").unwrap();
-//! assert_eq!((privileged.location.line, privileged.location.column), (9, 23));
+//! assert_eq!((privileged.location.line, privileged.location.column), (14, 23));
+//!
+//! // Keep a view of the cluster current as watch events arrive: the ServiceAccount goes away.
+//! let mut view = ClusterView::new(inventory);
+//! view.remove("ServiceAccount", "shop", "web");
+//!
+//! // An admission request: one object, evaluated against the view.
+//! let request = kubecomply_core::json!({
+//!     "apiVersion": "apps/v1", "kind": "Deployment",
+//!     "metadata": {"name": "api", "namespace": "shop"},
+//!     "spec": {"template": {"spec": {
+//!         "serviceAccountName": "web",
+//!         "containers": [{"name": "api", "image": "registry.example.com/api:latest",
+//!                         "securityContext": {"runAsNonRoot": true}}]}}}
+//! });
+//! let cluster = ClusterRef { cluster: "prod".into(), uid: String::new(), resource_version: String::new() };
+//! let object = Object::from_cluster(request, cluster).unwrap();
+//! let findings = engine.evaluate_object(&object, &view);
+//! assert!(findings.iter().all(|f| f.status != Status::Pass));
+//! assert!(findings.iter().any(|f| f.rule == "KC-IMG-001"), "a mutable tag");
+//! assert_eq!(findings[0].location.file.as_ref(), "cluster://prod/shop/Deployment/api");
 //! ```
 
 use std::path::Path;
@@ -50,6 +82,7 @@ pub use frameworks::{Assessment, ReportRequest};
 pub use inputs::{Loaded, ReadOptions};
 pub use policies::Policies;
 pub use settings::{Clock, PolicySettings, Settings};
+pub use view::{ClusterView, RuleReads};
 
 /// A problem that stops the engine from being built or a request from being answered (an
 /// unreadable configuration, an unknown rule or framework). Problems with inputs are
@@ -93,6 +126,7 @@ pub mod inputs;
 pub mod policies;
 pub mod schedule;
 pub mod settings;
+pub mod view;
 
 /// What a scan runs besides the built-in rules, and what it keeps.
 #[derive(Clone, Copy, Debug, Default)]
@@ -147,6 +181,8 @@ pub struct Engine {
     segmentation: kubecomply_netpol::Segmentation,
     /// Read on first use: a scan needs no framework.
     frameworks: OnceLock<std::result::Result<LoadedFrameworks, String>>,
+    /// Policies prepared for the last cluster view evaluated against.
+    prepared: view::PreparedCache,
 }
 
 /// The frameworks and what reading them met.
@@ -199,6 +235,7 @@ impl Engine {
                 rules,
                 segmentation,
                 frameworks: OnceLock::new(),
+                prepared: view::PreparedCache::default(),
             },
             diagnostics,
         ))
@@ -496,6 +533,7 @@ pub fn load_exceptions(
         document: 0,
         prefix: String::new(),
         positions: None,
+        cluster: None,
         source: std::sync::Arc::new(src),
     };
     (exceptions, Some(origin))

@@ -28,7 +28,7 @@ pub struct Policies {
     vap: kubecomply_cel::VapSet,
     /// Objects of the policy files other than policies (parameters, namespaces), for the
     /// ValidatingAdmissionPolicy bindings' `paramRef`.
-    extra: Vec<Object>,
+    extra: Inventory,
     /// The policy files' paths, whose objects are never subjects.
     files: HashSet<String>,
     /// The rules the policies define.
@@ -119,7 +119,7 @@ impl Policies {
                 || (o.group() == "admissionregistration.k8s.io"
                     && o.kind.starts_with("ValidatingAdmissionPolicy"))
         };
-        let extra: Vec<Object> = objects.into_iter().filter(|o| !is_policy(o)).collect();
+        let extra = Inventory::new(objects.into_iter().filter(|o| !is_policy(o)).collect());
 
         let mut rules = rego.rules();
         rules.extend(gatekeeper.rules());
@@ -197,21 +197,81 @@ impl Policies {
                 findings.extend(self.vap.evaluate(inventory));
             } else {
                 // Parameters and namespaces from the policy files are looked up beside the
-                // inputs; the policy files' own objects are not subjects.
-                let mut objects = inventory.objects.clone();
-                objects.extend(self.extra.iter().cloned());
-                let combined = Inventory::new(objects);
-                findings.extend(self.vap.evaluate(&combined).into_iter().filter(|f| {
-                    f.location
-                        .origin
-                        .as_ref()
-                        .is_none_or(|o| !self.files.contains(&*o.source.path))
-                }));
+                // inputs (no copy of the inputs); the policy files' own objects are not
+                // subjects.
+                findings.extend(
+                    self.vap
+                        .evaluate_with(inventory, &[&self.extra])
+                        .into_iter()
+                        .filter(|f| self.not_a_policy_file(f)),
+                );
             }
         }
         findings.retain(|f| keep.contains(&*f.rule));
         findings
     }
+
+    fn not_a_policy_file(&self, f: &Finding) -> bool {
+        f.location
+            .origin
+            .as_ref()
+            .is_none_or(|o| !self.files.contains(&*o.source.path))
+    }
+
+    /// Prepares evaluation of single objects against `view` (the cluster as it is): the
+    /// Gatekeeper templates get `data.inventory` from it. Linear in the view; done once per
+    /// version of the view, then [`Policies::evaluate_object`] costs what the policies cost.
+    pub fn prepare(&self, view: &Inventory) -> PreparedPolicies {
+        PreparedPolicies {
+            rego: self.rego.worker(),
+            gatekeeper: self
+                .gatekeeper
+                .prepare(view.objects.iter().map(|o| &o.value))
+                .into_parts(),
+        }
+    }
+
+    /// Every policy on one object (an admission request, a changed object of a watch), with
+    /// state from [`Policies::prepare`] on `view`: failures (and errors) only.
+    pub fn evaluate_object(
+        &self,
+        prepared: &mut PreparedPolicies,
+        view: &Inventory,
+        object: &Object,
+    ) -> Vec<Finding> {
+        let keep = |f: &Finding| self.rules.iter().any(|r| r.code == *f.rule);
+        let mut findings = self.rego.evaluate_object(&mut prepared.rego, object);
+        if !self.gatekeeper.constraints.is_empty() {
+            let parts = std::mem::replace(&mut prepared.gatekeeper, self.empty_parts());
+            let mut gk = self.gatekeeper.resume(parts);
+            findings.extend(gk.findings(object));
+            prepared.gatekeeper = gk.into_parts();
+        }
+        if !self.vap.is_empty() {
+            let world = kubecomply_cel::vap::World::new(&[view, &self.extra]);
+            let subject = self.vap.evaluate_object(object, &world);
+            if self.extra.is_empty() {
+                findings.extend(subject);
+            } else {
+                findings.extend(subject.into_iter().filter(|f| self.not_a_policy_file(f)));
+            }
+        }
+        findings.retain(keep);
+        findings
+    }
+
+    fn empty_parts(&self) -> kubecomply_rego::gatekeeper::PreparedParts {
+        kubecomply_rego::gatekeeper::PreparedParts::default()
+    }
+}
+
+/// The state [`Policies::evaluate_object`] keeps between objects: a Rego engine with the
+/// modules and the Gatekeeper templates with `data.inventory` of one version of a view. One
+/// per thread.
+#[derive(Clone)]
+pub struct PreparedPolicies {
+    rego: kubecomply_rego::RegoWorker,
+    gatekeeper: kubecomply_rego::gatekeeper::PreparedParts,
 }
 
 /// A policy rule's documentation: its description and where it is defined.

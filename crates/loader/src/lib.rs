@@ -154,6 +154,7 @@ fn load_with(mut source: SourceFile, limits: &Limits, keep_text: bool) -> Loaded
             } else {
                 doc.positions.as_deref().map(Positions::encode)
             },
+            cluster: None,
         };
         add_value(doc.value, origin, &mut out);
     }

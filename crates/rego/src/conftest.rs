@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kubecomply_core::diagnostic::{Diagnostic, Level};
-use kubecomply_core::{CustomRule, Finding, Inventory, Severity, Status};
+use kubecomply_core::{CustomRule, Finding, Inventory, Object, Severity, Status};
 use rayon::prelude::*;
 use regorus::Engine;
 
@@ -263,6 +263,11 @@ pub(crate) fn read_data(
     out
 }
 
+/// A copy of compiled conftest-style policies that evaluates one object at a time (the
+/// regorus engine holds the input, so each thread needs its own).
+#[derive(Clone)]
+pub struct RegoWorker(Engine);
+
 /// The team's conftest-style Rego policies, compiled once.
 #[derive(Clone)]
 pub struct RegoPolicies {
@@ -364,6 +369,56 @@ impl RegoPolicies {
         self.rules.clone()
     }
 
+    /// A copy of the compiled policies to evaluate objects with, one per thread.
+    pub fn worker(&self) -> RegoWorker {
+        RegoWorker(self.engine.clone())
+    }
+
+    /// Evaluates every rule on one object with `worker` (from [`RegoPolicies::worker`] of these
+    /// policies): failures, and an error finding for a rule that fails on the object.
+    pub fn evaluate_object(&self, worker: &mut RegoWorker, object: &Object) -> Vec<Finding> {
+        if self.targets.is_empty() {
+            return Vec::new();
+        }
+        let _phase = crate::memory::Phase::begin();
+        self.evaluate_in(worker, object)
+    }
+
+    fn evaluate_in(&self, worker: &mut RegoWorker, object: &Object) -> Vec<Finding> {
+        let engine = &mut worker.0;
+        let mut findings = Vec::new();
+        engine.set_input(to_rego(&object.value));
+        for t in &self.targets {
+            match crate::memory::evaluate(|| engine.eval_rule(t.query.clone())) {
+                Ok(v) => {
+                    for (msg, details) in messages(&v, &format!("{} is true", t.rule)) {
+                        let pointer = crate::pointer_from_details(object, details.as_ref());
+                        findings.push(crate::finding(
+                            &t.code,
+                            &t.slug,
+                            Status::Fail,
+                            t.severity,
+                            object,
+                            pointer,
+                            msg,
+                        ));
+                    }
+                }
+                Err(e) => findings.push(crate::finding(
+                    &t.code,
+                    &t.slug,
+                    Status::Error,
+                    t.severity,
+                    object,
+                    String::new(),
+                    format!("policy error in {}: {}", t.rule, engine::describe(&e)),
+                )),
+            }
+        }
+        let _ = engine.take_prints();
+        findings
+    }
+
     /// Evaluates every rule on every object, in parallel (one engine clone per worker). A rule
     /// that fails on an object (type error, time limit) gives an error finding for that object.
     pub fn evaluate(&self, inventory: &Inventory) -> Vec<Finding> {
@@ -374,43 +429,7 @@ impl RegoPolicies {
         let mut out: Vec<Finding> = inventory
             .objects
             .par_iter()
-            .map_init(
-                || self.engine.clone(),
-                |engine, object| {
-                    let mut findings = Vec::new();
-                    engine.set_input(to_rego(&object.value));
-                    for t in &self.targets {
-                        match crate::memory::evaluate(|| engine.eval_rule(t.query.clone())) {
-                            Ok(v) => {
-                                for (msg, details) in messages(&v, &format!("{} is true", t.rule)) {
-                                    let pointer =
-                                        crate::pointer_from_details(object, details.as_ref());
-                                    findings.push(crate::finding(
-                                        &t.code,
-                                        &t.slug,
-                                        Status::Fail,
-                                        t.severity,
-                                        object,
-                                        pointer,
-                                        msg,
-                                    ));
-                                }
-                            }
-                            Err(e) => findings.push(crate::finding(
-                                &t.code,
-                                &t.slug,
-                                Status::Error,
-                                t.severity,
-                                object,
-                                String::new(),
-                                format!("policy error in {}: {}", t.rule, engine::describe(&e)),
-                            )),
-                        }
-                    }
-                    let _ = engine.take_prints();
-                    findings
-                },
-            )
+            .map_init(|| self.worker(), |w, object| self.evaluate_in(w, object))
             .flatten()
             .collect();
         out.sort_by(|a, b| {

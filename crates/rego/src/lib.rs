@@ -27,7 +27,7 @@ use std::borrow::Cow;
 use kubecomply_core::Value;
 use kubecomply_core::{Finding, Location, Object, ObjectRef, Severity, Status};
 
-pub use conftest::{Namespaces, RegoOptions, RegoPolicies};
+pub use conftest::{Namespaces, RegoOptions, RegoPolicies, RegoWorker};
 pub use engine::{DEFAULT_TIMEOUT, RegoVersion};
 pub use files::repository_digest;
 pub use gatekeeper::{EnforcementAction, Gatekeeper, GatekeeperOptions, NativeValidation};

@@ -19,6 +19,7 @@ pub fn origin() -> Origin {
         span: 0..0,
         prefix: String::new(),
         positions: None,
+        cluster: None,
     }
 }
 

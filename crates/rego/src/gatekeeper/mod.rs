@@ -195,6 +195,14 @@ pub struct Gatekeeper {
 #[derive(Clone)]
 pub struct Prepared<'g> {
     gk: &'g Gatekeeper,
+    parts: PreparedParts,
+}
+
+/// What [`Gatekeeper::prepare`] builds for one inventory, apart from the policies themselves:
+/// a holder of prepared state (a per-object evaluator kept between admission requests) keeps
+/// these and lends them back to the policies with [`Gatekeeper::resume`].
+#[derive(Clone, Default)]
+pub struct PreparedParts {
     engines: Vec<Option<Engine>>,
     namespaces: Arc<HashMap<String, Value>>,
 }
@@ -673,9 +681,17 @@ impl Gatekeeper {
             .collect();
         Prepared {
             gk: self,
-            engines,
-            namespaces: Arc::new(namespaces),
+            parts: PreparedParts {
+                engines,
+                namespaces: Arc::new(namespaces),
+            },
         }
+    }
+
+    /// Prepared state built earlier by [`Gatekeeper::prepare`] on these same policies, ready
+    /// to review objects again.
+    pub fn resume(&self, parts: PreparedParts) -> Prepared<'_> {
+        Prepared { gk: self, parts }
     }
 
     /// Evaluates every constraint on every matching object of `inventory` (which is also
@@ -689,38 +705,7 @@ impl Gatekeeper {
         let mut out: Vec<Finding> = inventory
             .objects
             .par_iter()
-            .map_init(
-                || prepared.clone(),
-                |p, object| {
-                    p.review(&object.value, &Request::default())
-                        .into_iter()
-                        .map(|v| {
-                            let c = &self.constraints[v.constraint];
-                            let (status, message, pointer) = match v.message {
-                                Ok(m) => (
-                                    Status::Fail,
-                                    m,
-                                    crate::pointer_from_details(object, v.details.as_ref()),
-                                ),
-                                Err(e) => (
-                                    Status::Error,
-                                    format!("policy error in constraint {}: {e}", c.name),
-                                    String::new(),
-                                ),
-                            };
-                            crate::finding(
-                                &c.rule.code,
-                                &c.rule.slug,
-                                status,
-                                c.rule.severity,
-                                object,
-                                pointer,
-                                message,
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                },
-            )
+            .map_init(|| prepared.clone(), |p, object| p.findings(object))
             .flatten()
             .collect();
         out.sort_by(|a, b| {
@@ -752,10 +737,48 @@ pub(crate) fn load_file(p: &std::path::Path) -> Result<kubecomply_loader::Loaded
 }
 
 impl Prepared<'_> {
+    /// The state to keep for later reviews ([`Gatekeeper::resume`]).
+    pub fn into_parts(self) -> PreparedParts {
+        self.parts
+    }
+
+    /// The findings of every matching constraint on `object`, reviewed as a CREATE request:
+    /// failures, and errors of constraints that could not be evaluated.
+    pub fn findings(&mut self, object: &Object) -> Vec<Finding> {
+        let gk = self.gk;
+        self.review(&object.value, &Request::default())
+            .into_iter()
+            .map(|v| {
+                let c = &gk.constraints[v.constraint];
+                let (status, message, pointer) = match v.message {
+                    Ok(m) => (
+                        Status::Fail,
+                        m,
+                        crate::pointer_from_details(object, v.details.as_ref()),
+                    ),
+                    Err(e) => (
+                        Status::Error,
+                        format!("policy error in constraint {}: {e}", c.name),
+                        String::new(),
+                    ),
+                };
+                crate::finding(
+                    &c.rule.code,
+                    &c.rule.slug,
+                    status,
+                    c.rule.severity,
+                    object,
+                    pointer,
+                    message,
+                )
+            })
+            .collect()
+    }
+
     /// The violations of every matching constraint on `object`.
     pub fn review(&mut self, object: &Value, request: &Request) -> Vec<Violation> {
         let subject = matching::Subject::of(object);
-        let namespaces = Arc::clone(&self.namespaces);
+        let namespaces = Arc::clone(&self.parts.namespaces);
         let namespace_of = |ns: &str| namespaces.get(ns);
         let ns_object = if subject.namespace.is_empty() {
             None
@@ -783,7 +806,7 @@ impl Prepared<'_> {
                     }),
                 },
                 Code::Rego { query, .. } => {
-                    let Some(engine) = self.engines[c.template].as_mut() else {
+                    let Some(engine) = self.parts.engines[c.template].as_mut() else {
                         out.push(Violation {
                             constraint: ci,
                             message: Err(

@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
         references: &[],
     },
     target: Target::Kinds(&[]),
+    reads: &[],
     check,
 };
 

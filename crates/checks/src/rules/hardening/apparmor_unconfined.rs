@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("pss", "baseline/appArmorProfile")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("checkov", "CKV_K8S_30")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("checkov", "CKV_K8S_29")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("trivy", "KSV-0116")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

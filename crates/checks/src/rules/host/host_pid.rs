@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

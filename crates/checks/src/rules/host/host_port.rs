@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

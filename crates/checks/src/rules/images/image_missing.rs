@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
         references: &[],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

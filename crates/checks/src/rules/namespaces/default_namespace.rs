@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::All,
+    reads: &[],
     check,
 };
 

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kubecomply_core::rule::reference;
-use kubecomply_core::{Category, Object, RuleMeta, Severity, dataclass};
+use kubecomply_core::{Category, Inventory, Object, RuleMeta, Severity, dataclass};
 
 use crate::rule::{Context, NamespaceClasses, Rule, Target, Violations};
 
@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("nsa", "network-separation/namespaces")],
     },
     target: Target::PodTemplates,
+    reads: &["*"],
     check,
 };
 
@@ -59,9 +60,11 @@ metadata: {name: legacy-cart, namespace: shop}
 ```
 "#;
 
-fn index(cx: &Context<'_>) -> NamespaceClasses {
+/// Per namespace, the data classes its workloads hold: computed once per inventory (a scan,
+/// or a cluster view shared by per-object evaluations).
+pub fn index(inventory: &Inventory) -> NamespaceClasses {
     let mut out: NamespaceClasses = HashMap::new();
-    for o in &cx.inventory.objects {
+    for o in &inventory.objects {
         if o.pod_templates.is_empty() {
             continue;
         }
@@ -70,7 +73,7 @@ fn index(cx: &Context<'_>) -> NamespaceClasses {
             .entry(ns.clone())
             .or_insert_with(|| (BTreeMap::new(), 0));
         entry.1 += 1;
-        for c in dataclass::held(o, cx.inventory) {
+        for c in dataclass::held(o, inventory) {
             entry
                 .0
                 .entry(c)
@@ -83,7 +86,9 @@ fn index(cx: &Context<'_>) -> NamespaceClasses {
 
 fn check(cx: &Context<'_>, obj: &Object, out: &mut Violations) {
     let Some(ns) = &obj.namespace else { return };
-    let classes = cx.namespace_classes.get_or_init(|| index(cx));
+    let classes = cx
+        .namespace_classes
+        .get_or_init(|| std::sync::Arc::new(index(cx.inventory)));
     let Some((by_class, _)) = classes.get(ns) else {
         return;
     };

@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("kubescape", "C-0192"), reference("cis", "5.2.1")],
     },
     target: Target::Kinds(&["Namespace"]),
+    reads: &[],
     check,
 };
 

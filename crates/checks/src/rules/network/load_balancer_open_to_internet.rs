@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
         references: &[],
     },
     target: Target::Kinds(&["Service"]),
+    reads: &[],
     check,
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         references: &[],
     },
     target: Target::Kinds(&["NetworkPolicy"]),
+    reads: &[],
     check,
 };
 

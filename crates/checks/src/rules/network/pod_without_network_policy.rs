@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

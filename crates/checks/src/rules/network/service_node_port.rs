@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("kube-score", "service-type")],
     },
     target: Target::Kinds(&["Service"]),
+    reads: &[],
     check,
 };
 

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::Kinds(BINDING_KINDS),
+    reads: &[],
     check,
 };
 

@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::Kinds(ROLE_KINDS),
+    reads: &[],
     check,
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::Kinds(&["Role"]),
+    reads: &[],
     check,
 };
 

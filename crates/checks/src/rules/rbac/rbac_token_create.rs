@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("cis", "5.1.13")],
     },
     target: Target::Kinds(ROLE_KINDS),
+    reads: &[],
     check,
 };
 

@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("kubescape", "C-0191"), reference("nsa", "rbac")],
     },
     target: Target::Kinds(ROLE_KINDS),
+    reads: &[],
     check,
 };
 

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

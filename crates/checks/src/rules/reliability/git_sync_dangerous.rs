@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("checkov", "CKV_K8S_159")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

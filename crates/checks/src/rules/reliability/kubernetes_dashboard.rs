@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

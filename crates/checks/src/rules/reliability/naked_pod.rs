@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("kubescape", "C-0073")],
     },
     target: Target::Kinds(&["Pod"]),
+    reads: &[],
     check,
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
         references: &[reference("kube-linter", "ssh-port")],
     },
     target: Target::PodTemplates,
+    reads: &[],
     check,
 };
 

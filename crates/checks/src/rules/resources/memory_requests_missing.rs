@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
         ],
     },
     target: Target::PodTemplates,
+    reads: &["LimitRange"],
     check,
 };
 
