@@ -33,6 +33,12 @@ fn line(what: &str, mut us: Vec<f64>) {
 }
 
 fn main() {
+    // What the binary does (crates/cli/src/main.rs): errors inside the policy engines must not
+    // capture backtraces when RUST_BACKTRACE is set for panics.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: at the start of main, before any thread is spawned.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     // `cargo bench` passes `--bench`; the rest are ours.
     let args: Vec<String> = std::env::args()
         .skip(1)

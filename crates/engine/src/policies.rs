@@ -240,22 +240,39 @@ impl Policies {
         object: &Object,
     ) -> Vec<Finding> {
         let keep = |f: &Finding| self.rules.iter().any(|r| r.code == *f.rule);
-        let mut findings = self.rego.evaluate_object(&mut prepared.rego, object);
-        if !self.gatekeeper.constraints.is_empty() {
-            let parts = std::mem::replace(&mut prepared.gatekeeper, self.empty_parts());
-            let mut gk = self.gatekeeper.resume(parts);
-            findings.extend(gk.findings(object));
-            prepared.gatekeeper = gk.into_parts();
-        }
-        if !self.vap.is_empty() {
+        // Rego and CEL on two cores: one request's latency is what an admission webhook is
+        // measured by.
+        let mut rego = || {
+            let mut findings = self.rego.evaluate_object(&mut prepared.rego, object);
+            if !self.gatekeeper.constraints.is_empty() {
+                let parts = std::mem::replace(&mut prepared.gatekeeper, self.empty_parts());
+                let mut gk = self.gatekeeper.resume(parts);
+                findings.extend(gk.findings(object));
+                prepared.gatekeeper = gk.into_parts();
+            }
+            findings
+        };
+        let cel = || {
+            if self.vap.is_empty() {
+                return Vec::new();
+            }
             let world = kubecomply_cel::vap::World::new(&[view, &self.extra]);
             let subject = self.vap.evaluate_object(object, &world);
             if self.extra.is_empty() {
-                findings.extend(subject);
+                subject
             } else {
-                findings.extend(subject.into_iter().filter(|f| self.not_a_policy_file(f)));
+                subject
+                    .into_iter()
+                    .filter(|f| self.not_a_policy_file(f))
+                    .collect()
             }
-        }
+        };
+        let (mut findings, cel) = if self.vap.is_empty() {
+            (rego(), Vec::new())
+        } else {
+            rayon::join(rego, cel)
+        };
+        findings.extend(cel);
         findings.retain(keep);
         findings
     }
