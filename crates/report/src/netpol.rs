@@ -65,8 +65,16 @@ impl Matrix {
         self.ports.iter().map(MatrixPort::label).collect()
     }
 
+    /// The allowed port indices from `a` to `b` (none when `allowed` has no such cell).
+    fn allowed_of(&self, a: usize, b: usize) -> &[usize] {
+        self.allowed
+            .get(a)
+            .and_then(|row| row.get(b))
+            .map_or(&[], Vec::as_slice)
+    }
+
     fn allowed_labels(&self, a: usize, b: usize) -> Vec<String> {
-        self.allowed[a][b]
+        self.allowed_of(a, b)
             .iter()
             .filter_map(|&k| self.ports.get(k))
             .map(MatrixPort::label)
@@ -75,7 +83,7 @@ impl Matrix {
 
     /// A cell's text: `~` itself, `all`, `-` none, else the allowed ports.
     fn cell(&self, a: usize, b: usize) -> String {
-        let allowed = &self.allowed[a][b];
+        let allowed = self.allowed_of(a, b);
         if a == b {
             "~".into()
         } else if allowed.len() == self.ports.len() {
@@ -128,8 +136,9 @@ pub fn matrix_table(m: &Matrix) -> String {
 /// JSON: the ports, the workloads and one cell per ordered pair with its allowed ports.
 pub fn matrix_json(m: &Matrix) -> String {
     let mut cells = Vec::new();
-    for (i, row) in m.allowed.iter().enumerate() {
-        for j in 0..row.len() {
+    let n = m.workloads.len();
+    for i in 0..n {
+        for j in 0..n {
             if i != j {
                 cells.push(json!({
                     "from": m.workloads[i],
@@ -149,11 +158,13 @@ pub fn matrix_json(m: &Matrix) -> String {
 /// CSV: one line per (source, destination, port).
 pub fn matrix_csv(m: &Matrix) -> String {
     let mut s = String::from("from,to,port,protocol,allowed\n");
-    for (i, row) in m.allowed.iter().enumerate() {
-        for (j, allowed) in row.iter().enumerate() {
+    let n = m.workloads.len();
+    for i in 0..n {
+        for j in 0..n {
             if i == j {
                 continue;
             }
+            let allowed = m.allowed_of(i, j);
             for (k, p) in m.ports.iter().enumerate() {
                 s.push_str(&format!(
                     "{},{},{},{},{}\n",
@@ -192,10 +203,12 @@ struct HeatMap<'a> {
 /// grey when none is; its title gives each port's verdict and the deciding policy rule on
 /// both sides. `verdicts[a][b][k]` is the verdict from workload `a` to `b` on port `k`.
 pub fn matrix_html(m: &Matrix, verdicts: &[Vec<Vec<PortVerdict>>]) -> askama::Result<String> {
-    let mut rows = Vec::with_capacity(m.workloads.len());
-    for (i, row) in m.allowed.iter().enumerate() {
-        let mut cells = Vec::with_capacity(row.len());
-        for (j, allowed) in row.iter().enumerate() {
+    let n = m.workloads.len();
+    let mut rows = Vec::with_capacity(n);
+    for (i, source) in m.workloads.iter().enumerate() {
+        let mut cells = Vec::with_capacity(n);
+        for j in 0..n {
+            let allowed = m.allowed_of(i, j);
             if i == j {
                 cells.push(HeatCell {
                     class: "self",
@@ -239,7 +252,7 @@ pub fn matrix_html(m: &Matrix, verdicts: &[Vec<Vec<PortVerdict>>]) -> askama::Re
                 title,
             });
         }
-        rows.push((m.workloads[i].as_str(), cells));
+        rows.push((source.as_str(), cells));
     }
     HeatMap {
         ports: m.labels().join(", "),
