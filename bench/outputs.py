@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,12 @@ from run import corpus  # noqa: E402
 
 EX = "examples"
 CFG = ["--config", "examples/.kubecomply.yaml"]
+HOSTILE = "bench/fixtures/hostile.yaml"
+FLOWS = "bench/fixtures/shop-flows.yaml"
+INVENTORY_DEF = "examples/reports/calico-weekly-inventory.yaml"
+# Commands that write report files into the directory given after `--output`: the folder is
+# a fresh temporary directory, its files are copied next to the command's output.
+TMP = "{tmp}"
 
 
 def commands(sizes):
@@ -40,14 +47,34 @@ def commands(sizes):
     c["rbac-paths"] = ["rbac", "paths", EX]
     c["netpol-matrix"] = ["netpol", "matrix", EX]
     c["netpol-matrix-html"] = ["netpol", "matrix", EX, "--format", "html"]
+    for fmt in ["json", "csv", "classes", "table"]:
+        c[f"netpol-matrix-{fmt}"] = ["netpol", "matrix", EX, "--format", fmt]
+    c["netpol-matrix-ports"] = ["netpol", "matrix", EX, "--port", "8443", "--port", "53/UDP", "--format", "html", "-n", "payments", "-n", "shop"]
     c["netpol-inventory"] = ["netpol", "inventory", EX]
+    for fmt in ["json", "csv"]:
+        c[f"netpol-inventory-{fmt}"] = ["netpol", "inventory", EX, "--format", fmt]
+    for fmt in ["table", "json", "csv", "html", "classes"]:
+        c[f"hostile-netpol-matrix-{fmt}"] = ["netpol", "matrix", HOSTILE, "--format", fmt]
+    for fmt in ["table", "json", "csv"]:
+        c[f"hostile-netpol-inventory-{fmt}"] = ["netpol", "inventory", HOSTILE, "--format", fmt]
+    c["netpol-generate"] = ["netpol", "generate", "--flows", FLOWS, "examples/shop"]
+    c["netpol-generate-nodns"] = ["netpol", "generate", "--flows", FLOWS, "--no-dns", "examples/shop"]
+    for fmt in ["json", "markdown", "csv", "html"]:
+        c[f"report-inventory-{fmt}"] = ["report", "--definition", INVENTORY_DEF, "--format", fmt, EX]
+        c[f"report-inventory-dir-{fmt}"] = ["report", "--definition", INVENTORY_DEF, "--format", fmt, "--output", TMP, EX]
+        c[f"hostile-report-inventory-{fmt}"] = ["report", "--definition", "bench/fixtures/inventory-all.yaml", "--format", fmt, HOSTILE]
+    c["report-inventory-definition-dir"] = ["report", "--definition", INVENTORY_DEF, "--output", TMP, EX]
     c["netpol-review"] = ["netpol", "review", EX]
     c["frameworks"] = ["frameworks"]
     c["frameworks-show"] = ["frameworks", "show", "pci-dss"]
     c["frameworks-check"] = ["frameworks", "check", "pci-dss", EX]
     c["frameworks-check-json"] = ["frameworks", "check", "hipaa", EX, "--format", "json", "--policy", "examples/policies"]
-    for fmt in ["json", "markdown", "html", "csv", "policyreport", "oscal"]:
+    for fmt in ["json", "markdown", "html", "csv", "policyreport", "openreports", "oscal"]:
         c[f"report-{fmt}"] = ["report", "--framework", "pci-dss,hipaa", "--format", fmt, EX, *CFG]
+        c[f"hostile-report-{fmt}"] = ["report", "--framework", "pci-dss,cis-k8s", "--format", fmt, HOSTILE, "--scope", "all"]
+    c["report-attestations-html"] = ["report", "--framework", "pci-dss", "--format", "html", EX, *CFG, "--attestations", "bench/fixtures/attestations.yaml"]
+    c["report-attestations-markdown"] = ["report", "--framework", "pci-dss", "--format", "markdown", EX, *CFG, "--attestations", "bench/fixtures/attestations.yaml"]
+    c["report-definition-pci-dir"] = ["report", "--definition", "examples/reports/pci-weekly.yaml", "--output", TMP, EX]
     c["report-scope-all"] = ["report", "--framework", "gdpr", "--scope", "all", EX]
     c["rules"] = ["rules"]
     c["rules-json"] = ["rules", "--format", "json", "--policy", "examples/policies"]
@@ -78,10 +105,18 @@ def main():
     sizes = [int(s) for s in a.sizes.split(",") if s]
     env = dict(os.environ, KUBECOMPLY_TODAY="2026-12-01", NO_COLOR="1")
     for name, args in commands(sizes).items():
-        p = subprocess.run([a.bin, *args], cwd=ROOT, env=env, capture_output=True)
-        (out / f"{name}.out").write_bytes(p.stdout)
-        (out / f"{name}.err").write_bytes(p.stderr)
-        (out / f"{name}.status").write_text(f"{p.returncode}\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "reports"
+            args = [str(folder) if x == TMP else x for x in args]
+            p = subprocess.run([a.bin, *args], cwd=ROOT, env=env, capture_output=True)
+            (out / f"{name}.out").write_bytes(p.stdout)
+            (out / f"{name}.err").write_bytes(p.stderr.replace(str(folder).encode(), b"TMP"))
+            (out / f"{name}.status").write_text(f"{p.returncode}\n")
+            if folder.is_dir():
+                for f in sorted(folder.rglob("*")):
+                    if f.is_file():
+                        rel = str(f.relative_to(folder)).replace("/", "__")
+                        (out / f"{name}.file.{rel}").write_bytes(f.read_bytes())
     print(f"{len(commands(sizes))} commands written to {out}")
 
 

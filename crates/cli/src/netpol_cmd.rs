@@ -9,6 +9,9 @@ use kubecomply_core::json;
 use kubecomply_core::{Finding, Inventory};
 use kubecomply_loader::Limits;
 use kubecomply_netpol::{Endpoint, Model, Port, PortValue, Protocol, Reachability};
+use kubecomply_report::netpol::{
+    self as netpol_out, ClassMatrix, Matrix, MatrixPort, PortVerdict, PostureRow,
+};
 
 /// Arguments of `netpol`.
 #[derive(Args, Debug)]
@@ -397,14 +400,6 @@ fn parse_port_arg(s: &str) -> Option<Port> {
     })
 }
 
-fn port_label(p: &Port) -> String {
-    if p.protocol == Protocol::Tcp {
-        p.port.to_string()
-    } else {
-        format!("{}/{}", p.port, p.protocol)
-    }
-}
-
 fn matrix(
     port_args: &[String],
     namespaces: &[String],
@@ -457,221 +452,81 @@ fn matrix(
     let reach = model.reachability(&ports);
     timing("matrix", clock);
     if format == MatrixFormat::Classes {
-        crate::emit(None, &class_matrix(&model, &reach, &eps)?)?;
+        let classes = class_matrix(&model, &reach, &eps);
+        crate::emit(None, &netpol_out::class_matrix_json(&classes))?;
         return Ok(0);
     }
-    // cells[a][b] = the ports allowed from eps[a] to eps[b].
-    let mut cells: Vec<Vec<Vec<&Port>>> = Vec::with_capacity(eps.len());
-    for &a in &eps {
-        let mut row = Vec::with_capacity(eps.len());
-        for &b in &eps {
-            let mut allowed = Vec::new();
-            if a != b {
-                for (k, p) in ports.iter().enumerate() {
-                    if reach.allowed(a, b, k) {
-                        allowed.push(p);
-                    }
-                }
-            }
-            row.push(allowed);
-        }
-        cells.push(row);
-    }
+    let matrix = Matrix {
+        ports: ports.iter().map(matrix_port).collect(),
+        workloads: names,
+        allowed: eps
+            .iter()
+            .map(|&a| {
+                eps.iter()
+                    .map(|&b| {
+                        (0..ports.len())
+                            .filter(|&k| a != b && reach.allowed(a, b, k))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
     let text = match format {
         MatrixFormat::Classes => String::new(),
-        MatrixFormat::Json => {
-            let mut out = Vec::new();
-            for (i, row) in cells.iter().enumerate() {
-                for (j, allowed) in row.iter().enumerate() {
-                    if i != j {
-                        out.push(json!({
-                            "from": names[i],
-                            "to": names[j],
-                            "allowed": allowed.iter().map(|p| port_label(p)).collect::<Vec<_>>(),
-                        }));
-                    }
-                }
-            }
-            to_json(&json!({
-                "ports": ports.iter().map(port_label).collect::<Vec<_>>(),
-                "workloads": names,
-                "cells": out,
-            }))?
-        }
-        MatrixFormat::Csv => {
-            let mut s = String::from("from,to,port,protocol,allowed\n");
-            for (i, row) in cells.iter().enumerate() {
-                for (j, allowed) in row.iter().enumerate() {
-                    if i == j {
-                        continue;
-                    }
-                    for p in &ports {
-                        s.push_str(&format!(
-                            "{},{},{},{},{}\n",
-                            kubecomply_frameworks::csv::field(&names[i]),
-                            kubecomply_frameworks::csv::field(&names[j]),
-                            p.port,
-                            p.protocol,
-                            allowed.contains(&p)
-                        ));
-                    }
-                }
-            }
-            s
-        }
-        MatrixFormat::Html => matrix_html(&model, &eps, &names, &ports, &cells),
-        MatrixFormat::Table => {
-            let mut s = format!(
-                "ports: {}  (cell: allowed ports; `all`, `-` none, `~` itself)\n",
-                ports.iter().map(port_label).collect::<Vec<_>>().join(", ")
-            );
-            s.push_str("FROM \\ TO\n");
-            for (j, n) in names.iter().enumerate() {
-                s.push_str(&format!("  [{j}] {n}\n"));
-            }
-            let cell = |i: usize, j: usize| -> String {
-                let allowed = &cells[i][j];
-                if i == j {
-                    "~".into()
-                } else if allowed.len() == ports.len() {
-                    "all".into()
-                } else if allowed.is_empty() {
-                    "-".into()
-                } else {
-                    allowed
-                        .iter()
-                        .map(|p| port_label(p))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                }
-            };
-            let width = (0..names.len())
-                .flat_map(|i| (0..names.len()).map(move |j| (i, j)))
-                .map(|(i, j)| cell(i, j).len())
-                .chain(std::iter::once(4))
-                .max()
-                .unwrap_or(4);
-            s.push_str(&format!("{:>6}", ""));
-            for j in 0..names.len() {
-                s.push_str(&format!(" {:>width$}", format!("[{j}]")));
-            }
-            s.push('\n');
-            for i in 0..names.len() {
-                s.push_str(&format!("{:>6}", format!("[{i}]")));
-                for j in 0..names.len() {
-                    s.push_str(&format!(" {:>width$}", cell(i, j)));
-                }
-                s.push('\n');
-            }
-            s
+        MatrixFormat::Json => netpol_out::matrix_json(&matrix),
+        MatrixFormat::Csv => netpol_out::matrix_csv(&matrix),
+        MatrixFormat::Table => netpol_out::matrix_table(&matrix),
+        MatrixFormat::Html => {
+            // The heat map's tooltips: each port's verdict with the deciding rules.
+            let verdicts: Vec<Vec<Vec<PortVerdict>>> = eps
+                .iter()
+                .map(|&a| {
+                    eps.iter()
+                        .map(|&b| {
+                            if a == b {
+                                return Vec::new();
+                            }
+                            ports
+                                .iter()
+                                .map(|p| {
+                                    match model.query(
+                                        Endpoint::Workload(a),
+                                        Endpoint::Workload(b),
+                                        p,
+                                    ) {
+                                        Ok(v) => PortVerdict::Decided {
+                                            allowed: v.allowed,
+                                            egress: v.egress.reason,
+                                            ingress: v.ingress.reason,
+                                        },
+                                        Err(e) => PortVerdict::Error(e.to_string()),
+                                    }
+                                })
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            netpol_out::matrix_html(&matrix, &verdicts)?
         }
     };
     crate::emit(None, &text)?;
     Ok(0)
 }
 
-/// Escapes text for HTML element content and attribute values; line breaks become `&#10;`
-/// so multi-line `title` attributes keep them.
-fn html_escape(s: &str) -> String {
-    kubecomply_frameworks::report::esc(s).replace('\n', "&#10;")
-}
-
-/// The heat map: rows sources, columns destinations; a cell is green when every checked port
-/// is allowed, amber when some are, grey-red when none is; its title gives each port's verdict
-/// and the deciding policy rule on both sides.
-fn matrix_html(
-    model: &Model,
-    eps: &[usize],
-    names: &[String],
-    ports: &[Port],
-    cells: &[Vec<Vec<&Port>>],
-) -> String {
-    let mut s = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
-         <title>kubecomply netpol matrix</title>\n<style>\n\
-         body{font-family:sans-serif;margin:1.5em}\n\
-         table{border-collapse:collapse}\n\
-         th,td{border:1px solid #bbb;padding:.3em .5em;font-size:.85em;text-align:center}\n\
-         th.src{text-align:left}\n\
-         th.dst{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left}\n\
-         td.allowed{background:#2e9e4f;color:#fff}\n\
-         td.partial{background:#f0b429}\n\
-         td.denied{background:#eee;color:#999}\n\
-         td.self{background:#fff}\n\
-         .legend span{display:inline-block;padding:.2em .6em;margin-right:.5em;border:1px solid #bbb}\n\
-         </style>\n</head>\n<body>\n<h1>NetworkPolicy reachability</h1>\n",
-    );
-    let port_list: Vec<String> = ports.iter().map(port_label).collect();
-    s.push_str(&format!(
-        "<p>Ports checked: {}. Rows are sources, columns destinations; hover a cell for the verdict per port and the deciding policy.</p>\n",
-        html_escape(&port_list.join(", "))
-    ));
-    s.push_str(
-        "<p class=\"legend\"><span class=\"allowed\" style=\"background:#2e9e4f;color:#fff\">allowed on every port</span>\
-         <span style=\"background:#f0b429\">allowed on some ports</span>\
-         <span style=\"background:#eee;color:#999\">denied on every port</span></p>\n",
-    );
-    s.push_str("<table>\n<thead>\n<tr><th>from \\ to</th>");
-    for n in names {
-        s.push_str(&format!("<th class=\"dst\">{}</th>", html_escape(n)));
+/// A port as the report writers take it.
+fn matrix_port(p: &Port) -> MatrixPort {
+    MatrixPort {
+        port: p.port.to_string(),
+        protocol: p.protocol.to_string(),
     }
-    s.push_str("</tr>\n</thead>\n<tbody>\n");
-    for (i, row) in cells.iter().enumerate() {
-        s.push_str(&format!(
-            "<tr><th class=\"src\">{}</th>",
-            html_escape(&names[i])
-        ));
-        for (j, allowed) in row.iter().enumerate() {
-            if i == j {
-                s.push_str("<td class=\"self\">~</td>");
-                continue;
-            }
-            let (class, text) = if allowed.len() == ports.len() {
-                ("allowed", "all".to_string())
-            } else if allowed.is_empty() {
-                ("denied", "-".to_string())
-            } else {
-                (
-                    "partial",
-                    allowed
-                        .iter()
-                        .map(|p| port_label(p))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                )
-            };
-            let mut title = format!("{} -> {}", names[i], names[j]);
-            for p in ports {
-                let line =
-                    match model.query(Endpoint::Workload(eps[i]), Endpoint::Workload(eps[j]), p) {
-                        Ok(v) => format!(
-                            "{}: {}; {}; {}",
-                            port_label(p),
-                            if v.allowed { "allowed" } else { "denied" },
-                            v.egress.reason,
-                            v.ingress.reason
-                        ),
-                        Err(e) => format!("{}: {e}", port_label(p)),
-                    };
-                title.push('\n');
-                title.push_str(&line);
-            }
-            s.push_str(&format!(
-                "<td class=\"{class}\" title=\"{}\">{}</td>",
-                html_escape(&title),
-                html_escape(&text)
-            ));
-        }
-        s.push_str("</tr>\n");
-    }
-    s.push_str("</tbody>\n</table>\n</body>\n</html>\n");
-    s
 }
 
 /// The `classes` format: classes restricted to the selected workloads `eps`, and per source
 /// class and port the reachable destination classes (a class reaches itself when its members
 /// reach each other).
-fn class_matrix(model: &Model, reach: &Reachability, eps: &[usize]) -> Result<String> {
+fn class_matrix(model: &Model, reach: &Reachability, eps: &[usize]) -> ClassMatrix {
     let classes = &reach.classes;
     let mut members: Vec<Vec<String>> = vec![Vec::new(); classes.members.len()];
     for &w in eps {
@@ -682,30 +537,26 @@ fn class_matrix(model: &Model, reach: &Reachability, eps: &[usize]) -> Result<St
     let present: Vec<usize> = (0..members.len())
         .filter(|&c| !members[c].is_empty())
         .collect();
-    let mut reached = Vec::new();
+    let mut reachable = Vec::new();
     for &s in &present {
-        for (k, p) in reach.ports.iter().enumerate() {
+        for k in 0..reach.ports.len() {
             let to: Vec<usize> = reach
                 .reachable(s, k)
                 .filter(|&d| !members[d].is_empty())
                 .collect();
             if !to.is_empty() {
-                reached.push(json!({"from": s, "port": port_label(p), "to": to}));
+                reachable.push((s, k, to));
             }
         }
     }
-    to_json(&json!({
-        "ports": reach.ports.iter().map(port_label).collect::<Vec<_>>(),
-        "classes": present
+    ClassMatrix {
+        ports: reach.ports.iter().map(matrix_port).collect(),
+        classes: present
             .iter()
-            .map(|&c| json!({"id": c, "workloads": members[c]}))
-            .collect::<Vec<_>>(),
-        "reachable": reached,
-    }))
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
+            .map(|&c| (c, std::mem::take(&mut members[c])))
+            .collect(),
+        reachable,
+    }
 }
 
 fn inventory(format: InventoryFormat, paths: &[String]) -> Result<u8> {
@@ -713,57 +564,22 @@ fn inventory(format: InventoryFormat, paths: &[String]) -> Result<u8> {
         Ok(x) => x,
         Err(c) => return Ok(c),
     };
-    let rows = kubecomply_netpol::inventory(&inv, &model);
-    let cross = |v: Option<bool>| v.map_or("n/a", yes_no);
+    let rows: Vec<PostureRow> = kubecomply_netpol::inventory(&inv, &model)
+        .into_iter()
+        .map(|r| PostureRow {
+            workload: r.workload,
+            ingress_isolated: r.ingress_isolated,
+            egress_isolated: r.egress_isolated,
+            internet_exposed: r.internet_exposed,
+            exposure: r.exposure,
+            reachable_from_other_namespaces: r.reachable_from_other_namespaces,
+            can_reach_internet: r.can_reach_internet,
+        })
+        .collect();
     let text = match format {
-        InventoryFormat::Json => to_json(&json!({ "workloads": rows }))?,
-        InventoryFormat::Csv => {
-            let mut s = String::from(
-                "workload,ingress_isolated,egress_isolated,internet_exposed,reachable_from_other_namespaces,can_reach_internet\n",
-            );
-            for r in &rows {
-                s.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    kubecomply_frameworks::csv::field(&r.workload),
-                    r.ingress_isolated,
-                    r.egress_isolated,
-                    r.internet_exposed,
-                    r.reachable_from_other_namespaces
-                        .map_or(String::new(), |b| b.to_string()),
-                    r.can_reach_internet
-                ));
-            }
-            s
-        }
-        InventoryFormat::Table => {
-            let width = rows
-                .iter()
-                .map(|r| r.workload.len())
-                .chain(std::iter::once("WORKLOAD".len()))
-                .max()
-                .unwrap_or(8);
-            let mut s = format!(
-                "{:<width$}  {:<16}  {:<15}  {:<16}  {:<16}  {}\n",
-                "WORKLOAD",
-                "INGRESS-ISOLATED",
-                "EGRESS-ISOLATED",
-                "INTERNET-EXPOSED",
-                "FROM-OTHER-NS",
-                "TO-INTERNET"
-            );
-            for r in &rows {
-                s.push_str(&format!(
-                    "{:<width$}  {:<16}  {:<15}  {:<16}  {:<16}  {}\n",
-                    r.workload,
-                    yes_no(r.ingress_isolated),
-                    yes_no(r.egress_isolated),
-                    yes_no(r.internet_exposed),
-                    cross(r.reachable_from_other_namespaces),
-                    yes_no(r.can_reach_internet)
-                ));
-            }
-            s
-        }
+        InventoryFormat::Json => netpol_out::inventory_json(&rows),
+        InventoryFormat::Csv => netpol_out::inventory_csv(&rows),
+        InventoryFormat::Table => netpol_out::inventory_table(&rows),
     };
     crate::emit(None, &text)?;
     Ok(0)
@@ -800,78 +616,6 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
         crate::common::review_text(&mut findings, &inv, matches!(format, QueryFormat::Json))?;
     crate::emit(None, &text)?;
     Ok(if findings.is_empty() { 0 } else { 1 })
-}
-
-/// Renders JSON values as a YAML stream: block style, every string double-quoted (so no
-/// implicit typing applies).
-fn yaml_stream(docs: &[kubecomply_core::Value]) -> Result<String> {
-    fn scalar(v: &kubecomply_core::Value) -> Result<String> {
-        Ok(match v {
-            kubecomply_core::Value::Object(m) if m.is_empty() => "{}".into(),
-            kubecomply_core::Value::Array(a) if a.is_empty() => "[]".into(),
-            other => serde_json::to_string(other)?,
-        })
-    }
-    fn is_block(v: &kubecomply_core::Value) -> bool {
-        match v {
-            kubecomply_core::Value::Object(m) => !m.is_empty(),
-            kubecomply_core::Value::Array(a) => !a.is_empty(),
-            _ => false,
-        }
-    }
-    fn emit(v: &kubecomply_core::Value, indent: usize, s: &mut String) -> Result<()> {
-        let pad = " ".repeat(indent);
-        match v {
-            kubecomply_core::Value::Object(m) => {
-                for (i, (k, x)) in m.iter().enumerate() {
-                    // The first key of a list item follows its `- `.
-                    if i > 0 || !s.ends_with("- ") {
-                        s.push_str(&pad);
-                    }
-                    let plain = !k.is_empty()
-                        && k.bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
-                        && k.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-                        && !matches!(
-                            k.to_ascii_lowercase().as_str(),
-                            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
-                        );
-                    let key = if plain {
-                        k.clone()
-                    } else {
-                        serde_json::to_string(k)?
-                    };
-                    if is_block(x) {
-                        s.push_str(&format!("{key}:\n"));
-                        emit(x, indent + 2, s)?;
-                    } else {
-                        s.push_str(&format!("{key}: {}\n", scalar(x)?));
-                    }
-                }
-            }
-            kubecomply_core::Value::Array(a) => {
-                for x in a {
-                    s.push_str(&format!("{pad}- "));
-                    if is_block(x) {
-                        if x.is_array() {
-                            s.push('\n');
-                        }
-                        emit(x, indent + 2, s)?;
-                    } else {
-                        s.push_str(&format!("{}\n", scalar(x)?));
-                    }
-                }
-            }
-            other => s.push_str(&format!("{pad}{}\n", scalar(other)?)),
-        }
-        Ok(())
-    }
-    let mut s = String::new();
-    for d in docs {
-        s.push_str("---\n");
-        emit(d, 0, &mut s)?;
-    }
-    Ok(s)
 }
 
 fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
@@ -917,7 +661,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
             return Ok(2);
         }
     };
-    let out = yaml_stream(&policies)?;
+    let out = netpol_out::policies_yaml(&policies)?;
     // The round trip: the inputs, with the generated policies instead of those of the
     // namespaces of the flows.
     let namespaces = kubecomply_netpol::flow_namespaces(&model, &flows);

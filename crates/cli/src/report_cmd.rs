@@ -20,15 +20,15 @@ use kubecomply_core::Severity;
 use kubecomply_core::diagnostic::Level;
 use kubecomply_engine::definition::{DefinitionKind, ReportDefinition};
 use kubecomply_engine::{ReadOptions, ReportRequest, ScanOptions};
-use kubecomply_frameworks::policy_report::Flavour;
-use kubecomply_frameworks::report::{Report, Thresholds};
+use kubecomply_report::compliance::policy_report::Flavour;
+use kubecomply_report::compliance::{Report, Thresholds};
 
 /// The report in one format.
 fn render(report: &Report<'_>, format: ReportFormat) -> anyhow::Result<String> {
     Ok(match format {
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report.to_json())?),
         ReportFormat::Markdown => report.to_markdown(),
-        ReportFormat::Html => report.to_html(),
+        ReportFormat::Html => report.to_html()?,
         ReportFormat::Csv => report.to_csv(),
         ReportFormat::Openreports => report.to_policy_reports(Flavour::OpenReports),
         ReportFormat::Policyreport => report.to_policy_reports(Flavour::PolicyReport),
@@ -104,7 +104,7 @@ pub enum ScopeArg {
 /// Output format of `report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// JSON (structure documented in `kubecomply_frameworks::report`).
+    /// JSON (structure documented in `kubecomply_report::compliance::json`).
     Json,
     /// Markdown: summary table, requirement tree, failing resources, exceptions.
     Markdown,

@@ -11,11 +11,8 @@
 //! [`evaluate`]; the score formula is documented on [`FrameworkResult::score`].
 
 mod attest;
-pub mod csv;
 mod eval;
-pub mod oscal;
 mod parse;
-pub mod policy_report;
 pub mod report;
 pub mod scope;
 

@@ -1,12 +1,13 @@
 //! Attestations: parsing (with positions), validity (expiry, sha256 of file evidence) and their
-//! effect on requirement statuses and the score; the report renderings.
+//! effect on requirement statuses and the score (the renderings are tested in
+//! `crates/report/tests/compliance.rs`).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use kubecomply_core::date::Date;
 use kubecomply_core::{Finding, Location, ObjectRef, Severity, Status};
-use kubecomply_frameworks::report::{FrameworkReport, Report, Thresholds, esc};
+use kubecomply_frameworks::report::Thresholds;
 use kubecomply_frameworks::{
     AttestationState, RequirementStatus as S, apply_attestations, check_attestations, evaluate,
     parse, parse_attestations, resolve, sha256_hex,
@@ -274,54 +275,6 @@ fn errors_name_file_line_and_column() {
     let bad = parse_attestations("a: [", "x.yaml").expect_err("syntax");
     assert_eq!(bad[0].file, "x.yaml");
     assert!(parse_attestations("", "e.yaml").expect("empty").is_empty());
-}
-
-#[test]
-fn html_is_self_contained_and_escaped() {
-    let dir = temp_dir("html");
-    let fw = framework();
-    let result = evaluated(&dir, &"0".repeat(64));
-    let inputs = vec!["in <dir>".to_string()];
-    let report = Report {
-        generated_at: "2026-06-01T00:00:00Z".into(),
-        tool_version: "0.0.0",
-        inputs: &inputs,
-        files: 1,
-        objects: 1,
-        config: None,
-        attestations_file: Some("att.yaml".into()),
-        policy_digest: None,
-        thresholds: Thresholds::default(),
-        frameworks: vec![FrameworkReport {
-            scope: kubecomply_frameworks::scope::select(&fw, &[], false),
-            framework: &fw,
-            result,
-            unmatched: Vec::new(),
-        }],
-    };
-    let html = report.to_html();
-    assert!(!html.contains("<script"), "unescaped script");
-    assert!(html.contains("Manual D &lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert!(html.contains("Test &lt;framework&gt; &amp; co"));
-    assert!(html.contains("in &lt;dir&gt;"));
-    assert!(html.contains("<svg"));
-    assert!(!html.contains("<link") && !html.contains("src="));
-    assert!(html.contains("@media print"));
-    assert!(html.contains("manual (attested)"));
-    assert!(report.passed());
-    let json = report.to_json();
-    assert_eq!(json["frameworks"][0]["counts"]["manual-attested"], 1);
-    assert_eq!(
-        json["frameworks"][0]["attestations"]
-            .as_array()
-            .map(Vec::len),
-        Some(3)
-    );
-    let md = report.to_markdown();
-    assert!(
-        md.contains("| Test <framework> & co (`test`) |") || md.contains("Test \\<framework\\>")
-    );
-    assert_eq!(esc("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
 }
 
 #[test]

@@ -1,10 +1,25 @@
-//! Output formats for findings: a terminal table, JSON (versioned schema), SARIF 2.1.0 and
-//! JUnit XML. This crate formats; it never evaluates.
+//! Every output format of kubecomply. This crate formats; it never evaluates.
+//!
+//! - Findings of a scan: a terminal table, JSON (versioned schema), SARIF 2.1.0, JUnit XML.
+//! - Compliance reports ([`compliance`]): JSON, Markdown, HTML, CSV, Open Reports /
+//!   PolicyReport objects, OSCAL assessment results.
+//! - Network policy analysis ([`netpol`]): the reachability matrix, the per-workload
+//!   inventory, generated NetworkPolicies; the inventory GlobalReport ([`inventory`]).
+//!
+//! HTML comes from the askama templates in `crates/report/templates/` (self-contained pages:
+//! no scripts, no external assets), escaped by [`html::Escaper`]; YAML from the one emitter
+//! in [`yaml`]; CSV fields from [`csv::field`].
 
+pub mod compliance;
+pub mod csv;
+pub mod html;
+pub mod inventory;
 pub mod json;
 pub mod junit;
+pub mod netpol;
 pub mod sarif;
 pub mod table;
+pub mod yaml;
 
 use kubecomply_core::diagnostic::Diagnostic;
 use kubecomply_core::{Finding, RuleMeta, Severity, Status};

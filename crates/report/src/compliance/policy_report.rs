@@ -22,14 +22,14 @@
 //! written as high and info as low, the original kept in the `severity` property.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use kubecomply_core::{Severity, Status};
 use serde_json::{Map, Value, json};
 
-use crate::csv::findings_of;
-use crate::report::{Report, leaves, unix_seconds};
-use crate::{FindingRef, RequirementResult, RequirementStatus};
+use kubecomply_frameworks::report::{leaves, unix_seconds};
+use kubecomply_frameworks::{FindingRef, RequirementResult, RequirementStatus};
+
+use super::{Report, findings_of};
 
 /// Which report API to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,88 +287,7 @@ impl Report<'_> {
 
     /// The report objects as a YAML stream (one `---` document each).
     pub fn to_policy_reports(&self, flavour: Flavour) -> String {
-        let mut s = String::new();
-        for o in self.policy_report_objects(flavour) {
-            s.push_str("---\n");
-            yaml(&o, 0, &mut s);
-        }
-        s
-    }
-}
-
-/// Writes `v` as block-style YAML. Strings are double-quoted JSON strings, which YAML reads
-/// back unchanged (no implicit typing: `"no"` stays a string).
-pub fn yaml(v: &Value, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, val) in m {
-                let _ = write!(out, "{pad}{}:", key(k));
-                child(val, indent, out);
-            }
-        }
-        Value::Array(a) if !a.is_empty() => {
-            for item in a {
-                match item {
-                    Value::Object(m) if !m.is_empty() => {
-                        let mut inner = String::new();
-                        yaml(item, indent + 2, &mut inner);
-                        // The item's first key goes on the dash line.
-                        let _ = write!(out, "{pad}- {}", &inner[indent + 2..]);
-                    }
-                    Value::Array(x) if !x.is_empty() => {
-                        let _ = writeln!(out, "{pad}-");
-                        yaml(item, indent + 2, out);
-                    }
-                    _ => {
-                        let _ = writeln!(out, "{pad}- {}", scalar(item));
-                    }
-                }
-            }
-        }
-        _ => {
-            let _ = writeln!(out, "{pad}{}", scalar(v));
-        }
-    }
-}
-
-fn child(val: &Value, indent: usize, out: &mut String) {
-    match val {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            yaml(val, indent + 2, out);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            yaml(val, indent + 2, out);
-        }
-        _ => {
-            let _ = writeln!(out, " {}", scalar(val));
-        }
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::Object(_) => "{}".to_string(),
-        Value::Array(_) => "[]".to_string(),
-        _ => v.to_string(),
-    }
-}
-
-/// A mapping key: plain when it is a safe identifier-like word, else double-quoted.
-fn key(k: &str) -> String {
-    let plain = k.starts_with(|c: char| c.is_ascii_alphabetic())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_'))
-        && !matches!(
-            k.to_ascii_lowercase().as_str(),
-            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
-        );
-    if plain {
-        k.to_string()
-    } else {
-        Value::String(k.to_string()).to_string()
+        crate::yaml::stream(&self.policy_report_objects(flavour))
     }
 }
 
@@ -390,16 +309,5 @@ mod tests {
         assert!(!is_dns1123_label("Payments"));
         assert!(!is_dns1123_label("-a"));
         assert!(!is_dns1123_label(&"a".repeat(64)));
-    }
-
-    #[test]
-    fn yaml_round_trips_through_json_types() {
-        let v = json!({"a": {"b": [1, {"c": "no", "d": []}, [true]], "e": {}}, "on": null});
-        let mut s = String::new();
-        yaml(&v, 0, &mut s);
-        assert_eq!(
-            s,
-            "a:\n  b:\n    - 1\n    - c: \"no\"\n      d: []\n    -\n      - true\n  e: {}\n\"on\": null\n"
-        );
     }
 }

@@ -26,9 +26,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::csv::findings_of;
-use crate::report::{Report, leaves};
-use crate::{FindingRef, RequirementStatus};
+use kubecomply_frameworks::report::leaves;
+use kubecomply_frameworks::{FindingRef, RequirementStatus};
+
+use super::{Report, findings_of};
 
 /// The `oscal-version` written.
 pub const OSCAL_VERSION: &str = "1.2.3";

@@ -1,4 +1,4 @@
-//! CSV report: one row per requirement × resource, for spreadsheets and GRC imports.
+//! The CSV compliance report: one row per requirement × resource, for spreadsheets and GRC imports.
 //!
 //! RFC 4180: comma-separated, CRLF line ends, a header row, and a field quoted (with inner
 //! quotes doubled) when it holds a comma, a quote, CR or LF. Leaf requirements only (groups
@@ -11,8 +11,10 @@
 //! one of those characters is prefixed with a single quote `'`, as OWASP's "CSV Injection"
 //! page advises. The quote is visible in the cell; the rest of the text is unchanged.
 
-use crate::report::{Report, leaves};
-use crate::{FindingRef, RequirementResult};
+use kubecomply_frameworks::report::leaves;
+
+use super::{Report, findings_of};
+use crate::csv::field;
 
 /// The header row.
 pub const HEADER: [&str; 14] = [
@@ -32,35 +34,10 @@ pub const HEADER: [&str; 14] = [
     "message",
 ];
 
-/// One field: neutralised against formula injection, then quoted as RFC 4180 requires.
-pub fn field(s: &str) -> String {
-    let guarded;
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        guarded = format!("'{s}");
-        guarded.as_str()
-    } else {
-        s
-    };
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn row(out: &mut String, cells: &[&str]) {
     let fields: Vec<String> = cells.iter().map(|c| field(c)).collect();
     out.push_str(&fields.join(","));
     out.push_str("\r\n");
-}
-
-/// The findings behind a leaf requirement, in report order: failed, excepted, errors, passed.
-pub(crate) fn findings_of(r: &RequirementResult) -> impl Iterator<Item = &FindingRef> {
-    r.failed
-        .iter()
-        .chain(&r.excepted)
-        .chain(&r.errors)
-        .chain(&r.passed_findings)
 }
 
 impl Report<'_> {
@@ -127,29 +104,5 @@ impl Report<'_> {
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn quoting_follows_rfc_4180() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(field(""), "");
-    }
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(field("+1"), "'+1");
-        assert_eq!(field("-2+3"), "'-2+3");
-        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(field("\tx"), "'\tx");
-        assert_eq!(field("a=b"), "a=b");
     }
 }

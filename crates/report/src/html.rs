@@ -1,0 +1,72 @@
+//! HTML escaping shared by every HTML writer and its templates.
+//!
+//! The templates under `crates/report/templates/` are rendered by askama with [`Escaper`]
+//! (configured for `.html` in `askama.toml`), so every `{{ value }}` is escaped unless a
+//! template marks it `|safe`. The entities are the named ones our reports always wrote
+//! (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`), not askama's numeric ones, so reports stay
+//! byte for byte what they were and diffs of archived reports stay readable.
+
+use std::fmt;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // Writing into a String cannot fail.
+    let _ = write_escaped(&mut out, s);
+    out
+}
+
+fn write_escaped<W: fmt::Write>(mut dest: W, s: &str) -> fmt::Result {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        dest.write_str(&s[last..i])?;
+        dest.write_str(entity)?;
+        last = i + 1;
+    }
+    dest.write_str(&s[last..])
+}
+
+/// The askama escaper of our HTML templates (see the module documentation).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Escaper;
+
+impl askama::filters::Escaper for Escaper {
+    fn write_escaped_str<W: fmt::Write>(&self, dest: W, string: &str) -> fmt::Result {
+        write_escaped(dest, string)
+    }
+}
+
+/// Filters our HTML templates use beyond askama's built-in ones.
+pub mod filters {
+    use askama::filters::Safe;
+
+    /// Escapes text, line breaks as `&#10;`: a multi-line `title` attribute keeps them and
+    /// browsers show the tooltip on several lines.
+    #[askama::filter_fn]
+    pub fn lines(
+        s: impl std::fmt::Display,
+        _: &dyn askama::Values,
+    ) -> askama::Result<Safe<String>> {
+        Ok(Safe(super::escape(&s.to_string()).replace('\n', "&#10;")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(escape("plain é"), "plain é");
+        assert_eq!(escape(""), "");
+    }
+}
