@@ -85,7 +85,7 @@ impl Selection {
 /// A report format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
-    /// JSON (structure documented in `kubecomply_frameworks::report`).
+    /// JSON (structure documented in `kubecomply_report::compliance::json`).
     Json,
     /// Markdown: summary table, requirement tree, failing resources, exceptions.
     Markdown,
