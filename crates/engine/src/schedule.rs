@@ -13,6 +13,9 @@ use jiff::tz::TimeZone;
 /// The fields in order, as error messages name them.
 const FIELDS: [&str; 5] = ["minute", "hour", "day of month", "month", "day of week"];
 
+/// What each field takes, for error messages.
+const RANGES: [&str; 5] = ["0-59", "0-23", "1-31", "1-12 or jan-dec", "0-6 or sun-sat"];
+
 /// The descriptors robfig/cron's standard parser takes for a whole expression, resolved here
 /// because croner lacks `@midnight` (`@every` is a robfig extension that Kubernetes
 /// documents as unsupported, so it is refused too).
@@ -112,7 +115,8 @@ impl Schedule {
                 let mut probe = ["*"; 5];
                 probe[i] = fields[i];
                 if let Err(err) = parser().parse(&probe.join(" ")) {
-                    return Err(format!("{name}: {err}"));
+                    // croner's messages name neither the field nor its range.
+                    return Err(format!("{name}: {err} (expected {})", RANGES[i]));
                 }
             }
         }
@@ -207,7 +211,10 @@ mod tests {
             ("0 0 * *", "has 4 fields"),
             ("0 0 * * * *", "has 6 fields"),
             ("60 * * * *", "minute: "),
-            ("0 24 * * *", "hour: "),
+            (
+                "0 24 * * *",
+                "hour: Component error: Number out of bounds. (expected 0-23)",
+            ),
             ("0 0 0 * *", "day of month: "),
             ("0 0 * 13 *", "month: "),
             ("0 0 * * 7", "day of week: 7 is out of range"),
