@@ -116,7 +116,7 @@ fn errors_in_a_definition_name_file_line_and_column() {
         "invalid.yaml:7:19: unknown format \"pdf\"",
         "invalid.yaml:9:5: expected a score from 0 to 100",
         "invalid.yaml:10:3: unknown field `colour`",
-        "invalid.yaml:11:3: invalid schedule: hour: 25 is out of range",
+        "invalid.yaml:11:3: invalid schedule: hour: Component error: Number out of bounds. (expected 0-23)",
     ] {
         assert!(e.contains(want), "{want}\n{e}");
     }

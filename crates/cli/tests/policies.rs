@@ -157,7 +157,7 @@ fn policy_findings_follow_rule_selection_overrides_and_exceptions() {
     let dir = temp_dir("overrides");
     std::fs::write(
         dir.join("exceptions.yaml"),
-        "exceptions:\n- rule: SHOP-003\n  kind: Namespace\n  name: records\n  reason: records namespace is owned by the hospital IT team\n  owner: platform@example.com\n  expires: 2027-06-30\n",
+        "exceptions:\n- rule: SHOP-003\n  match: {kind: Namespace, name: records}\n  reason: records namespace is owned by the hospital IT team\n  owner: platform@example.com\n  expires: 2027-06-30\n",
     )
     .expect("write");
     std::fs::write(

@@ -1,6 +1,11 @@
-//! Calendar dates (UTC) for exception and attestation expiry, without a date crate.
+//! Calendar dates and times (UTC) for exception and attestation expiry and report times, on
+//! `jiff`'s proleptic Gregorian calendar.
 
 use std::fmt;
+
+use jiff::Timestamp;
+use jiff::civil;
+use jiff::tz::TimeZone;
 
 /// A proleptic Gregorian calendar date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,6 +18,19 @@ pub struct Date {
     pub day: u32,
 }
 
+/// Whether `s` has the shape `DDDD-DD-DD` (ASCII digits): jiff's parser also takes other ISO
+/// 8601 forms (`+002026-…`, week dates) that our documents have never accepted.
+fn is_date_shape(s: &[u8]) -> bool {
+    s.len() == 10
+        && s.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
 impl Date {
     /// Parses `YYYY-MM-DD` (an RFC 3339 timestamp is accepted; its date part is used).
     pub fn parse(s: &str) -> Option<Date> {
@@ -22,52 +40,78 @@ impl Date {
         if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
             return None;
         }
-        let mut it = date.split('-');
-        let year: i32 = it.next()?.parse().ok()?;
-        let month: u32 = it.next()?.parse().ok()?;
-        let day: u32 = it.next()?.parse().ok()?;
-        if it.next().is_some() || !(1..=12).contains(&month) || day == 0 {
+        if !is_date_shape(date.as_bytes()) {
             return None;
         }
-        if day > days_in_month(year, month) {
-            return None;
-        }
-        Some(Date { year, month, day })
+        let d: civil::Date = date.parse().ok()?;
+        Some(Date::from_civil(d))
     }
 
-    /// The date of a Unix timestamp (seconds).
+    /// The date of a Unix timestamp (seconds). Times beyond jiff's range (years -9999 to
+    /// 9999) give its first or last day.
     pub fn from_unix(secs: i64) -> Date {
-        // Howard Hinnant's civil_from_days.
-        let z = secs.div_euclid(86_400) + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        Date::from_civil(TimeZone::UTC.to_datetime(timestamp(secs)).date())
     }
 
     /// Today's date in UTC by the system clock. Libraries take the date as a setting; this
     /// is the fallback of callers that give none.
     pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        Date::from_unix(secs)
+        Date::from_unix(Timestamp::now().as_second())
+    }
+
+    fn from_civil(d: civil::Date) -> Date {
+        // jiff's fields are always in range (month 1-12, day 1-31), so the casts are exact.
+        Date {
+            year: i32::from(d.year()),
+            month: d.month() as u32,
+            day: d.day() as u32,
+        }
     }
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+/// The timestamp at `secs`, clamped to jiff's range.
+fn timestamp(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(if secs < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 UTC time written `YYYY-MM-DDTHH:MM:SSZ` (the
+/// form [`rfc3339`] writes and reports carry); `None` for any other form or an invalid date or
+/// time (`2027-02-30T00:00:00Z`, `2027-02-28T25:00:00Z`). A leap second (`:60`) is read as
+/// `:59`, as jiff does.
+pub fn unix_seconds(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let shape = b.len() == 20
+        && is_date_shape(&b[..10])
+        && b[10] == b'T'
+        && b[19] == b'Z'
+        && b[11..19].iter().enumerate().all(|(i, c)| {
+            if i == 2 || i == 5 {
+                *c == b':'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return None;
     }
+    let ts: Timestamp = t.parse().ok()?;
+    Some(ts.as_second())
+}
+
+/// The RFC 3339 UTC form (`YYYY-MM-DDTHH:MM:SSZ`) of `secs` seconds after the Unix epoch.
+pub fn rfc3339(secs: i64) -> String {
+    let dt = TimeZone::UTC.to_datetime(timestamp(secs));
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        Date::from_civil(dt.date()),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
 }
 
 impl fmt::Display for Date {
@@ -87,15 +131,52 @@ mod tests {
         assert!(Date::parse("2026-02-29").is_none());
         assert!(Date::parse("2024-02-29").is_some());
         assert!(Date::parse("2026-13-01").is_none());
+        assert!(Date::parse("2026-00-01").is_none());
+        assert!(Date::parse("2026-01-00").is_none());
+        assert!(Date::parse("2026-04-31").is_none());
+        assert!(Date::parse("2026-1-011").is_none());
+        assert!(Date::parse("2026-01-01x").is_none());
         assert_eq!(
             Date::parse("2026-11-27T10:00:00Z"),
             Date::parse("2026-11-27")
         );
+        assert_eq!(Date::parse(" 2026-11-27 "), Date::parse("2026-11-27"));
+    }
+
+    #[test]
+    fn ordering_follows_the_calendar() {
+        let a = Date::parse("2026-12-31").expect("date");
+        let b = Date::parse("2027-01-01").expect("date");
+        assert!(a < b);
     }
 
     #[test]
     fn unix_epoch_days() {
         assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_unix(-1).to_string(), "1969-12-31");
         assert_eq!(Date::from_unix(1_798_761_600).to_string(), "2027-01-01");
+        assert_eq!(Date::from_unix(951_782_400).to_string(), "2000-02-29");
+    }
+
+    #[test]
+    fn rfc3339_round_trip() {
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_seconds("2027-01-01T00:00:00Z"), Some(1_798_761_600));
+        assert_eq!(unix_seconds("2026-11-27T23:36:36Z"), Some(1_795_822_596));
+        assert_eq!(rfc3339(1_795_822_596), "2026-11-27T23:36:36Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        for bad in [
+            "2027-02-28T25:00:00Z",
+            "2027-02-30T00:00:00Z",
+            "2027-02-28T23:60:00Z",
+            "2027-02-28T23:00:00",
+            "2027-02-28T23:00:00+01:00",
+            "2027-02-28 23:00:00Z",
+            "2027-02-28T23:00Z",
+            "2027-02-28",
+            "",
+        ] {
+            assert_eq!(unix_seconds(bad), None, "{bad}");
+        }
     }
 }

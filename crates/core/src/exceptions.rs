@@ -20,6 +20,7 @@
 //!
 //! An expired exception stops applying; the engine reports it as a finding of its own.
 
+use crate::document::{self, OneOrMany, Text};
 use crate::value::Field;
 
 use crate::Value;
@@ -62,36 +63,100 @@ pub struct ExceptionError {
     pub message: String,
 }
 
-fn opt_string(
-    v: &Value,
-    key: &str,
-    base: &str,
-    errors: &mut Vec<ExceptionError>,
-) -> Option<String> {
-    match v.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(other) => {
-            errors.push(ExceptionError {
-                pointer: format!("{base}/{key}"),
-                message: format!(
-                    "`{key}` must be a string, found {}",
-                    crate::value::type_name(other)
-                ),
-            });
-            None
-        }
-    }
+/// An exceptions file (`kind: ExceptionList`); a bare list of entries is accepted too. The
+/// entries are `T`: [`ExceptionEntry`] for the schema, raw values while parsing (so that one
+/// bad entry is reported without hiding the others).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ExceptionList")]
+pub struct ExceptionList<T = ExceptionEntry> {
+    /// `kubecomply.io/v1`.
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// `ExceptionList`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The exceptions.
+    pub exceptions: Vec<T>,
+}
+
+/// One exception as written.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionEntry {
+    /// One rule code or slug (`*` for every rule).
+    #[serde(default)]
+    pub rule: Option<Text>,
+    /// Rule codes or slugs: one or a list.
+    #[serde(default)]
+    pub rules: OneOrMany,
+    /// Which objects: every given field must match; `*` globs in names.
+    #[serde(default, rename = "match")]
+    pub matches: Option<ExceptionMatch>,
+    /// Only findings about this container (`*` globs).
+    #[serde(default)]
+    pub container: Option<Text>,
+    /// Why the deviation is accepted (required).
+    #[serde(default)]
+    pub reason: Option<Text>,
+    /// Who accepted it.
+    #[serde(default)]
+    pub owner: Option<Text>,
+    /// The last day it applies, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub expires: Option<Text>,
+}
+
+/// The objects an exception covers.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionMatch {
+    /// Kind (case-insensitive).
+    #[serde(default)]
+    pub kind: Option<Text>,
+    /// Namespace pattern.
+    #[serde(default)]
+    pub namespace: Option<Text>,
+    /// Name pattern.
+    #[serde(default)]
+    pub name: Option<Text>,
+    /// Labels the object must carry with these values.
+    #[serde(default)]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, LabelValue>>")]
+    pub labels: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A label value as YAML may type it.
+#[derive(schemars::JsonSchema)]
+#[schemars(untagged)]
+#[allow(dead_code)] // Only describes the schema.
+enum LabelValue {
+    Text(String),
+    Number(f64),
+    Bool(bool),
 }
 
 /// Parses the `exceptions` list of an exceptions document (or a bare list).
 pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
     let mut errors = Vec::new();
     let (items, base) = match doc {
-        Value::Array(a) => (a.as_slice(), String::new()),
+        Value::Array(a) => (a.clone(), String::new()),
         Value::Object(m) => match m.field("exceptions") {
-            Some(Value::Array(a)) => (a.as_slice(), "/exceptions".to_string()),
+            Some(Value::Array(_)) => {
+                match document::from_value::<ExceptionList<serde_json::Value>>(doc) {
+                    Ok(list) => (
+                        list.exceptions.into_iter().map(Value::from).collect(),
+                        "/exceptions".to_string(),
+                    ),
+                    Err(e) => {
+                        errors.push(ExceptionError {
+                            pointer: e.pointer,
+                            message: e.message,
+                        });
+                        return (Vec::new(), errors);
+                    }
+                }
+            }
             _ => {
                 errors.push(ExceptionError {
                     pointer: String::new(),
@@ -118,20 +183,19 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
             });
             continue;
         }
-        let mut rules = Vec::new();
-        match item.field("rules") {
-            Some(Value::Array(a)) => {
-                for r in a {
-                    if let Some(s) = r.as_str() {
-                        rules.push(s.to_string());
-                    }
-                }
+        let entry: ExceptionEntry = match document::from_value(item) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(ExceptionError {
+                    pointer: format!("{p}{}", e.pointer),
+                    message: e.message,
+                });
+                continue;
             }
-            Some(Value::String(s)) => rules.push(s.clone()),
-            _ => {}
-        }
-        if let Some(r) = opt_string(item, "rule", &p, &mut errors) {
-            rules.push(r);
+        };
+        let mut rules = entry.rules.into_vec();
+        if let Some(r) = entry.rule {
+            rules.push(r.0);
         }
         if rules.is_empty() {
             errors.push(ExceptionError {
@@ -140,31 +204,28 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
             });
             continue;
         }
-        let m = item.field("match").cloned().unwrap_or(Value::Null);
-        let mp = format!("{p}/match");
-        let labels = match m.field("labels") {
-            Some(Value::Object(l)) => l
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let reason = opt_string(item, "reason", &p, &mut errors).unwrap_or_default();
+        let m = entry.matches.unwrap_or_default();
+        let labels = m
+            .labels
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                (k, v)
+            })
+            .collect();
+        let reason = entry.reason.map(|t| t.0).unwrap_or_default();
         if reason.trim().is_empty() {
             errors.push(ExceptionError {
                 pointer: p.clone(),
                 message: "an exception needs a `reason:`".into(),
             });
         }
-        let expires = match opt_string(item, "expires", &p, &mut errors) {
-            Some(s) => match Date::parse(&s) {
+        let expires = match entry.expires {
+            Some(Text(s)) => match Date::parse(&s) {
                 Some(d) => Some(d),
                 None => {
                     errors.push(ExceptionError {
@@ -179,13 +240,13 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
         out.push(Exception {
             index: i,
             rules,
-            kind: opt_string(&m, "kind", &mp, &mut errors),
-            namespace: opt_string(&m, "namespace", &mp, &mut errors),
-            name: opt_string(&m, "name", &mp, &mut errors),
+            kind: m.kind.map(|t| t.0),
+            namespace: m.namespace.map(|t| t.0),
+            name: m.name.map(|t| t.0),
             labels,
-            container: opt_string(item, "container", &p, &mut errors),
+            container: entry.container.map(|t| t.0),
             reason,
-            owner: opt_string(item, "owner", &p, &mut errors),
+            owner: entry.owner.map(|t| t.0),
             expires,
         });
     }
@@ -316,5 +377,51 @@ mod tests {
         let today = Date::parse("2027-01-02").expect("date");
         assert!(ex[0].is_expired(today));
         assert!(!ex[0].is_expired(Date::parse("2027-01-01").expect("date")));
+    }
+
+    #[test]
+    fn misspelt_keys_are_errors_not_wider_matches() {
+        let doc = json!({"exceptions": [
+            {"rule": "KC-POD-001", "match": {"namepsace": "payments"}, "reason": "r"},
+            {"rule": "KC-POD-001", "match": {"namespace": ["a"]}, "reason": "r"},
+            {"rules": ["KC-POD-001", 7], "reason": "r"},
+            {"rule": "KC-POD-001", "reason": "r", "expiry": "2027-01-01"},
+            {"rules": "KC-POD-002", "match": {"name": 420, "labels": {"tier": 1, "on": true}}, "reason": "r"}
+        ]});
+        let (ex, errs) = parse(&doc);
+        assert_eq!(ex.len(), 1, "{ex:?}");
+        assert_eq!(ex[0].rules, ["KC-POD-002"]);
+        assert_eq!(ex[0].name.as_deref(), Some("420"));
+        assert_eq!(
+            ex[0].labels,
+            [
+                ("tier".to_string(), "1".to_string()),
+                ("on".to_string(), "true".to_string())
+            ]
+        );
+        let pointers: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/exceptions/0/match/namepsace",
+                "/exceptions/1/match/namespace",
+                "/exceptions/2/rules/1",
+                "/exceptions/3/expiry"
+            ]
+        );
+        assert!(
+            errs[0].message.contains("unknown field `namepsace`"),
+            "{errs:?}"
+        );
+        assert!(errs[0].message.contains("`namespace`"), "{errs:?}");
+        assert!(errs[1].message.contains("expected a string"), "{errs:?}");
+    }
+
+    #[test]
+    fn unknown_top_level_keys_are_errors() {
+        let doc = json!({"kind": "ExceptionList", "exceptoins": [], "exceptions": []});
+        let (_, errs) = parse(&doc);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].pointer, "/exceptoins");
     }
 }

@@ -7,6 +7,7 @@
 pub mod dataclass;
 pub mod date;
 pub mod diagnostic;
+pub mod document;
 pub mod exceptions;
 pub mod finding;
 pub mod inventory;

@@ -368,6 +368,8 @@ impl Selection {
 /// A parsed definition document with its problems, located at the end.
 struct Reader<'a> {
     file: &'a Path,
+    /// The clock's time (Unix seconds) the schedule notes show the next runs from.
+    now: Option<i64>,
     errors: Vec<(String, String)>,
     notes: Vec<(String, String)>,
 }
@@ -436,6 +438,23 @@ impl Reader<'_> {
         }
     }
 
+    /// `; next runs: …` after the clock's time, or nothing without a clock.
+    fn next_runs(&self, s: &Schedule) -> String {
+        let Some(now) = self.now else {
+            return String::new();
+        };
+        let runs: Vec<String> = s
+            .next_runs(now, 3)
+            .into_iter()
+            .map(kubecomply_core::date::rfc3339)
+            .collect();
+        if runs.is_empty() {
+            "; it has no next run".into()
+        } else {
+            format!("; next runs: {}", runs.join(", "))
+        }
+    }
+
     fn schedule(&mut self, v: &Value, ptr: &str) -> Option<Schedule> {
         let s = self.string(v, ptr)?;
         match Schedule::parse(&s) {
@@ -450,6 +469,13 @@ impl Reader<'_> {
 
 /// Reads a report definition; errors name file, line and column.
 pub fn read(file: &Path) -> Result<ReportDefinition> {
+    read_at(file, None)
+}
+
+/// Reads a report definition like [`read`]; with `now` (seconds since the Unix epoch, UTC,
+/// e.g. [`Clock::unix_seconds`](crate::Clock::unix_seconds)) the schedule's note also shows
+/// its next three runs after that time.
+pub fn read_at(file: &Path, now: Option<i64>) -> Result<ReportDefinition> {
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
         .map_err(|e| Error::new(format!("{name}: cannot read: {e}")))?;
@@ -479,6 +505,7 @@ pub fn read(file: &Path) -> Result<ReportDefinition> {
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
     let mut r = Reader {
         file,
+        now,
         errors: Vec::new(),
         notes: Vec::new(),
     };
@@ -638,10 +665,11 @@ fn compliance_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
             }
             "schedule" => {
                 if let Some(s) = r.schedule(x, &p) {
+                    let next = r.next_runs(&s);
                     r.note(
                         &p,
                         format!(
-                            "schedule {:?} is valid and recorded; this run is manual (a future service will run scheduled reports)",
+                            "schedule {:?} is valid and recorded; this run is manual (a future service will run scheduled reports){next}",
                             s.expression
                         ),
                     );
@@ -749,10 +777,11 @@ fn global_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
                             "Calico allows at most two values in the minute field (two reports an hour)",
                         );
                     } else {
+                        let next = r.next_runs(&s);
                         r.note(
                             &p,
                             format!(
-                                "recorded: schedule {:?} is valid; this run is manual (a future service will run scheduled reports)",
+                                "recorded: schedule {:?} is valid; this run is manual (a future service will run scheduled reports){next}",
                                 s.expression
                             ),
                         );

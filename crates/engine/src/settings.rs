@@ -26,6 +26,7 @@ use kubecomply_checks::Params;
 use kubecomply_core::Severity;
 use kubecomply_core::Value;
 use kubecomply_core::date::Date;
+use kubecomply_core::document::{OrderedMap, Text};
 use kubecomply_loader::Limits;
 use kubecomply_loader::locate::PositionIndex;
 
@@ -76,17 +77,16 @@ pub struct Clock {
 impl Clock {
     /// The clock at `secs` seconds after the Unix epoch (UTC).
     pub fn at_unix(secs: i64) -> Clock {
-        let today = Date::from_unix(secs);
-        let t = secs.rem_euclid(86_400);
         Clock {
-            today,
-            now: format!(
-                "{today}T{:02}:{:02}:{:02}Z",
-                t / 3600,
-                (t % 3600) / 60,
-                t % 60
-            ),
+            today: Date::from_unix(secs),
+            now: kubecomply_core::date::rfc3339(secs),
         }
+    }
+
+    /// Seconds since the Unix epoch of [`Clock::now`] (`None` when it is not
+    /// `YYYY-MM-DDTHH:MM:SSZ`).
+    pub fn unix_seconds(&self) -> Option<i64> {
+        kubecomply_core::date::unix_seconds(&self.now)
     }
 
     /// The clock at midnight (UTC) of `today`: reproducible reports.
@@ -226,17 +226,122 @@ pub(crate) fn strings(v: &Value, path: &str, err: &mut Vec<(String, String)>) ->
     }
 }
 
-fn severity(v: &Value, path: &str, err: &mut Vec<(String, String)>) -> Option<Severity> {
-    match v.as_str().and_then(Severity::parse) {
-        Some(s) => Some(s),
-        None => {
-            err.push((
-                path.to_string(),
-                format!("expected one of critical, high, medium, low, info, found {v}"),
-            ));
-            None
-        }
+/// A severity name as the configuration writes it (any case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeverityName(pub Severity);
+
+impl<'de> serde::Deserialize<'de> for SeverityName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        v.as_str()
+            .and_then(Severity::parse)
+            .map(SeverityName)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "expected one of critical, high, medium, low, info, found {v}"
+                ))
+            })
     }
+}
+
+impl schemars::JsonSchema for SeverityName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Severity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A severity (any case).",
+            "type": "string",
+            "enum": ["critical", "high", "medium", "low", "info"]
+        })
+    }
+}
+
+/// The configuration file (`.kubecomply.yaml`) as written; [`Settings::load`] reads it.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "kubecomply configuration (.kubecomply.yaml)")]
+pub struct ConfigFile {
+    /// Exit 1 only for failures at or above this severity.
+    #[serde(default)]
+    pub fail_on: Option<SeverityName>,
+    /// Hide findings below this severity.
+    #[serde(default)]
+    pub severity: Option<SeverityName>,
+    /// Which rules run.
+    #[serde(default)]
+    pub rules: Option<RuleSelection>,
+    /// Severity by rule code or slug (the last one for a rule wins).
+    #[serde(default)]
+    pub severity_overrides: Option<OrderedMap<SeverityName>>,
+    /// Registries images may come from (prefixes).
+    #[serde(default)]
+    pub trusted_registries: Option<Vec<String>>,
+    /// The lowest user id counted as non-root-safe.
+    #[serde(default)]
+    pub min_user_id: Option<i64>,
+    /// The lowest group id counted as safe.
+    #[serde(default)]
+    pub min_group_id: Option<i64>,
+    /// The exceptions file, relative to this file.
+    #[serde(default)]
+    pub exceptions_file: Option<String>,
+    /// The team's own policies.
+    #[serde(default)]
+    pub policies: Option<PolicyConfig>,
+    /// Custom framework files, relative to this file.
+    #[serde(default)]
+    pub framework_files: Option<Vec<String>>,
+    /// Declared cross-class network flows, relative to this file.
+    #[serde(default)]
+    pub segmentation: Option<String>,
+    /// The largest input file read, in MiB.
+    #[serde(default, rename = "maxFileSizeMiB")]
+    pub max_file_size_mib: Option<u64>,
+}
+
+/// `rules:` in the configuration file.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSelection {
+    /// Codes or slugs not to run.
+    #[serde(default)]
+    pub skip: Option<Vec<String>>,
+    /// When non-empty, run only these codes or slugs.
+    #[serde(default)]
+    pub only: Option<Vec<String>>,
+}
+
+/// `policies:` in the configuration file.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyConfig {
+    /// Policy files or directories, relative to this file.
+    #[serde(default)]
+    pub paths: Option<Vec<String>>,
+    /// Data files merged into Rego's `data`, relative to this file.
+    #[serde(default)]
+    pub data: Option<Vec<String>>,
+    /// Rego packages to evaluate (empty: `main`).
+    #[serde(default)]
+    pub namespaces: Option<Vec<String>>,
+    /// The Rego language version.
+    #[serde(default)]
+    pub rego_version: Option<RegoVersion>,
+    /// The Rego evaluations' memory ceiling: `N` (MiB), `NKi`, `NMi`, `NGi`.
+    #[serde(default)]
+    pub memory_limit: Option<Text>,
+}
+
+/// A Rego language version.
+#[derive(Clone, Copy, Debug, serde::Deserialize, schemars::JsonSchema)]
+pub enum RegoVersion {
+    /// Rego v0 (OPA before 1.0).
+    #[serde(rename = "v0")]
+    V0,
+    /// Rego v1.
+    #[serde(rename = "v1")]
+    V1,
 }
 
 /// Reads and validates a configuration file; errors name file, line and column.
@@ -262,135 +367,73 @@ fn read(path: &Path, clock: Clock) -> Result<Settings> {
     let Some(doc) = stream.documents.first() else {
         return Ok(cfg);
     };
-    let Some(map) = doc.value.as_object() else {
+    if !doc.value.is_object() {
         return Err(Error::new(format!(
             "{}:{}:1: the configuration must be a mapping",
             path.display(),
             doc.line
         )));
-    };
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let relative = |v: Vec<String>| -> Vec<PathBuf> { v.iter().map(|s| base.join(s)).collect() };
     let mut errors: Vec<(String, String)> = Vec::new();
-    for (k, v) in map {
-        let p = format!("/{k}");
-        match k.as_str() {
-            "failOn" => cfg.fail_on = severity(v, &p, &mut errors),
-            "severity" => cfg.min_severity = severity(v, &p, &mut errors),
-            "rules" => {
-                if let Some(r) = v.as_object() {
-                    for (rk, rv) in r {
-                        match rk.as_str() {
-                            "skip" => cfg.skip = strings(rv, &format!("{p}/skip"), &mut errors),
-                            "only" => cfg.only = strings(rv, &format!("{p}/only"), &mut errors),
-                            _ => errors.push((
-                                format!("{p}/{rk}"),
-                                format!("unknown key `{rk}` (expected skip, only)"),
-                            )),
-                        }
+    match kubecomply_core::document::from_value::<ConfigFile>(&doc.value) {
+        Err(e) => errors.push((e.pointer, e.message)),
+        Ok(file) => {
+            cfg.fail_on = file.fail_on.map(|s| s.0);
+            cfg.min_severity = file.severity.map(|s| s.0);
+            if let Some(r) = file.rules {
+                cfg.skip = r.skip.unwrap_or_default();
+                cfg.only = r.only.unwrap_or_default();
+            }
+            if let Some(o) = file.severity_overrides {
+                cfg.severity_overrides = o.0.into_iter().map(|(k, s)| (k, s.0)).collect();
+            }
+            if let Some(t) = file.trusted_registries {
+                cfg.params.trusted_registries = t;
+            }
+            if let Some(u) = file.min_user_id {
+                cfg.params.min_user_id = u;
+            }
+            if let Some(g) = file.min_group_id {
+                cfg.params.min_group_id = g;
+            }
+            if let Some(s) = file.exceptions_file {
+                cfg.exceptions_file = Some(base.join(s));
+            }
+            if let Some(p) = file.policies {
+                cfg.policies.paths = relative(p.paths.unwrap_or_default());
+                cfg.policies.data = relative(p.data.unwrap_or_default());
+                cfg.policies.namespaces = p.namespaces.unwrap_or_default();
+                cfg.policies.rego_version = p.rego_version.map(|v| {
+                    match v {
+                        RegoVersion::V0 => "v0",
+                        RegoVersion::V1 => "v1",
                     }
-                } else {
-                    errors.push((p, "expected a mapping with skip/only".into()));
-                }
-            }
-            "severityOverrides" => {
-                if let Some(m) = v.as_object() {
-                    for (rule, sev) in m {
-                        if let Some(s) = severity(sev, &format!("{p}/{rule}"), &mut errors) {
-                            cfg.severity_overrides.push((rule.clone(), s));
-                        }
-                    }
-                } else {
-                    errors.push((p, "expected a mapping of rule to severity".into()));
-                }
-            }
-            "trustedRegistries" => cfg.params.trusted_registries = strings(v, &p, &mut errors),
-            "minUserId" => match v.as_i64() {
-                Some(u) => cfg.params.min_user_id = u,
-                None => errors.push((p.clone(), "expected an integer".into())),
-            },
-            "minGroupId" => match v.as_i64() {
-                Some(g) => cfg.params.min_group_id = g,
-                None => errors.push((p.clone(), "expected an integer".into())),
-            },
-            "exceptionsFile" => match v.as_str() {
-                Some(s) => {
-                    let base = path.parent().unwrap_or(Path::new("."));
-                    cfg.exceptions_file = Some(base.join(s));
-                }
-                None => errors.push((p, "expected a path".into())),
-            },
-            "policies" => {
-                let base = path.parent().unwrap_or(Path::new("."));
-                if let Some(m) = v.as_object() {
-                    for (pk, pv) in m {
-                        let pp = format!("{p}/{pk}");
-                        match pk.as_str() {
-                            "paths" => {
-                                cfg.policies.paths = strings(pv, &pp, &mut errors)
-                                    .iter()
-                                    .map(|s| base.join(s))
-                                    .collect()
-                            }
-                            "data" => {
-                                cfg.policies.data = strings(pv, &pp, &mut errors)
-                                    .iter()
-                                    .map(|s| base.join(s))
-                                    .collect()
-                            }
-                            "namespaces" => {
-                                cfg.policies.namespaces = strings(pv, &pp, &mut errors)
-                            }
-                            "regoVersion" => match pv.as_str() {
-                                Some(x @ ("v0" | "v1")) => {
-                                    cfg.policies.rego_version = Some(x.to_string())
-                                }
-                                _ => errors.push((pp, "expected v0 or v1".into())),
-                            },
-                            "memoryLimit" => {
-                                let text = match pv {
-                                    Value::String(x) => Some(x.clone()),
-                                    Value::Number(n) => Some(n.to_string()),
-                                    _ => None,
-                                };
-                                match text.map(|t| parse_memory(&t)) {
-                                    Some(Ok(b)) => cfg.policies.memory_limit = Some(b),
-                                    Some(Err(e)) => errors.push((pp, e)),
-                                    None => errors.push((pp, "expected a size such as 256Mi".into())),
-                                }
-                            }
-                            _ => errors.push((
-                                pp,
-                                format!(
-                                    "unknown key `{pk}` (expected paths, data, namespaces, regoVersion, memoryLimit)"
-                                ),
-                            )),
-                        }
-                    }
-                } else {
-                    errors.push((p, "expected a mapping with paths, data, namespaces".into()));
-                }
-            }
-            "frameworkFiles" => {
-                let base = path.parent().unwrap_or(Path::new("."));
-                cfg.framework_files = strings(v, &p, &mut errors)
-                    .iter()
-                    .map(|s| base.join(s))
-                    .collect();
-            }
-            "segmentation" => match v.as_str() {
-                Some(s) if !s.is_empty() => {
-                    cfg.segmentation = Some(path.parent().unwrap_or(Path::new(".")).join(s))
-                }
-                _ => errors.push((p, "expected a file path".into())),
-            },
-            "maxFileSizeMiB" => match v.as_u64() {
-                Some(m) => {
-                    if let Err(e) = cfg.set_max_file_size_mib(m) {
-                        errors.push((p.clone(), e.to_string()));
+                    .to_string()
+                });
+                if let Some(Text(t)) = p.memory_limit {
+                    match parse_memory(&t) {
+                        Ok(b) => cfg.policies.memory_limit = Some(b),
+                        Err(e) => errors.push(("/policies/memoryLimit".into(), e)),
                     }
                 }
-                None => errors.push((p.clone(), "expected a positive integer".into())),
-            },
-            _ => errors.push((p, format!("unknown key `{k}`"))),
+            }
+            if let Some(f) = file.framework_files {
+                cfg.framework_files = relative(f);
+            }
+            match file.segmentation {
+                Some(s) if s.is_empty() => {
+                    errors.push(("/segmentation".into(), "expected a file path".into()))
+                }
+                Some(s) => cfg.segmentation = Some(base.join(s)),
+                None => {}
+            }
+            if let Some(m) = file.max_file_size_mib
+                && let Err(e) = cfg.set_max_file_size_mib(m)
+            {
+                errors.push(("/maxFileSizeMiB".into(), e.to_string()));
+            }
         }
     }
     if !errors.is_empty() {

@@ -286,3 +286,80 @@ fn a_changed_view_is_seen_by_the_next_evaluation() {
         .expect("KC-SA-003 runs");
     assert_eq!(sa_rule.kinds, ["ServiceAccount"]);
 }
+
+#[test]
+fn schedule_notes_show_the_next_runs_from_the_clock() {
+    let dir = temp_dir("schedule");
+    let file = dir.join("weekly.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubecomply.io/v1alpha1\nkind: ComplianceReport\nmetadata: {name: weekly}\nspec:\n  frameworks: [cis-1.12]\n  schedule: \"0 6 * * 1\"\n",
+    )
+    .expect("write");
+    let without = kubecomply_engine::definition::read(&file).expect("reads");
+    let note = without
+        .notes
+        .iter()
+        .find(|n| n.contains("schedule"))
+        .expect("note");
+    assert!(!note.contains("next runs"), "{note}");
+    let now = Clock::at_unix(1_795_822_596).unix_seconds();
+    assert_eq!(now, Some(1_795_822_596));
+    let with = kubecomply_engine::definition::read_at(&file, now).expect("reads");
+    let note = with
+        .notes
+        .iter()
+        .find(|n| n.contains("schedule"))
+        .expect("note");
+    assert!(
+        note.contains(
+            "next runs: 2026-11-30T06:00:00Z, 2026-12-07T06:00:00Z, 2026-12-14T06:00:00Z"
+        ),
+        "{note}"
+    );
+}
+
+#[test]
+fn configuration_errors_name_line_column_and_expectation() {
+    let dir = temp_dir("config-typed");
+    let file = dir.join(".kubecomply.yaml");
+    for (text, want) in [
+        (
+            "failOn: high\nrules:\n  skp: [X]\n",
+            ":3:3: unknown field `skp`, expected `skip` or `only`",
+        ),
+        (
+            "minUserId: many\n",
+            ":1:1: invalid type: string \"many\", expected i64",
+        ),
+        (
+            "severity: urgent\n",
+            ":1:1: expected one of critical, high, medium, low, info, found \"urgent\"",
+        ),
+        (
+            "policies:\n  regoVersion: v2\n",
+            ":2:3: unknown variant `v2`, expected `v0` or `v1`",
+        ),
+        (
+            "policies:\n  memoryLimit: 5Xi\n",
+            ":2:3: `5Xi`: the unit must be Ki, Mi or Gi",
+        ),
+        (
+            "trustedRegistries: [a, {b: c}]\n",
+            ":1:24: invalid type: map, expected a string",
+        ),
+    ] {
+        std::fs::write(&file, text).expect("write");
+        let err = Settings::load(Some(&file), None, clock()).expect_err(text);
+        assert!(err.to_string().contains(want), "{text}: {err}");
+    }
+    std::fs::write(
+        &file,
+        "failOn: HIGH\nseverityOverrides: {KC-IMG-002: info, KC-POD-001: low}\nmaxFileSizeMiB: 2\n",
+    )
+    .expect("write");
+    let s = Settings::load(Some(&file), None, clock()).expect("valid");
+    assert_eq!(s.fail_on, Some(kubecomply_core::Severity::High));
+    assert_eq!(s.severity_overrides.len(), 2);
+    assert_eq!(s.limits.max_file_size, 2 * 1024 * 1024);
+}

@@ -17,7 +17,8 @@ pub mod report;
 pub mod scope;
 
 pub use attest::{
-    Attestation, AttestationState, Evidence, check_attestations, parse_attestations, sha256_hex,
+    Attestation, AttestationEntry, AttestationList, AttestationState, Evidence, EvidenceEntry,
+    check_attestations, parse_attestations, sha256_hex,
 };
 pub use eval::{
     FindingRef, FrameworkResult, RequirementResult, RequirementStatus, apply_attestations, evaluate,

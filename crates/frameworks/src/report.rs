@@ -5,7 +5,6 @@
 //! `kubecomply_report::compliance`.
 
 use kubecomply_core::Severity;
-use kubecomply_core::date::Date;
 
 use crate::{Attestation, Framework, FrameworkResult, RequirementResult, RequirementStatus};
 
@@ -87,26 +86,4 @@ pub fn leaves(r: &FrameworkResult) -> Vec<&RequirementResult> {
         walk(q, &mut out);
     }
     out
-}
-
-/// Seconds since the Unix epoch of an RFC 3339 UTC time as reports write `generatedAt`
-/// (`YYYY-MM-DDTHH:MM:SSZ`); `None` for anything else.
-pub fn unix_seconds(t: &str) -> Option<i64> {
-    let (date, time) = t.strip_suffix('Z')?.split_once('T')?;
-    let d = Date::parse(date)?;
-    let mut hms = time.split(':').map(|x| x.parse::<i64>().ok());
-    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let (y, mo) = (i64::from(d.year), i64::from(d.month));
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d.day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + m * 60 + s)
 }

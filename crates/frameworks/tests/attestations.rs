@@ -261,7 +261,7 @@ fn errors_name_file_line_and_column() {
         "{all}"
     );
     assert!(
-        all.contains("att.yaml:9:5: unknown field \"statment\""),
+        all.contains("att.yaml:9:5: unknown field `statment`"),
         "{all}"
     );
     assert!(

@@ -26,7 +26,8 @@ use std::collections::BTreeMap;
 use kubecomply_core::{Severity, Status};
 use serde_json::{Map, Value, json};
 
-use kubecomply_frameworks::report::{leaves, unix_seconds};
+use kubecomply_core::date::unix_seconds;
+use kubecomply_frameworks::report::leaves;
 use kubecomply_frameworks::{FindingRef, RequirementResult, RequirementStatus};
 
 use super::{Report, findings_of};
