@@ -42,6 +42,12 @@ therefore do anything. A leaked credential of it is a lost cluster.
 ## How to fix
 Grant the verbs and resources the subject needs, in the namespaces it needs them, with Roles and
 RoleBindings. Keep cluster-wide administrative power for a small break-glass group.
+
+## Differences from other tools
+Trivy's KSV-0111 (like kubecomply's KC-RBAC-012) looks at the name in `roleRef`: it reports
+ClusterRoleBindings and RoleBindings to `cluster-admin`, so it misses a custom or aggregated
+ClusterRole that allows the same, and it reports a RoleBinding whose power ends at its
+namespace. This rule judges what the bound role allows and reports ClusterRoleBindings only.
 "#;
 
 fn check(review: &Review<'_>, b: &BindingView<'_>, si: usize, s: &Subject, out: &mut Vec<Finding>) {
