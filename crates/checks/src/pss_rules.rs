@@ -2,6 +2,10 @@
 //! (the exact upstream semantics, proven on the upstream fixtures) becomes one rule, evaluated at
 //! its own level (baseline checks at `baseline`, restricted checks at `restricted`) and at the
 //! newest policy version. `kubecomply pss` answers for a chosen level and version instead.
+//!
+//! The rules are generated from one table (`pss_rules!` below): a row gives the rule's
+//! static, code, slug, severity, the check's level and id in `kubecomply_pss::CHECKS` (whose
+//! description is the rule's docs), and the title. Adding a PSS check is one row.
 
 use std::cell::OnceCell;
 
@@ -75,411 +79,146 @@ kubernetes/pod-security-admission for v1.0 to v1.37; in `scan` each check runs a
 at the newest version.
 "#;
 
-/// KC-PSS-001 pss-apparmor-profile.
-pub static PSS_001: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-001",
-        slug: "pss-apparmor-profile",
-        title: "AppArmor profile overridden or disabled",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[0].description,
-        references: &[reference("pss", "baseline/appArmorProfile")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_001,
-};
-
-fn check_001(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("appArmorProfile", obj, out);
+/// The check of `kubecomply_pss::CHECKS` with this id and level; fails the build when there is
+/// none, so a table row cannot name a check that does not exist.
+const fn pss_check(level: Level, id: &str) -> &'static kubecomply_pss::CheckMeta {
+    let mut i = 0;
+    while i < kubecomply_pss::CHECKS.len() {
+        let c = &kubecomply_pss::CHECKS[i];
+        if str_eq(c.id, id) {
+            match (c.level, level) {
+                (Level::Baseline, Level::Baseline) | (Level::Restricted, Level::Restricted) => {
+                    return c;
+                }
+                _ => panic!("a PSS rule names its check with the wrong level"),
+            }
+        }
+        i += 1;
+    }
+    panic!("a PSS rule names a check kubecomply-pss does not have")
 }
 
-/// KC-PSS-002 pss-capabilities-baseline.
-pub static PSS_002: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-002",
-        slug: "pss-capabilities-baseline",
-        title: "Capabilities beyond the Kubernetes default set added",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[1].description,
-        references: &[reference("pss", "baseline/capabilities_baseline")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_002,
-};
-
-fn check_002(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("capabilities_baseline", obj, out);
+/// `a == b`, in a const context.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-/// KC-PSS-003 pss-host-namespaces.
-pub static PSS_003: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-003",
-        slug: "pss-host-namespaces",
-        title: "Host network, PID or IPC namespace shared",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[2].description,
-        references: &[reference("pss", "baseline/hostNamespaces")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_003,
-};
-
-fn check_003(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("hostNamespaces", obj, out);
+/// The level named as in the `pss` references (`baseline/hostNamespaces`).
+macro_rules! pss_level {
+    (baseline) => {
+        Level::Baseline
+    };
+    (restricted) => {
+        Level::Restricted
+    };
 }
 
-/// KC-PSS-004 pss-host-path-volumes.
-pub static PSS_004: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-004",
-        slug: "pss-host-path-volumes",
-        title: "hostPath volume used",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[3].description,
-        references: &[reference("pss", "baseline/hostPathVolumes")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_004,
-};
+/// Generates one `Rule` static per row and `RULES`, in row order.
+macro_rules! pss_rules {
+    ($($name:ident: $code:literal, $slug:literal, $severity:ident, $level:ident $check:literal,
+        $title:literal;)*) => {
+        $(
+            #[doc = concat!($code, " ", $slug, ".")]
+            pub static $name: Rule = Rule {
+                meta: RuleMeta {
+                    code: $code,
+                    slug: $slug,
+                    title: $title,
+                    severity: Severity::$severity,
+                    category: Category::PodSecurityStandards,
+                    since: "0.1.0",
+                    docs: pss_check(pss_level!($level), $check).description,
+                    references: &[reference("pss", concat!(stringify!($level), "/", $check))],
+                },
+                target: Target::PodTemplates,
+                reads: &[],
+                check: {
+                    fn check(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
+                        run($check, obj, out);
+                    }
+                    check
+                },
+            };
+        )*
 
-fn check_004(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("hostPathVolumes", obj, out);
+        /// The PSS rules, in code order.
+        pub static RULES: &[&Rule] = &[$(&$name),*];
+    };
 }
 
-/// KC-PSS-005 pss-host-ports.
-pub static PSS_005: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-005",
-        slug: "pss-host-ports",
-        title: "Host port used",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[4].description,
-        references: &[reference("pss", "baseline/hostPorts")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_005,
-};
-
-fn check_005(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("hostPorts", obj, out);
+// One row per rule: static, code, slug, severity; the check's level and id in
+// `kubecomply_pss::CHECKS`; the title. Codes follow the order of `CHECKS`; a new check gets the
+// next code.
+pss_rules! {
+    PSS_001: "KC-PSS-001", "pss-apparmor-profile", High,
+        baseline "appArmorProfile",
+        "AppArmor profile overridden or disabled";
+    PSS_002: "KC-PSS-002", "pss-capabilities-baseline", High,
+        baseline "capabilities_baseline",
+        "Capabilities beyond the Kubernetes default set added";
+    PSS_003: "KC-PSS-003", "pss-host-namespaces", High,
+        baseline "hostNamespaces",
+        "Host network, PID or IPC namespace shared";
+    PSS_004: "KC-PSS-004", "pss-host-path-volumes", High,
+        baseline "hostPathVolumes",
+        "hostPath volume used";
+    PSS_005: "KC-PSS-005", "pss-host-ports", High,
+        baseline "hostPorts",
+        "Host port used";
+    PSS_006: "KC-PSS-006", "pss-host-probes-lifecycle", High,
+        baseline "hostProbesAndHostLifecycle",
+        "Probe or lifecycle handler targets another host";
+    PSS_007: "KC-PSS-007", "pss-privileged", Critical,
+        baseline "privileged",
+        "Privileged container";
+    PSS_008: "KC-PSS-008", "pss-proc-mount", High,
+        baseline "procMount",
+        "/proc mount type not Default";
+    PSS_009: "KC-PSS-009", "pss-selinux-options", High,
+        baseline "seLinuxOptions",
+        "Custom SELinux user, role or type";
+    PSS_010: "KC-PSS-010", "pss-seccomp-baseline", High,
+        baseline "seccompProfile_baseline",
+        "Seccomp explicitly Unconfined";
+    PSS_011: "KC-PSS-011", "pss-sysctls", High,
+        baseline "sysctls",
+        "Sysctl outside the safe set";
+    PSS_012: "KC-PSS-012", "pss-windows-host-process", Critical,
+        baseline "windowsHostProcess",
+        "Windows HostProcess container";
+    PSS_013: "KC-PSS-013", "pss-allow-privilege-escalation", Medium,
+        restricted "allowPrivilegeEscalation",
+        "Privilege escalation not disabled";
+    PSS_014: "KC-PSS-014", "pss-capabilities-restricted", Medium,
+        restricted "capabilities_restricted",
+        "Capabilities not dropped to ALL (NET_BIND_SERVICE only)";
+    PSS_015: "KC-PSS-015", "pss-proc-mount-restricted", Medium,
+        restricted "procMount_restricted",
+        "/proc mount type not Default (restricted)";
+    PSS_016: "KC-PSS-016", "pss-restricted-volumes", Medium,
+        restricted "restrictedVolumes",
+        "Volume type outside the restricted set";
+    PSS_017: "KC-PSS-017", "pss-run-as-non-root", Medium,
+        restricted "runAsNonRoot",
+        "runAsNonRoot not set to true";
+    PSS_018: "KC-PSS-018", "pss-run-as-user", Medium,
+        restricted "runAsUser",
+        "runAsUser set to 0";
+    PSS_019: "KC-PSS-019", "pss-seccomp-restricted", Medium,
+        restricted "seccompProfile_restricted",
+        "Seccomp profile not RuntimeDefault or Localhost";
 }
-
-/// KC-PSS-006 pss-host-probes-lifecycle.
-pub static PSS_006: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-006",
-        slug: "pss-host-probes-lifecycle",
-        title: "Probe or lifecycle handler targets another host",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[5].description,
-        references: &[reference("pss", "baseline/hostProbesAndHostLifecycle")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_006,
-};
-
-fn check_006(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("hostProbesAndHostLifecycle", obj, out);
-}
-
-/// KC-PSS-007 pss-privileged.
-pub static PSS_007: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-007",
-        slug: "pss-privileged",
-        title: "Privileged container",
-        severity: Severity::Critical,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[6].description,
-        references: &[reference("pss", "baseline/privileged")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_007,
-};
-
-fn check_007(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("privileged", obj, out);
-}
-
-/// KC-PSS-008 pss-proc-mount.
-pub static PSS_008: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-008",
-        slug: "pss-proc-mount",
-        title: "/proc mount type not Default",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[7].description,
-        references: &[reference("pss", "baseline/procMount")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_008,
-};
-
-fn check_008(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("procMount", obj, out);
-}
-
-/// KC-PSS-009 pss-selinux-options.
-pub static PSS_009: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-009",
-        slug: "pss-selinux-options",
-        title: "Custom SELinux user, role or type",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[8].description,
-        references: &[reference("pss", "baseline/seLinuxOptions")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_009,
-};
-
-fn check_009(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("seLinuxOptions", obj, out);
-}
-
-/// KC-PSS-010 pss-seccomp-baseline.
-pub static PSS_010: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-010",
-        slug: "pss-seccomp-baseline",
-        title: "Seccomp explicitly Unconfined",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[9].description,
-        references: &[reference("pss", "baseline/seccompProfile_baseline")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_010,
-};
-
-fn check_010(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("seccompProfile_baseline", obj, out);
-}
-
-/// KC-PSS-011 pss-sysctls.
-pub static PSS_011: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-011",
-        slug: "pss-sysctls",
-        title: "Sysctl outside the safe set",
-        severity: Severity::High,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[10].description,
-        references: &[reference("pss", "baseline/sysctls")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_011,
-};
-
-fn check_011(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("sysctls", obj, out);
-}
-
-/// KC-PSS-012 pss-windows-host-process.
-pub static PSS_012: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-012",
-        slug: "pss-windows-host-process",
-        title: "Windows HostProcess container",
-        severity: Severity::Critical,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[11].description,
-        references: &[reference("pss", "baseline/windowsHostProcess")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_012,
-};
-
-fn check_012(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("windowsHostProcess", obj, out);
-}
-
-/// KC-PSS-013 pss-allow-privilege-escalation.
-pub static PSS_013: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-013",
-        slug: "pss-allow-privilege-escalation",
-        title: "Privilege escalation not disabled",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[12].description,
-        references: &[reference("pss", "restricted/allowPrivilegeEscalation")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_013,
-};
-
-fn check_013(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("allowPrivilegeEscalation", obj, out);
-}
-
-/// KC-PSS-014 pss-capabilities-restricted.
-pub static PSS_014: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-014",
-        slug: "pss-capabilities-restricted",
-        title: "Capabilities not dropped to ALL (NET_BIND_SERVICE only)",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[13].description,
-        references: &[reference("pss", "restricted/capabilities_restricted")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_014,
-};
-
-fn check_014(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("capabilities_restricted", obj, out);
-}
-
-/// KC-PSS-015 pss-proc-mount-restricted.
-pub static PSS_015: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-015",
-        slug: "pss-proc-mount-restricted",
-        title: "/proc mount type not Default (restricted)",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[14].description,
-        references: &[reference("pss", "restricted/procMount_restricted")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_015,
-};
-
-fn check_015(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("procMount_restricted", obj, out);
-}
-
-/// KC-PSS-016 pss-restricted-volumes.
-pub static PSS_016: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-016",
-        slug: "pss-restricted-volumes",
-        title: "Volume type outside the restricted set",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[15].description,
-        references: &[reference("pss", "restricted/restrictedVolumes")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_016,
-};
-
-fn check_016(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("restrictedVolumes", obj, out);
-}
-
-/// KC-PSS-017 pss-run-as-non-root.
-pub static PSS_017: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-017",
-        slug: "pss-run-as-non-root",
-        title: "runAsNonRoot not set to true",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[16].description,
-        references: &[reference("pss", "restricted/runAsNonRoot")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_017,
-};
-
-fn check_017(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("runAsNonRoot", obj, out);
-}
-
-/// KC-PSS-018 pss-run-as-user.
-pub static PSS_018: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-018",
-        slug: "pss-run-as-user",
-        title: "runAsUser set to 0",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[17].description,
-        references: &[reference("pss", "restricted/runAsUser")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_018,
-};
-
-fn check_018(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("runAsUser", obj, out);
-}
-
-/// KC-PSS-019 pss-seccomp-restricted.
-pub static PSS_019: Rule = Rule {
-    meta: RuleMeta {
-        code: "KC-PSS-019",
-        slug: "pss-seccomp-restricted",
-        title: "Seccomp profile not RuntimeDefault or Localhost",
-        severity: Severity::Medium,
-        category: Category::PodSecurityStandards,
-        since: "0.1.0",
-        docs: kubecomply_pss::CHECKS[18].description,
-        references: &[reference("pss", "restricted/seccompProfile_restricted")],
-    },
-    target: Target::PodTemplates,
-    reads: &[],
-    check: check_019,
-};
-
-fn check_019(_cx: &Context<'_>, obj: &Object, out: &mut Violations) {
-    run("seccompProfile_restricted", obj, out);
-}
-
-/// The PSS rules, in code order.
-pub static RULES: &[&Rule] = &[
-    &PSS_001, &PSS_002, &PSS_003, &PSS_004, &PSS_005, &PSS_006, &PSS_007, &PSS_008, &PSS_009,
-    &PSS_010, &PSS_011, &PSS_012, &PSS_013, &PSS_014, &PSS_015, &PSS_016, &PSS_017, &PSS_018,
-    &PSS_019,
-];
 
 #[cfg(test)]
 mod tests {

@@ -27,6 +27,7 @@ mod matrix;
 mod model;
 mod policy;
 mod review;
+mod rules;
 mod segmentation;
 mod selector;
 mod service;

@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod model;
 pub mod paths;
 pub mod review;
+mod rules;
 pub mod selector;
 
 pub use accounts::Accounts;
