@@ -6,30 +6,15 @@ use std::path::{Path, PathBuf};
 use kubecomply_checks::{Engine, EngineOptions, registry};
 use kubecomply_core::date::Date;
 use kubecomply_core::{Inventory, Status};
-use kubecomply_loader::{Limits, files, load, locate::PositionIndex};
+use kubecomply_loader::{Limits, files, locate::PositionIndex};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The objects of fixture files (the loader shared with the RBAC and network rules' fixtures).
 fn load_dir(files_: &[PathBuf]) -> Inventory {
-    let mut objects = Vec::new();
-    for f in files_ {
-        let src = files::read(&files::Input::File(f.clone()), &Limits::default())
-            .expect("readable fixture");
-        let loaded = load(src, &Limits::default());
-        assert!(
-            loaded
-                .diagnostics
-                .iter()
-                .all(|d| d.level != kubecomply_core::diagnostic::Level::Error),
-            "{}: {:?}",
-            f.display(),
-            loaded.diagnostics
-        );
-        objects.extend(loaded.objects);
-    }
-    Inventory::new(objects)
+    kubecomply_testkit::load_files(files_)
 }
 
 /// Runs one rule on one fixture file (plus shared context files) and returns rendered findings.

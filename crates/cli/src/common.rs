@@ -91,6 +91,33 @@ pub fn load_inputs(paths: &[String]) -> Result<Loaded> {
     ))
 }
 
+/// Reads inputs and scans them as compliance frameworks need (`frameworks check`, `report`):
+/// prints the input and engine errors on standard error, then the framework diagnostics.
+/// Returns the inputs, the scan, and whether there were input errors.
+pub fn scan_for_frameworks(
+    engine: &kubecomply_engine::Engine,
+    engine_diagnostics: &[kubecomply_core::Diagnostic],
+    paths: &[String],
+    hash: bool,
+) -> Result<(Loaded, kubecomply_engine::ScanResult, bool)> {
+    let loaded = engine.load(paths, ReadOptions { lean: true, hash });
+    let mut input_errors = false;
+    for d in loaded.diagnostics.iter().chain(engine_diagnostics) {
+        if d.level == kubecomply_core::diagnostic::Level::Error {
+            input_errors = true;
+            eprintln!("{}", d.render());
+        }
+    }
+    let scan = engine.scan(
+        &loaded.inventory,
+        &kubecomply_engine::ScanOptions::for_frameworks(),
+    );
+    for d in engine.framework_diagnostics()? {
+        eprintln!("{}", d.render());
+    }
+    Ok((loaded, scan, input_errors))
+}
+
 /// Resolves positions, sorts and renders the findings of an analyzer's `review` command:
 /// `file:line:column  severity  code  message` lines and a count, or `{"findings": [...]}`.
 pub fn review_text(findings: &mut [Finding], inventory: &Inventory, json: bool) -> Result<String> {

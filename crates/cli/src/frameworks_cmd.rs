@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use kubecomply_core::diagnostic::Level;
 use kubecomply_core::json;
-use kubecomply_engine::{ReadOptions, ReportRequest, ScanOptions};
+use kubecomply_engine::ReportRequest;
 use kubecomply_frameworks::{
     Assessment, Framework, FrameworkResult, RequirementResult, RequirementStatus,
 };
@@ -85,24 +84,8 @@ pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
             show(engine.framework(&id)?, a.format)
         }
         Some(FrameworksCommand::Check { id, inputs, scope }) => {
-            let loaded = engine.load(
-                &inputs,
-                ReadOptions {
-                    lean: true,
-                    hash: false,
-                },
-            );
-            let mut input_errors = false;
-            for d in loaded.diagnostics.iter().chain(&diagnostics) {
-                if d.level == Level::Error {
-                    input_errors = true;
-                    eprintln!("{}", d.render());
-                }
-            }
-            let scan = engine.scan(&loaded.inventory, &ScanOptions::for_frameworks());
-            for d in engine.framework_diagnostics()? {
-                eprintln!("{}", d.render());
-            }
+            let (loaded, scan, input_errors) =
+                crate::common::scan_for_frameworks(&engine, &diagnostics, &inputs, false)?;
             let request = ReportRequest {
                 frameworks: vec![id],
                 scope_all: scope == Some(ScopeArg::All),

@@ -18,8 +18,8 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use kubecomply_core::Severity;
 use kubecomply_core::diagnostic::Level;
+use kubecomply_engine::ReportRequest;
 use kubecomply_engine::definition::{DefinitionKind, ReportDefinition};
-use kubecomply_engine::{ReadOptions, ReportRequest, ScanOptions};
 use kubecomply_report::compliance::policy_report::Flavour;
 use kubecomply_report::compliance::{Report, Thresholds};
 
@@ -277,24 +277,12 @@ fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
     }
     let clock = settings.clock.clone();
     let (engine, engine_diagnostics) = kubecomply_engine::Engine::new(settings)?;
-    let loaded = engine.load(
+    let (loaded, scan, input_errors) = crate::common::scan_for_frameworks(
+        &engine,
+        &engine_diagnostics,
         &a.paths,
-        ReadOptions {
-            lean: true,
-            hash: a.evidence.is_some(),
-        },
-    );
-    let mut input_errors = false;
-    for d in loaded.diagnostics.iter().chain(&engine_diagnostics) {
-        if d.level == Level::Error {
-            input_errors = true;
-            eprintln!("{}", d.render());
-        }
-    }
-    let scan = engine.scan(&loaded.inventory, &ScanOptions::for_frameworks());
-    for d in engine.framework_diagnostics()? {
-        eprintln!("{}", d.render());
-    }
+        a.evidence.is_some(),
+    )?;
     let request = ReportRequest {
         frameworks: a.frameworks.clone(),
         scope_all: a.scope == Some(ScopeArg::All),
