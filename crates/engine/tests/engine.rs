@@ -363,3 +363,77 @@ fn configuration_errors_name_line_column_and_expectation() {
     assert_eq!(s.severity_overrides.len(), 2);
     assert_eq!(s.limits.max_file_size, 2 * 1024 * 1024);
 }
+
+const OWNERS_TEMPLATE: &str = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: requireowners}
+spec:
+  crd:
+    spec:
+      names: {kind: RequireOwners}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package requireowners
+
+      violation[{"msg": msg}] {
+        ns := input.review.object.metadata.namespace
+        not data.inventory.namespace[ns]["v1"]["ConfigMap"]["owners"]
+        msg := sprintf("namespace %v has no owners ConfigMap", [ns])
+      }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: RequireOwners
+metadata:
+  name: require-owners
+  annotations: {kubecomply.io/code: TEAM-OWNERS}
+spec:
+  match:
+    kinds: [{apiGroups: ["apps"], kinds: ["Deployment"]}]
+"#;
+
+/// Gatekeeper's `data.inventory` is prepared once per version of the view: a change of the
+/// view is seen by the next evaluation, and evaluations in parallel each get their copy.
+#[test]
+fn gatekeeper_sees_the_view_as_it_changes() {
+    let dir = temp_dir("gk-view");
+    std::fs::write(dir.join("owners.yaml"), OWNERS_TEMPLATE).expect("write template");
+    let mut settings = Settings::new(clock());
+    settings.policies.paths = vec![dir];
+    let (engine, diagnostics) = Engine::new(settings).expect("engine");
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let deployment = inventory_from_yaml(
+        "d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec: {}\n",
+    )
+    .objects
+    .remove(0);
+    let owners = inventory_from_yaml(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: owners, namespace: shop}\n",
+    )
+    .objects
+    .remove(0);
+    let mut view = kubecomply_engine::ClusterView::new(kubecomply_core::Inventory::default());
+    let fails = |engine: &Engine, view: &kubecomply_engine::ClusterView| {
+        engine
+            .evaluate_object(&deployment, view)
+            .iter()
+            .filter(|f| f.rule == "TEAM-OWNERS" && f.status == Status::Fail)
+            .count()
+    };
+    assert_eq!(fails(&engine, &view), 1, "no owners ConfigMap yet");
+    view.upsert(owners);
+    assert_eq!(fails(&engine, &view), 0, "the view now has it");
+    // Evaluations in parallel against one view agree.
+    let counts: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| fails(&engine, &view))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert_eq!(counts, [0, 0, 0, 0]);
+    view.remove("ConfigMap", "shop", "owners");
+    assert_eq!(fails(&engine, &view), 1, "and it is gone again");
+}
