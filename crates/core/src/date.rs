@@ -43,6 +43,14 @@ impl Date {
         if !is_date_shape(date.as_bytes()) {
             return None;
         }
+        // A date and time is its date only when the time is valid too (`T25:00:00Z` is not
+        // truncated to a date).
+        if !rest.is_empty()
+            && s.parse::<Timestamp>().is_err()
+            && s.parse::<civil::DateTime>().is_err()
+        {
+            return None;
+        }
         let d: civil::Date = date.parse().ok()?;
         Some(Date::from_civil(d))
     }
@@ -123,6 +131,27 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_and_time_is_its_date_only_when_the_time_is_valid() {
+        assert_eq!(
+            Date::parse("2027-02-28T12:00:00Z"),
+            Date::parse("2027-02-28")
+        );
+        assert_eq!(
+            Date::parse("2027-02-28 12:00:00"),
+            Date::parse("2027-02-28")
+        );
+        assert!(Date::parse("2027-02-28").is_some());
+        for bad in [
+            "2027-02-28T25:00:00Z",
+            "2027-02-28Tnoon",
+            "2027-02-30",
+            "2027-02-28x",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn parses_and_formats() {

@@ -217,12 +217,15 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
                 (k, v)
             })
             .collect();
+        // An invalid exception never applies: without a reason it is not an accepted
+        // deviation, and with an expiry that is not a date it would never expire.
         let reason = entry.reason.map(|t| t.0).unwrap_or_default();
         if reason.trim().is_empty() {
             errors.push(ExceptionError {
                 pointer: p.clone(),
-                message: "an exception needs a `reason:`".into(),
+                message: "an exception needs a `reason:`; it does not apply".into(),
             });
+            continue;
         }
         let expires = match entry.expires {
             Some(Text(s)) => match Date::parse(&s) {
@@ -230,9 +233,11 @@ pub fn parse(doc: &Value) -> (Vec<Exception>, Vec<ExceptionError>) {
                 None => {
                     errors.push(ExceptionError {
                         pointer: format!("{p}/expires"),
-                        message: format!("`expires` must be a date YYYY-MM-DD, found {s:?}"),
+                        message: format!(
+                            "`expires` must be a date YYYY-MM-DD, found {s:?}; the exception does not apply"
+                        ),
                     });
-                    None
+                    continue;
                 }
             },
             None => None,
@@ -362,6 +367,21 @@ mod tests {
     }
 
     #[test]
+    fn invalid_exceptions_never_apply() {
+        for expires in ["2027-02-30", "yesterday", "", "2027-02-28T25:00:00Z"] {
+            let doc = json!({"exceptions": [
+                {"rule": "KC-HOST-001", "reason": "r", "expires": expires}
+            ]});
+            let (ex, errs) = parse(&doc);
+            assert!(ex.is_empty(), "{expires:?} applies");
+            assert_eq!(errs.len(), 1, "{expires:?}: {errs:?}");
+        }
+        let (ex, errs) = parse(&json!({"exceptions": [{"rule": "KC-HOST-001"}]}));
+        assert!(ex.is_empty(), "an exception without a reason applies");
+        assert_eq!(errs.len(), 1);
+    }
+
+    #[test]
     fn parses_entries_and_reports_errors() {
         let doc = json!({"exceptions": [
             {"rule": "KC-POD-001", "match": {"kind": "Deployment", "name": "api"}, "reason": "r", "owner": "o", "expires": "2027-01-01"},
@@ -369,7 +389,8 @@ mod tests {
             {"rules": ["x"], "reason": "r", "expires": "soon"}
         ]});
         let (ex, errs) = parse(&doc);
-        assert_eq!(ex.len(), 2);
+        // The entry with an expiry that is not a date is reported and does not apply.
+        assert_eq!(ex.len(), 1);
         assert_eq!(ex[0].expires, Date::parse("2027-01-01"));
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!(errs[0].pointer, "/exceptions/1");
