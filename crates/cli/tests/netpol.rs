@@ -1127,3 +1127,34 @@ fn flows_and_segmentation_errors_name_line_and_column() {
         stderr(&o)
     );
 }
+
+/// A misspelt key in a declared flow is an error at its line and column: it must not widen the
+/// exception (`prot:` would declare the flow on every port) or change a generated policy
+/// (`protocl: UDP` would give TCP).
+#[test]
+fn misspelt_flow_keys_are_errors_not_wider_flows() {
+    let seg = fixture(
+        "misspelt-segmentation",
+        "flows:\n  - from: {namespace: shop}\n    to: {namespace: payments}\n    prot: 8443\n    reason: x\n    owner: y\n",
+    );
+    let o = run(&["netpol", "review", "--segmentation", &seg, "examples"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{seg}:4:5: flows[0].prot: unknown field `prot`")),
+        "{}",
+        stderr(&o)
+    );
+    let flows = fixture(
+        "misspelt-flow-lines",
+        "- from: shop/storefront\n  to: payments/payments-api\n  port: 8443\n  protocl: UDP\n",
+    );
+    let o = run(&["netpol", "generate", "--flows", &flows, "examples/shop"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{flows}:4:3: flows[0].protocl: unknown field `protocl`"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

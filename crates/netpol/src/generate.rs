@@ -51,6 +51,15 @@ pub fn parse_flows(model: &Model, v: &Value) -> Result<Vec<Flow>, String> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = |m: String| format!("flows[{i}]: {m}");
+        // A misspelt key must not change the flow silently (`protocl: UDP` would give TCP).
+        if let Some(k) = item.as_object().and_then(|m| {
+            m.keys()
+                .find(|k| !["from", "to", "port", "protocol"].contains(&k.as_str()))
+        }) {
+            return Err(format!(
+                "flows[{i}].{k}: unknown field `{k}` (expected from, to, port, protocol)"
+            ));
+        }
         let end = |key: &str| -> Result<FlowEnd, String> {
             let s = item
                 .field(key)

@@ -74,6 +74,9 @@ fn selector(v: Option<&Value>, at: &str) -> Result<FlowSelector, String> {
     Ok(s)
 }
 
+/// The fields of a declared flow.
+const FLOW_FIELDS: [&str; 6] = ["from", "to", "port", "protocol", "reason", "owner"];
+
 impl Segmentation {
     /// Parses `{flows: [{from, to, port, protocol, reason, owner}]}` (or the bare list);
     /// `reason` and `owner` are required, so that every exception is accounted for.
@@ -86,9 +89,27 @@ impl Segmentation {
             },
             _ => return Err("expected a list of flows or a map with `flows`".into()),
         };
+        if let Some(k) = v
+            .as_object()
+            .and_then(|m| m.keys().find(|k| k.as_str() != "flows"))
+        {
+            return Err(format!("{k}: unknown field `{k}` (expected flows)"));
+        }
         let mut flows = Vec::new();
         for (i, f) in list.iter().enumerate() {
             let at = format!("flows[{i}]");
+            // A misspelt key must not widen a declared exception (a `prot:` would otherwise
+            // declare the flow on every port).
+            let Some(fields) = f.as_object() else {
+                return Err(format!(
+                    "{at}: must be a map with from, to, port, protocol, reason, owner"
+                ));
+            };
+            if let Some(k) = fields.keys().find(|k| !FLOW_FIELDS.contains(&k.as_str())) {
+                return Err(format!(
+                    "{at}.{k}: unknown field `{k}` (expected from, to, port, protocol, reason, owner)"
+                ));
+            }
             let text = |k: &str| -> Result<String, String> {
                 f.field(k)
                     .and_then(Value::as_str)
