@@ -93,19 +93,23 @@ pub fn load_inputs(paths: &[String]) -> Result<Loaded> {
 
 /// Reads inputs and scans them as compliance frameworks need (`frameworks check`, `report`):
 /// prints the input and engine errors on standard error, then the framework diagnostics.
-/// Returns the inputs, the scan, and whether there were input errors.
+/// Returns the inputs, the scan, and the input errors.
 pub fn scan_for_frameworks(
     engine: &kubecomply_engine::Engine,
     engine_diagnostics: &[kubecomply_core::Diagnostic],
     paths: &[String],
     hash: bool,
-) -> Result<(Loaded, kubecomply_engine::ScanResult, bool)> {
+) -> Result<(
+    Loaded,
+    kubecomply_engine::ScanResult,
+    Vec<kubecomply_core::Diagnostic>,
+)> {
     let loaded = engine.load(paths, ReadOptions { lean: true, hash });
-    let mut input_errors = false;
+    let mut input_errors = Vec::new();
     for d in loaded.diagnostics.iter().chain(engine_diagnostics) {
         if d.level == kubecomply_core::diagnostic::Level::Error {
-            input_errors = true;
             eprintln!("{}", d.render());
+            input_errors.push(d.clone());
         }
     }
     let scan = engine.scan(

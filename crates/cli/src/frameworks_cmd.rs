@@ -115,7 +115,7 @@ pub fn run(a: FrameworksArgs) -> anyhow::Result<u8> {
                 }
                 ListFormat::Table => crate::emit(None, &table(&result))?,
             }
-            Ok(if input_errors {
+            Ok(if !input_errors.is_empty() {
                 2
             } else if result.has_failures() {
                 1

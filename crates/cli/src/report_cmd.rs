@@ -315,6 +315,7 @@ fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
             max_failed: a.max_failed.clone(),
         },
         frameworks: assessment.reports,
+        input_errors,
     };
     let format = a.format.unwrap_or(ReportFormat::Json);
     let formats = if plan.formats.is_empty() {
@@ -401,7 +402,7 @@ fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
     } else {
         report.passed() && !low_band
     };
-    Ok(if input_errors {
+    Ok(if !report.input_errors.is_empty() {
         2
     } else if passed {
         0

@@ -405,3 +405,40 @@ fn frameworks_with_a_data_class_evaluate_the_resources_holding_it() {
     let soc2 = json(&run(&["report", "--framework", "soc2", "examples"]));
     assert_eq!(soc2["frameworks"][0]["scope"], "every scanned resource");
 }
+
+/// A report over inputs that could not all be read records the errors and does not pass,
+/// whatever the frameworks say (issue 14: a missing path gave `"passed": true`).
+#[test]
+fn input_errors_are_recorded_and_fail_the_report() {
+    let o = common::run(&[
+        "report",
+        "--framework",
+        "pci-dss",
+        "examples/shop",
+        "does-not-exist",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    let doc = common::json(&o);
+    assert_eq!(doc["passed"], serde_json::json!(false));
+    let errors = doc["inputErrors"].as_array().expect("inputErrors");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["file"], serde_json::json!("does-not-exist"));
+    // Without input errors the field is absent, as before.
+    let o = common::run(&["report", "--framework", "pci-dss", "examples/shop"]);
+    assert!(common::json(&o).get("inputErrors").is_none());
+    // The markdown says so above the summary.
+    let o = common::run(&[
+        "report",
+        "--framework",
+        "pci-dss",
+        "--format",
+        "markdown",
+        "examples/shop",
+        "does-not-exist",
+    ]);
+    assert!(
+        common::stdout(&o).contains("**Input errors: 1."),
+        "{}",
+        common::stdout(&o)
+    );
+}

@@ -123,6 +123,7 @@ fn html_is_self_contained_and_escaped() {
         config: None,
         attestations_file: Some("att.yaml".into()),
         policy_digest: None,
+        input_errors: Vec::new(),
         thresholds: Thresholds::default(),
         frameworks: vec![FrameworkReport {
             scope: kubecomply_frameworks::scope::select(&fw, &[], false),

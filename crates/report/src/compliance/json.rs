@@ -92,7 +92,7 @@ impl Report<'_> {
             .iter()
             .map(|(s, n)| (s.as_str().to_string(), json!(n)))
             .collect();
-        json!({
+        let mut doc = json!({
             "schemaVersion": "1.0",
             "kind": "ComplianceReport",
             "generatedAt": self.generated_at,
@@ -108,6 +108,19 @@ impl Report<'_> {
             "thresholds": {"minScore": self.thresholds.min_score, "maxFailed": max_failed},
             "passed": self.passed(),
             "frameworks": frameworks,
-        })
+        });
+        if !self.input_errors.is_empty()
+            && let Value::Object(m) = &mut doc
+        {
+            let errors: Vec<Value> = self
+                .input_errors
+                .iter()
+                .map(|d| {
+                    json!({"file": d.file, "line": d.line, "column": d.column, "message": d.message})
+                })
+                .collect();
+            m.insert("inputErrors".into(), Value::Array(errors));
+        }
+        doc
     }
 }

@@ -24,6 +24,17 @@ impl Report<'_> {
         if let Some(d) = &self.policy_digest {
             let _ = writeln!(s, "Team policies: `{d}`.\n");
         }
+        if !self.input_errors.is_empty() {
+            let _ = writeln!(
+                s,
+                "**Input errors: {}. What these inputs hold was not evaluated; the report does not pass.**\n",
+                self.input_errors.len()
+            );
+            for d in &self.input_errors {
+                let _ = writeln!(s, "- {}", md(&d.render()));
+            }
+            s.push('\n');
+        }
         let _ = writeln!(
             s,
             "| Framework | Version | Score | Pass | Fail | Partial | Manual (attested) | Manual (not attested) | Not assessed | Not applicable | Verdict |"

@@ -39,14 +39,19 @@ pub struct Report<'a> {
     pub thresholds: Thresholds,
     /// The frameworks.
     pub frameworks: Vec<FrameworkReport<'a>>,
+    /// Inputs that could not be read or parsed (a missing path, an unreadable document): what
+    /// they hold was not evaluated, so a report with any does not pass.
+    pub input_errors: Vec<kubecomply_core::Diagnostic>,
 }
 
 impl Report<'_> {
-    /// Whether every framework is within its thresholds.
+    /// Whether every framework is within its thresholds and every input was read.
     pub fn passed(&self) -> bool {
-        self.frameworks
-            .iter()
-            .all(|f| self.thresholds.violations(&f.result).is_empty())
+        self.input_errors.is_empty()
+            && self
+                .frameworks
+                .iter()
+                .all(|f| self.thresholds.violations(&f.result).is_empty())
     }
 }
 
