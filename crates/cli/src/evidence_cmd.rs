@@ -65,6 +65,11 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
         None
     };
     let intact = v.problems.is_empty();
+    let input_errors = v
+        .manifest
+        .get("inputErrors")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     let reproduced = rescan.as_ref().is_none_or(|r| r.same);
     let tool = v
         .manifest
@@ -87,6 +92,7 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
                 "filesChecked": v.checked,
                 "problems": problems,
                 "toolVersion": tool,
+                "inputErrors": input_errors,
                 "rescan": rescan.as_ref().map(Rescan::to_json),
             });
             crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
@@ -103,6 +109,11 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
                     v.checked,
                     v.digest
                 ));
+                if input_errors > 0 {
+                    s.push_str(&format!(
+                        "note: the run this bundle records had {input_errors} input errors (manifest inputErrors): what those inputs hold was not evaluated and its report did not pass\n"
+                    ));
+                }
             } else {
                 s.push_str(&format!(
                     "{}: TAMPERED ({} problems)\n",

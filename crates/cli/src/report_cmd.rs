@@ -374,6 +374,7 @@ fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
             generated_at: &report.generated_at,
             command,
             paths: &a.paths,
+            input_errors: &report.input_errors,
             files: kubecomply_engine::evidence::Files {
                 config: engine.settings().config_file.clone(),
                 exceptions,

@@ -459,3 +459,34 @@ fn rescan_refuses_when_a_recorded_settings_file_changed() {
     );
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// A bundle of a run that could not read all its inputs records the errors, and `verify`
+/// says so beside "intact" (issue 14: such a bundle had 0 objects and looked clean).
+#[test]
+fn a_bundle_records_the_runs_input_errors() {
+    let dir = common::temp_path("evidence-input-errors");
+    let d = dir.display().to_string();
+    let o = common::run(&[
+        "report",
+        "--framework",
+        "pci-dss",
+        "--evidence",
+        &d,
+        "examples/shop",
+        "does-not-exist",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let errors = manifest["inputErrors"].as_array().expect("inputErrors");
+    assert_eq!(errors[0]["file"], serde_json::json!("does-not-exist"));
+    let v = common::run(&["evidence", "verify", &d]);
+    assert_eq!(v.status.code(), Some(0), "intact: {}", common::stdout(&v));
+    assert!(
+        common::stdout(&v).contains("had 1 input errors"),
+        "{}",
+        common::stdout(&v)
+    );
+}

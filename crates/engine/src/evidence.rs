@@ -216,6 +216,9 @@ pub struct Evidence<'a> {
     pub command: Value,
     /// The input paths as given.
     pub paths: &'a [String],
+    /// Inputs that could not be read or parsed: recorded, so that a bundle of a run that
+    /// missed inputs says so.
+    pub input_errors: &'a [kubecomply_core::Diagnostic],
     /// The settings files.
     pub files: Files,
 }
@@ -292,6 +295,17 @@ pub fn write(e: Evidence<'_>) -> Result<String> {
         "findings": {"file": "findings.jsonl", "count": records.len(), "digest": fdigest},
         "files": listed,
     });
+    if !e.input_errors.is_empty()
+        && let Value::Object(m) = &mut manifest
+    {
+        // Only when there are some: bundles of clean runs keep their manifest unchanged.
+        let errors: Vec<Value> = e
+            .input_errors
+            .iter()
+            .map(|d| json!({"file": d.file, "line": d.line, "column": d.column, "message": d.message}))
+            .collect();
+        m.insert("inputErrors".into(), Value::Array(errors));
+    }
     let digest = manifest_digest(&manifest);
     if let Value::Object(m) = &mut manifest {
         m.insert("digest".into(), json!(digest));
