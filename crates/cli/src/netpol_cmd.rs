@@ -1,6 +1,7 @@
 //! `kubecomply netpol`: NetworkPolicy reachability queries and matrices.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
@@ -591,19 +592,23 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
         Err(c) => return Ok(c),
     };
     // `--segmentation`, else `segmentation:` of `.kubecomply.yaml`.
+    let settings = match crate::common::settings(None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(2);
+        }
+    };
     let configured = match segmentation {
         Some(_) => None,
-        None => match crate::common::settings(None) {
-            Ok(cfg) => cfg.segmentation.map(|p| p.to_string_lossy().to_string()),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                return Ok(2);
-            }
-        },
+        None => settings
+            .segmentation
+            .as_ref()
+            .map(|p| p.to_string_lossy().to_string()),
     };
     let seg = match segmentation.or(configured.as_deref()) {
         None => kubecomply_netpol::Segmentation::default(),
-        Some(path) => match kubecomply_engine::flows::load_segmentation(path) {
+        Some(path) => match kubecomply_engine::flows::load_segmentation(path, &settings.limits) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -623,10 +628,11 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         Ok(x) => x,
         Err(c) => return Ok(c),
     };
-    let text = match std::fs::read_to_string(flows_path) {
+    let limits = crate::common::settings(None)?.limits;
+    let text = match kubecomply_engine::inputs::read_setting(Path::new(flows_path), &limits) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {flows_path}: {e}");
+            eprintln!("error: {e}");
             return Ok(2);
         }
     };

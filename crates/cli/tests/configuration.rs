@@ -121,3 +121,22 @@ fn an_overflowing_size_limit_is_refused_not_wrapped() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A configuration (which the audited repository controls) that points a setting at a FIFO
+/// gets an error for it, not a scan that hangs.
+#[test]
+fn a_setting_pointing_at_a_fifo_is_an_error_not_a_hang() {
+    let dir = project("cfg-fifo", "exceptionsFile: trap.yaml\n");
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("trap.yaml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let o = run_in(&dir, &["scan", "deploy"]);
+    let out = format!("{}{}", common::stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("trap.yaml") && out.contains("not a regular file"),
+        "{out}"
+    );
+}

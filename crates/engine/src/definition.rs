@@ -477,8 +477,7 @@ pub fn read(file: &Path) -> Result<ReportDefinition> {
 /// its next three runs after that time.
 pub fn read_at(file: &Path, now: Option<i64>) -> Result<ReportDefinition> {
     let name = file.display().to_string();
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Error::new(format!("{name}: cannot read: {e}")))?;
+    let text = crate::inputs::read_setting(file, &kubecomply_loader::Limits::default())?;
     let stream = kubecomply_loader::yaml::parse(&text, &kubecomply_loader::Limits::default());
     if let Some(e) = stream.errors.first() {
         return Err(Error::new(format!(

@@ -446,14 +446,7 @@ fn plain_name(name: &str) -> bool {
 
 fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join(MANIFEST);
-    let f = std::fs::File::open(&path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
-    let mut text = String::new();
-    f.take(MAX_MANIFEST + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
-    if text.len() as u64 > MAX_MANIFEST {
-        fail!("{}: larger than {MAX_MANIFEST} bytes", path.display());
-    }
+    let text = read_bounded(&path, MAX_MANIFEST)?;
     let value: Value = serde_json::from_str(&text).map_err(|e| {
         err!(
             "{}:{}:{}: not JSON: {e}",
@@ -496,9 +489,23 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
     })
 }
 
+/// A bundle file's text: a regular file of at most `max` bytes.
+fn read_bounded(path: &Path, max: u64) -> Result<String> {
+    let f = kubecomply_loader::files::open_regular(path)
+        .map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
+    let mut text = String::new();
+    f.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
+    if text.len() as u64 > max {
+        fail!("{}: larger than {max} bytes", path.display());
+    }
+    Ok(text)
+}
+
 /// Streams a file through sha256 (bounded memory whatever its size).
 fn hash_file(path: &Path) -> std::io::Result<FileDigest> {
-    let mut f = std::fs::File::open(path)?;
+    let mut f = kubecomply_loader::files::open_regular(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
@@ -741,13 +748,7 @@ fn recorded_file(manifest: &Value, key: &str) -> Result<Option<PathBuf>> {
 /// Loads `inputs.jsonl` back into objects with their recorded source file and document index.
 fn load_bundled_inputs(dir: &Path) -> Result<crate::Loaded> {
     let path = dir.join("inputs.jsonl");
-    let meta =
-        std::fs::metadata(&path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
-    if meta.len() > MAX_INPUTS {
-        fail!("{}: larger than {MAX_INPUTS} bytes", path.display());
-    }
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
+    let text = read_bounded(&path, MAX_INPUTS)?;
     let mut objects = Vec::new();
     let mut diagnostics = Vec::new();
     let mut sources = std::collections::HashSet::new();
@@ -839,7 +840,8 @@ pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Resca
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let bundled_text = std::fs::read_to_string(dir.join("findings.jsonl")).unwrap_or_default();
+    // Verified before a rescan: a regular file of the size the manifest records.
+    let bundled_text = read_bounded(&dir.join("findings.jsonl"), MAX_INPUTS)?;
     let mut bundled: Vec<&str> = bundled_text.lines().collect();
     bundled.sort_unstable();
     let now: Vec<&str> = records.iter().map(String::as_str).collect();

@@ -29,8 +29,12 @@ pub fn located(path: &str, text: &str, doc: &kubecomply_core::Value, message: &s
 }
 
 /// Reads a segmentation file (declared cross-class flows); errors name file, line and column.
-pub fn load_segmentation(path: &str) -> Result<kubecomply_netpol::Segmentation, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+pub fn load_segmentation(
+    path: &str,
+    limits: &kubecomply_loader::Limits,
+) -> Result<kubecomply_netpol::Segmentation, String> {
+    let text = crate::inputs::read_setting(std::path::Path::new(path), limits)
+        .map_err(|e| e.to_string())?;
     let parsed = match kubecomply_loader::parse_documents(&text) {
         Ok(docs) if docs.len() == 1 => docs.into_iter().next().unwrap_or_default(),
         Ok(docs) => {

@@ -35,7 +35,7 @@ pub struct Assessment<'e> {
 }
 
 /// The built-in frameworks followed by the custom ones.
-pub fn load(files: &[PathBuf]) -> Result<Vec<Framework>> {
+pub fn load(files: &[PathBuf], limits: &kubecomply_loader::Limits) -> Result<Vec<Framework>> {
     let joined = |errors: Vec<kubecomply_frameworks::FrameworkError>| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         Error::new(lines.join("\n"))
@@ -43,8 +43,7 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<Framework>> {
     let mut all = kubecomply_frameworks::builtins().map_err(joined)?;
     for path in files {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(format!("{name}: cannot read: {e}")))?;
+        let text = crate::inputs::read_setting(path, limits)?;
         let def = kubecomply_frameworks::parse(&text, &name).map_err(joined)?;
         if all.iter().any(|f| f.id == def.framework.id) {
             return Err(Error::new(format!(
@@ -201,8 +200,7 @@ fn read_attestations(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Vec<kubecomply_frameworks::Attestation>> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::new(format!("{name}: cannot read: {e}")))?;
+    let text = crate::inputs::read_setting(path, &engine.settings().limits)?;
     let mut attestations =
         kubecomply_frameworks::parse_attestations(&text, &name).map_err(|es| {
             let lines: Vec<String> = es.iter().map(ToString::to_string).collect();

@@ -68,3 +68,12 @@ pub fn load(paths: &[String], limits: &Limits, options: ReadOptions) -> Loaded {
         digests,
     }
 }
+
+/// Reads a file a setting names (configuration, exceptions, report definitions, framework,
+/// attestation and flow files): a regular file only, within `limits`
+/// (`kubecomply_loader::files::read_file`); the error names the file.
+pub fn read_setting(path: &std::path::Path, limits: &Limits) -> crate::Result<String> {
+    files::read_file(path, limits)
+        .map(|src| src.text)
+        .map_err(|d| crate::Error::new(format!("{}: {}", d.file, d.message)))
+}

@@ -224,7 +224,8 @@ impl Engine {
             options.exceptions_origin = origin;
         }
         let segmentation = match &settings.segmentation {
-            Some(p) => flows::load_segmentation(&p.to_string_lossy()).map_err(Error::new)?,
+            Some(p) => flows::load_segmentation(&p.to_string_lossy(), &settings.limits)
+                .map_err(Error::new)?,
             None => kubecomply_netpol::Segmentation::default(),
         };
         let rules = kubecomply_checks::Engine::new(&kubecomply_checks::registry::all(), options);
@@ -264,7 +265,9 @@ impl Engine {
     fn loaded_frameworks(&self) -> Result<&LoadedFrameworks> {
         self.frameworks
             .get_or_init(|| {
-                let mut all = frameworks::load(&self.settings.framework_files).map_err(|e| e.0)?;
+                let mut all =
+                    frameworks::load(&self.settings.framework_files, &self.settings.limits)
+                        .map_err(|e| e.0)?;
                 let mut diagnostics = Vec::new();
                 if let Some(p) = &self.policies {
                     frameworks::map_policies(&mut all, &p.rules, &mut diagnostics);
@@ -494,7 +497,7 @@ pub fn load_exceptions(
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<Exception>, Option<Origin>) {
     let name = path.display().to_string();
-    let src = match files::read(&files::Input::File(path.to_path_buf()), limits) {
+    let src = match files::read_file(path, limits) {
         Ok(s) => s,
         Err(d) => {
             diags.push(d);

@@ -96,8 +96,7 @@ impl Policies {
         let mut objects = Vec::new();
         let mut files = HashSet::new();
         for p in found {
-            let input = kubecomply_loader::files::Input::File(p.clone());
-            match kubecomply_loader::files::read(&input, limits) {
+            match kubecomply_loader::files::read_file(&p, limits) {
                 Ok(src) => {
                     files.insert(src.path.to_string());
                     let l = kubecomply_loader::load(src, limits);

@@ -346,12 +346,8 @@ pub enum RegoVersion {
 
 /// Reads and validates a configuration file; errors name file, line and column.
 fn read(path: &Path, clock: Clock) -> Result<Settings> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::new(format!(
-            "{}: cannot read configuration: {e}",
-            path.display()
-        ))
-    })?;
+    // The configuration sets the size limit, so its own read has the default one.
+    let text = crate::inputs::read_setting(path, &Limits::default())?;
     let stream = kubecomply_loader::yaml::parse(&text, &kubecomply_loader::Limits::default());
     if let Some(e) = stream.errors.first() {
         return Err(Error::new(format!(

@@ -64,10 +64,22 @@ pub fn discover(args: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {
                     match entry {
                         Ok(e) => {
                             let p = e.path();
-                            let is_file =
-                                e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
-                            if is_file && is_manifest(p) {
-                                found.push(p.to_path_buf());
+                            let is_dir = e.file_type().is_none_or(|t| t.is_dir());
+                            if is_dir || !is_manifest(p) {
+                                continue;
+                            }
+                            // A manifest's name on a FIFO, a device or a link to one is
+                            // reported and never read: a FIFO would hang the scan, a device
+                            // never end.
+                            match std::fs::metadata(p) {
+                                Ok(m) if m.is_file() => found.push(p.to_path_buf()),
+                                Ok(_) => diags.push(Diagnostic::file(
+                                    Level::Error,
+                                    &p.display().to_string(),
+                                    "not a regular file (a FIFO, device or socket is never read)",
+                                )),
+                                // A broken link is reported when it is read.
+                                Err(_) => found.push(p.to_path_buf()),
                             }
                         }
                         Err(e) => diags.push(Diagnostic::file(Level::Error, arg, e.to_string())),
@@ -141,6 +153,66 @@ fn read_limited(
     }
 }
 
+/// Opens a regular file. A FIFO, device or socket is refused before it is opened: opening a
+/// FIFO blocks until a writer comes, and a device never ends, so a hostile repository could
+/// hang a scan with one (`mkfifo`, a symbolic link to `/dev/zero`). Checked again on the
+/// opened file, in case the path changed in between.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or socket is never read)",
+        )
+    };
+    let m = std::fs::metadata(path)?;
+    if m.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if !m.is_file() {
+        return Err(not_regular());
+    }
+    let f = std::fs::File::open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(f)
+}
+
+/// Reads a file the tool was pointed at by a setting (configuration, exceptions, report
+/// definitions, framework, attestation and flow files, policy manifests): a regular file only,
+/// at most `limits.max_file_size` bytes, UTF-8 text.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<SourceFile, Diagnostic> {
+    let name = path.display().to_string();
+    let f = open_regular(path)
+        .map_err(|e| Diagnostic::file(Level::Error, &name, format!("cannot read: {e}")))?;
+    read_opened(f, name, limits)
+}
+
+fn read_opened(f: std::fs::File, name: String, limits: &Limits) -> Result<SourceFile, Diagnostic> {
+    let size = f.metadata().map_or(0, |m| m.len());
+    if size > limits.max_file_size {
+        return Err(Diagnostic::file(
+            Level::Error,
+            &name,
+            format!(
+                "{} MiB, larger than the {} MiB limit (raise it with --max-file-size)",
+                size / (1024 * 1024),
+                limits.max_file_size / (1024 * 1024)
+            ),
+        ));
+    }
+    let text = read_limited(f, &name, limits, size)?;
+    let format = detect_format(&name, &text);
+    Ok(SourceFile {
+        path: name.as_str().into(),
+        text,
+        format,
+    })
+}
+
 /// Reads one input into a source file.
 pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
     let (name, text) = match input {
@@ -149,28 +221,16 @@ pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
             (STDIN.to_string(), text)
         }
         Input::File(p) => {
+            // Named on the command line: a pipe is allowed here (`scan <(helm template ...)`),
+            // bounded like any input. Files found by walking directories are regular files
+            // only (see `discover`).
             let name = p.display().to_string();
             let f = std::fs::File::open(p)
                 .map_err(|e| Diagnostic::file(Level::Error, &name, format!("cannot read: {e}")))?;
-            if let Ok(m) = f.metadata() {
-                if m.is_dir() {
-                    return Err(Diagnostic::file(Level::Error, &name, "is a directory"));
-                }
-                if m.len() > limits.max_file_size {
-                    return Err(Diagnostic::file(
-                        Level::Error,
-                        &name,
-                        format!(
-                            "{} MiB, larger than the {} MiB limit (raise it with --max-file-size)",
-                            m.len() / (1024 * 1024),
-                            limits.max_file_size / (1024 * 1024)
-                        ),
-                    ));
-                }
+            if f.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(Diagnostic::file(Level::Error, &name, "is a directory"));
             }
-            let size = f.metadata().map_or(0, |m| m.len());
-            let text = read_limited(f, &name, limits, size)?;
-            (name, text)
+            return read_opened(f, name, limits);
         }
     };
     let format = detect_format(&name, &text);

@@ -461,3 +461,43 @@ fn shallow_quoted_continuations_are_read_as_kubectl_reads_them() {
             .is_empty()
     );
 }
+
+/// A FIFO or a device where a file is expected is refused before it is opened: opening a FIFO
+/// blocks until a writer comes (a scan would hang) and a device never ends.
+#[test]
+fn fifos_and_devices_are_refused_not_opened() {
+    let dir = std::env::temp_dir().join(format!("kc-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let fifo = dir.join("trap.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.yaml")).expect("symlink");
+    std::fs::write(
+        dir.join("ok.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .expect("write");
+    // A setting's file.
+    for p in [&fifo, &dir.join("zero.yaml")] {
+        let err = files::read_file(p, &Limits::default()).expect_err("refused");
+        assert!(
+            err.message.contains("not a regular file"),
+            "{}",
+            err.message
+        );
+    }
+    // A directory walk skips both with an error each and reads the rest.
+    let (inputs, diags) = files::discover(&[dir.display().to_string()]);
+    assert_eq!(inputs.len(), 1, "{inputs:?}");
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.message.contains("not a regular file"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
