@@ -100,6 +100,7 @@ impl Engine {
         let per_object: Vec<(Vec<Finding>, usize)> = inventory
             .objects
             .par_iter()
+            .chain(inventory.invalid.par_iter())
             .map(|obj| {
                 let (mut f, passed) = self.run_object(&cx, obj, today, include_passes);
                 // Vectors grow to 4 at the first push; most objects have one or two findings,
@@ -220,6 +221,23 @@ impl Engine {
         let mut findings = Vec::new();
         let mut passed = 0;
         let mut v = Violations::default();
+        if !obj.invalid.is_empty() {
+            // An invalid object is reported whatever rules are selected, and nothing else
+            // runs on it: every other verdict would be a guess.
+            let rule = &crate::rules::general::invalid_field_type::RULE;
+            (rule.check)(cx, obj, &mut v);
+            for violation in v.items.drain(..) {
+                findings.push(self.finding(
+                    rule,
+                    obj,
+                    Status::Error,
+                    violation.pointer,
+                    violation.message,
+                    violation.container,
+                ));
+            }
+            return (findings, passed);
+        }
         let suppressed = obj.annotation(IGNORE_ANNOTATION);
         for rule in &self.rules {
             if !rule.target.matches(obj) {

@@ -7,16 +7,25 @@ use crate::object::Object;
 /// All objects of one evaluation with lookup indexes.
 #[derive(Debug, Default)]
 pub struct Inventory {
-    /// The objects, in input order.
+    /// The valid objects, in input order: what every analysis reads.
     pub objects: Vec<Object>,
+    /// The invalid objects ([`crate::shape`]), in input order: reported with status `error`,
+    /// never analysed, never indexed (their identity cannot be trusted).
+    pub invalid: Vec<Object>,
     by_kind: HashMap<String, Vec<usize>>,
     by_kind_namespace: HashMap<(String, String), Vec<usize>>,
     by_key: HashMap<(String, String, String), usize>,
 }
 
 impl Inventory {
-    /// Builds the indexes over `objects`.
+    /// Builds the indexes over the valid `objects`; invalid ones are kept apart.
     pub fn new(objects: Vec<Object>) -> Inventory {
+        let (objects, invalid): (Vec<Object>, Vec<Object>) =
+            if objects.iter().all(|o| o.invalid.is_empty()) {
+                (objects, Vec::new())
+            } else {
+                objects.into_iter().partition(|o| o.invalid.is_empty())
+            };
         let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_kind_namespace: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut by_key = HashMap::with_capacity(objects.len());
@@ -36,6 +45,7 @@ impl Inventory {
         }
         Inventory {
             objects,
+            invalid,
             by_kind,
             by_kind_namespace,
             by_key,
@@ -81,7 +91,28 @@ impl Inventory {
     /// Adds `object`, or replaces the object of the same kind, namespace and name (a watch's
     /// ADDED or MODIFIED event); returns the replaced object. Indexes stay exact; the cost is
     /// that of the object's own index entries, not of the inventory.
+    ///
+    /// An invalid object is kept apart (see [`Inventory::invalid`]), replacing the invalid
+    /// object read from the same place (cluster uid, or file, document and list item).
     pub fn upsert(&mut self, object: Object) -> Option<Object> {
+        if !object.invalid.is_empty() {
+            let same = |o: &Object| match (&o.origin.cluster, &object.origin.cluster) {
+                (Some(a), Some(b)) => a.uid == b.uid,
+                (None, None) => {
+                    o.origin.source.path == object.origin.source.path
+                        && o.origin.document == object.origin.document
+                        && o.origin.prefix == object.origin.prefix
+                }
+                _ => false,
+            };
+            return match self.invalid.iter().position(same) {
+                Some(i) => Some(std::mem::replace(&mut self.invalid[i], object)),
+                None => {
+                    self.invalid.push(object);
+                    None
+                }
+            };
+        }
         let key = (
             object.kind.clone(),
             object.namespace.clone().unwrap_or_default(),
@@ -157,14 +188,14 @@ impl Inventory {
         Some(removed)
     }
 
-    /// Number of objects.
+    /// Number of objects, valid and invalid.
     pub fn len(&self) -> usize {
-        self.objects.len()
+        self.objects.len() + self.invalid.len()
     }
 
-    /// Whether there are no objects.
+    /// Whether there are no objects, valid or invalid.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
+        self.objects.is_empty() && self.invalid.is_empty()
     }
 }
 
@@ -253,6 +284,41 @@ mod tests {
                 .map(|c| c.uid.as_str()),
             Some("uid-p1")
         );
+    }
+
+    #[test]
+    fn invalid_objects_are_kept_apart_and_never_indexed() {
+        let base = object("Pod", Some("a"), "p1", 1);
+        let value = |name: crate::Value| {
+            let mut v = base.value.clone();
+            if let Some(m) = v.get_mut("metadata").and_then(crate::Value::as_object_mut) {
+                m.insert("name".into(), name);
+            }
+            v
+        };
+        let cluster = ClusterRef {
+            cluster: "test".into(),
+            uid: "uid-bad".into(),
+            resource_version: "1".into(),
+        };
+        let bad = Object::from_cluster(value(crate::Value::Bool(true)), cluster.clone())
+            .expect("an object");
+        assert_eq!(bad.name, "true");
+        assert!(!bad.invalid.is_empty());
+        let mut inv = Inventory::new(vec![object("Pod", Some("a"), "true", 1), bad.clone()]);
+        assert_eq!((inv.objects.len(), inv.invalid.len(), inv.len()), (1, 1, 2));
+        // The valid Pod named "true" is what a lookup finds; the invalid one is never merged.
+        assert_eq!(inv.of_kind("Pod").count(), 1);
+        assert!(
+            inv.get("Pod", "a", "true")
+                .is_some_and(|o| o.invalid.is_empty())
+        );
+        // Upserting the same invalid cluster object replaces it; nothing is indexed.
+        let again = Object::from_cluster(value(crate::Value::from(5)), cluster).expect("object");
+        assert!(inv.upsert(again).is_some());
+        assert_eq!((inv.objects.len(), inv.invalid.len()), (1, 1));
+        assert_eq!(inv.invalid[0].name, "5");
+        assert_consistent(&inv);
     }
 
     #[test]

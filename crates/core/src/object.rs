@@ -190,6 +190,9 @@ pub struct Object {
     /// `name` with the first of them ([`crate::ObjectRef::of`]); objects are not changed after
     /// loading.
     pub reference: std::sync::OnceLock<Arc<crate::ObjectRef>>,
+    /// Its wrongly typed fields ([`crate::shape`]): an object with any is invalid, reported
+    /// with status `error` and left out of every analysis.
+    pub invalid: Vec<crate::shape::Invalid>,
 }
 
 impl Object {
@@ -200,14 +203,38 @@ impl Object {
             (Some(a), Some(k)) if !a.is_empty() && !k.is_empty() => (a.to_string(), k.to_string()),
             _ => return Err(Box::new(value)),
         };
-        let name = str_at(&value, &["metadata", "name"])
-            .or_else(|| str_at(&value, &["metadata", "generateName"]))
-            .unwrap_or_default()
-            .to_string();
-        let namespace = str_at(&value, &["metadata", "namespace"])
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        let pod_templates = pod::find_templates(&value);
+        let invalid = crate::shape::validate(&value, &api_version, &kind);
+        let (name, namespace) = if invalid.is_empty() {
+            let name = str_at(&value, &["metadata", "name"])
+                .or_else(|| str_at(&value, &["metadata", "generateName"]))
+                .unwrap_or_default()
+                .to_string();
+            let namespace = str_at(&value, &["metadata", "namespace"])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            (name, namespace)
+        } else {
+            // An invalid object is shown with what it says, whatever the type (`Pod/true` for
+            // `name: y`); it is never looked up by name.
+            let shown = |key: &str| {
+                crate::value::get(&value, &["metadata", key]).and_then(|v| match v {
+                    Value::String(s) if !s.is_empty() => Some(s.clone()),
+                    Value::String(_) | Value::Null => None,
+                    other => Some(crate::value::short(other)),
+                })
+            };
+            (
+                shown("name")
+                    .or_else(|| shown("generateName"))
+                    .unwrap_or_default(),
+                shown("namespace"),
+            )
+        };
+        let pod_templates = if invalid.is_empty() {
+            pod::find_templates(&value)
+        } else {
+            Vec::new()
+        };
         Ok(Object {
             value,
             api_version,
@@ -217,6 +244,7 @@ impl Object {
             origin: Arc::new(origin),
             pod_templates,
             reference: std::sync::OnceLock::new(),
+            invalid,
         })
     }
 

@@ -61,11 +61,39 @@ pub fn load(paths: &[String], limits: &Limits, options: ReadOptions) -> Loaded {
         diagnostics.extend(d);
         digests.extend(h);
     }
+    let inventory = Inventory::new(objects);
+    diagnostics.extend(inventory.invalid.iter().map(excluded));
     Loaded {
-        inventory: Inventory::new(objects),
+        inventory,
         diagnostics,
         files: inputs.len(),
         digests,
+    }
+}
+
+/// The note that an invalid object was left out of the analyses (the commands that show no
+/// findings, `rbac`, `netpol` and `pss`, say so only here).
+pub fn excluded(o: &Object) -> Diagnostic {
+    let first = o.invalid.first().map_or("", |i| i.message.as_str());
+    let more = match o.invalid.len() {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    let (line, column) = o
+        .invalid
+        .first()
+        .zip(o.origin.positions.as_ref())
+        .and_then(|(i, p)| kubecomply_loader::locate::locate_recorded(&o.value, p, &i.pointer))
+        .unwrap_or((o.origin.line, 1));
+    Diagnostic {
+        level: kubecomply_core::diagnostic::Level::Warning,
+        file: o.origin.source.path.to_string(),
+        line,
+        column,
+        message: format!(
+            "{} is invalid and left out of every analysis: {first}{more}",
+            o.display_name()
+        ),
     }
 }
 

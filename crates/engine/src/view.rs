@@ -130,7 +130,9 @@ impl Engine {
         let cx = self.rules.context(inventory);
         let _ = cx.namespace_classes.set(view.namespace_classes());
         let mut findings = self.rules.run_object_in(&cx, object, false).findings;
-        if let Some(policies) = self.policies()
+        // An invalid object is reported as such (above) and never evaluated further.
+        if object.invalid.is_empty()
+            && let Some(policies) = self.policies()
             && let Some(mut prepared) = self.prepared.take(self, view)
         {
             let found = policies.evaluate_object(&mut prepared, inventory, object);

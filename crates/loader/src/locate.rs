@@ -322,6 +322,7 @@ pub fn resolve(findings: &mut [kubecomply_core::Finding], inventory: &kubecomply
     let values: AddressMap<&Value> = inventory
         .objects
         .par_iter()
+        .chain(inventory.invalid.par_iter())
         .filter(|o| o.origin.positions.is_some())
         .map(|o| (std::sync::Arc::as_ptr(&o.origin) as usize, &o.value))
         .collect();

@@ -117,7 +117,7 @@ fn pod(name: &str, labels: Value, ip: &str) -> Value {
             {"name": "http", "containerPort": 80},
             {"name": "http", "containerPort": 81, "protocol": "UDP"},
             {"containerPort": 99999},
-            {"containerPort": "x", "protocol": "ICMP"}
+            {"containerPort": 0, "protocol": "ICMP"}
         ]}]},
         "status": {"podIP": ip, "podIPs": [{"ip": ip}, {"ip": 7}]}
     })
@@ -139,8 +139,18 @@ proptest! {
             .filter_map(|v| Object::new(v, origin()).ok())
             .collect();
         let inv = Inventory::new(objects);
+        // A wrongly typed field makes the whole object invalid before the network analysis
+        // sees it (kubecomply_core::shape); the analysis itself rejects it too.
+        for o in &inv.invalid {
+            prop_assert!(o.kind == "NetworkPolicy" && !problems.is_empty(), "{:?}", o.invalid);
+        }
         let model = Model::new(&inv);
-        prop_assert_eq!(model.policies.len() + model.rejected.len(), 1);
+        prop_assert_eq!(
+            model.policies.len()
+                + model.rejected.len()
+                + inv.invalid.iter().filter(|o| o.kind == "NetworkPolicy").count(),
+            1
+        );
         for to in ["ns/a", "ns/b", "ip:10.1.2.3", "ip:::1"] {
             for port in [
                 Port::tcp(80),
