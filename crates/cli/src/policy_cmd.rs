@@ -62,8 +62,10 @@ pub enum PolicyCommand {
 
 /// Runs a `policy` subcommand; returns the exit status.
 pub fn run(a: PolicyArgs) -> Result<u8> {
+    // Files are read within the limits of the configuration every command reads.
+    let limits = crate::common::settings(None)?.limits;
     match a.command {
-        PolicyCommand::Verify { paths, run } => Ok(verify_cmd(&paths, run)),
+        PolicyCommand::Verify { paths, run } => Ok(verify_cmd(&paths, run, limits)),
         PolicyCommand::Test {
             paths,
             data,
@@ -79,6 +81,7 @@ pub fn run(a: PolicyArgs) -> Result<u8> {
             },
             coverage,
             run,
+            limits,
             ..UnitOptions::default()
         })),
     }
@@ -92,12 +95,15 @@ fn report_diagnostics(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|d| d.level == DiagLevel::Error)
 }
 
-fn verify_cmd(paths: &[PathBuf], run: Option<String>) -> u8 {
+fn verify_cmd(paths: &[PathBuf], run: Option<String>, limits: kubecomply_loader::Limits) -> u8 {
     let report = verify::run(
         paths,
         &VerifyOptions {
             run,
-            ..VerifyOptions::default()
+            gatekeeper: kubecomply_rego::GatekeeperOptions {
+                limits,
+                ..Default::default()
+            },
         },
     );
     let load_errors = report_diagnostics(&report.diagnostics);

@@ -69,7 +69,7 @@ impl Policies {
         } else {
             Namespaces::Only(packages)
         };
-        let digest = kubecomply_rego::repository_digest(&paths)
+        let digest = kubecomply_rego::repository_digest(&paths, limits)
             .ok()
             .map(|hex| format!("sha256:{hex}"));
 
@@ -78,6 +78,7 @@ impl Policies {
             data_paths: data,
             namespaces,
             version,
+            limits: *limits,
             ..RegoOptions::default()
         });
         diagnostics.extend(d);
@@ -107,7 +108,13 @@ impl Policies {
                 Err(d) => diagnostics.push(d),
             }
         }
-        let (gatekeeper, d) = Gatekeeper::from_objects(&objects, &GatekeeperOptions::default());
+        let (gatekeeper, d) = Gatekeeper::from_objects(
+            &objects,
+            &GatekeeperOptions {
+                limits: *limits,
+                ..GatekeeperOptions::default()
+            },
+        );
         diagnostics.extend(d);
         let refs: Vec<&Object> = objects.iter().collect();
         let (vap, d) = kubecomply_cel::VapSet::new(&refs);

@@ -13,6 +13,7 @@ use regorus::Engine;
 use crate::engine::{self, RegoVersion, error_at, messages, new_engine, rule_path, to_rego};
 use crate::files;
 use crate::metadata::{self, ModuleAnnotations, slugify};
+use kubecomply_loader::Limits;
 
 /// Which packages are evaluated (conftest's `--namespace` and `--all-namespaces`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub struct RegoOptions {
     pub version: RegoVersion,
     /// Wall-clock limit of one rule on one object.
     pub timeout: Duration,
+    /// Size limit of every file read (modules, data, metadata sidecars).
+    pub limits: Limits,
 }
 
 impl Default for RegoOptions {
@@ -59,6 +62,7 @@ impl Default for RegoOptions {
             namespaces: Namespaces::Main,
             version: RegoVersion::V1,
             timeout: engine::DEFAULT_TIMEOUT,
+            limits: Limits::default(),
         }
     }
 }
@@ -191,6 +195,7 @@ pub(crate) fn rego_diagnostic(e: &anyhow::Error, path: &str) -> Diagnostic {
 pub(crate) fn read_modules(
     paths: &[PathBuf],
     keep: &dyn Fn(&Path) -> bool,
+    limits: &Limits,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Module> {
     let (found, errors) = files::walk(paths, keep);
@@ -204,7 +209,7 @@ pub(crate) fn read_modules(
     let mut modules = Vec::new();
     for p in found {
         let path = p.display().to_string();
-        match std::fs::read_to_string(&p) {
+        match files::read_text(&p, limits) {
             Ok(text) => modules.push(Module { path, text }),
             Err(e) => diagnostics.push(Diagnostic::file(
                 Level::Error,
@@ -219,6 +224,7 @@ pub(crate) fn read_modules(
 /// Reads YAML/JSON data files into values to merge into `data`.
 pub(crate) fn read_data(
     paths: &[PathBuf],
+    limits: &Limits,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<regorus::Value> {
     let (found, errors) = files::walk(paths, &files::is_manifest);
@@ -232,7 +238,7 @@ pub(crate) fn read_data(
     let mut out = Vec::new();
     for p in found {
         let path = p.display().to_string();
-        let text = match std::fs::read_to_string(&p) {
+        let text = match files::read_text(&p, limits) {
             Ok(t) => t,
             Err(e) => {
                 diagnostics.push(Diagnostic::file(
@@ -292,9 +298,10 @@ impl RegoPolicies {
         let modules = read_modules(
             &options.policy_paths,
             &|p| files::is_rego(p) && !files::is_rego_test(p),
+            &options.limits,
             &mut diagnostics,
         );
-        let data = read_data(&options.data_paths, &mut diagnostics);
+        let data = read_data(&options.data_paths, &options.limits, &mut diagnostics);
         let (engine, packages) = build_engine(
             &modules,
             &data,
@@ -310,7 +317,7 @@ impl RegoPolicies {
                 continue;
             }
             let m = &modules[i];
-            let annotations = module_annotations(m, &mut diagnostics);
+            let annotations = module_annotations(m, &options.limits, &mut diagnostics);
             for (rule, _line) in metadata::rule_heads(&m.text) {
                 let Some(kind) = rule_kind(&rule) else {
                     continue;
@@ -443,7 +450,11 @@ impl RegoPolicies {
     }
 }
 
-fn module_annotations(m: &Module, diagnostics: &mut Vec<Diagnostic>) -> ModuleAnnotations {
+fn module_annotations(
+    m: &Module,
+    limits: &Limits,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ModuleAnnotations {
     let (mut annotations, problems) = metadata::parse_module(&m.text);
     for p in problems {
         diagnostics.push(Diagnostic {
@@ -455,7 +466,22 @@ fn module_annotations(m: &Module, diagnostics: &mut Vec<Diagnostic>) -> ModuleAn
         });
     }
     let sidecar = Path::new(&m.path).with_extension("meta.yaml");
-    if let Ok(text) = std::fs::read_to_string(&sidecar) {
+    // A sidecar that exists but cannot be read within the limits is an error, not skipped.
+    let text = match kubecomply_loader::files::open_regular(&sidecar) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        _ => match files::read_text(&sidecar, limits) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                diagnostics.push(Diagnostic::file(
+                    Level::Error,
+                    &sidecar.display().to_string(),
+                    format!("cannot read: {e}"),
+                ));
+                None
+            }
+        },
+    };
+    if let Some(text) = text {
         let file = sidecar.display().to_string();
         match metadata::parse_sidecar(&text) {
             Ok((s, problems)) => {

@@ -3,7 +3,17 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use kubecomply_loader::Limits;
 use sha2::{Digest, Sha256};
+
+/// Reads a policy file (a module, a manifest, a data file, a Suite's object) as text: a
+/// regular file only (a FIFO or a device is refused, never waited on), at most
+/// `limits.max_file_size` bytes. Every file this crate reads goes through here.
+pub fn read_text(path: &Path, limits: &Limits) -> io::Result<String> {
+    kubecomply_loader::files::read_file(path, limits)
+        .map(|src| src.text)
+        .map_err(|d| io::Error::new(io::ErrorKind::InvalidData, d.message))
+}
 
 /// Every file under `paths` (files as given, directories walked recursively, hidden entries
 /// skipped) whose name satisfies `keep`, sorted within each directory argument. Unreadable
@@ -83,7 +93,7 @@ pub fn is_rego_test(p: &Path) -> bool {
 /// under `paths`, sorted by path relative to the argument that found it, hashing each relative
 /// path and content (both length-prefixed, so that no two repositories collide by
 /// concatenation). A report carrying it names exactly the policy version that produced it.
-pub fn repository_digest(paths: &[PathBuf]) -> io::Result<String> {
+pub fn repository_digest(paths: &[PathBuf], limits: &Limits) -> io::Result<String> {
     let mut entries: Vec<(String, PathBuf)> = Vec::new();
     for root in paths {
         let meta = std::fs::metadata(root)?;
@@ -109,7 +119,7 @@ pub fn repository_digest(paths: &[PathBuf]) -> io::Result<String> {
     entries.sort();
     let mut hasher = Sha256::new();
     for (rel, path) in &entries {
-        let content = std::fs::read(path)?;
+        let content = read_bytes(path, limits)?;
         hasher.update((rel.len() as u64).to_le_bytes());
         hasher.update(rel.as_bytes());
         hasher.update((content.len() as u64).to_le_bytes());
@@ -117,6 +127,27 @@ pub fn repository_digest(paths: &[PathBuf]) -> io::Result<String> {
     }
     let digest = hasher.finalize();
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The bytes of a regular file of at most `limits.max_file_size` bytes (a policy repository
+/// may hold binary files next to its modules: they are hashed, not decoded).
+fn read_bytes(path: &Path, limits: &Limits) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = kubecomply_loader::files::open_regular(path)?;
+    let mut content = Vec::new();
+    f.take(limits.max_file_size.saturating_add(1))
+        .read_to_end(&mut content)?;
+    if content.len() as u64 > limits.max_file_size {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: larger than the {} byte limit",
+                path.display(),
+                limits.max_file_size
+            ),
+        ));
+    }
+    Ok(content)
 }
 
 fn portable(p: &Path) -> String {

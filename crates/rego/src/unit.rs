@@ -27,6 +27,8 @@ pub struct UnitOptions {
     pub timeout: Duration,
     /// Only run tests whose `package.rule` name matches this regular expression.
     pub run: Option<String>,
+    /// Size limit of every file read.
+    pub limits: kubecomply_loader::Limits,
 }
 
 impl Default for UnitOptions {
@@ -38,6 +40,7 @@ impl Default for UnitOptions {
             coverage: false,
             timeout: engine::DEFAULT_TIMEOUT,
             run: None,
+            limits: kubecomply_loader::Limits::default(),
         }
     }
 }
@@ -144,8 +147,17 @@ pub fn run(options: &UnitOptions) -> UnitReport {
         }
         None => None,
     };
-    let modules = read_modules(&options.paths, &files::is_rego, &mut report.diagnostics);
-    let data = read_data(&options.data_paths, &mut report.diagnostics);
+    let modules = read_modules(
+        &options.paths,
+        &files::is_rego,
+        &options.limits,
+        &mut report.diagnostics,
+    );
+    let data = read_data(
+        &options.data_paths,
+        &options.limits,
+        &mut report.diagnostics,
+    );
     let (mut engine, packages) = build_engine(
         &modules,
         &data,

@@ -122,13 +122,16 @@ pub fn run(paths: &[PathBuf], options: &VerifyOptions) -> VerifyReport {
         ));
     }
     for p in found {
-        let Ok(text) = std::fs::read_to_string(&p) else {
-            report.diagnostics.push(Diagnostic::file(
-                Level::Error,
-                &p.display().to_string(),
-                "cannot read",
-            ));
-            continue;
+        let text = match files::read_text(&p, &options.gatekeeper.limits) {
+            Ok(t) => t,
+            Err(e) => {
+                report.diagnostics.push(Diagnostic::file(
+                    Level::Error,
+                    &p.display().to_string(),
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
         };
         // Cheap pre-filter before parsing every manifest of a repository.
         if !text.contains("Suite") {
@@ -213,7 +216,7 @@ fn run_suite(
                 continue;
             }
             let start = Instant::now();
-            let outcome = match run_case(dir, &gk, case) {
+            let outcome = match run_case(dir, &gk, case, &options.gatekeeper.limits) {
                 Ok(()) => Outcome::Pass,
                 Err(why) => Outcome::Fail(why),
             };
@@ -226,11 +229,15 @@ fn truthy(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Bool(true))) || v.and_then(Value::as_str) == Some("true")
 }
 
-/// Objects of a file named in a suite (relative to the suite, absolute paths refused).
+/// Objects of a file named in a suite: relative to the suite and inside the suite's own folder
+/// tree. Absolute paths, `..` that climbs out and symbolic links that lead out are refused, so
+/// that a suite cannot read (and a template's message cannot print) files elsewhere, such as a
+/// kubeconfig.
 fn objects_at(
     dir: &Path,
     rel: Option<&Value>,
     what: &str,
+    limits: &kubecomply_loader::Limits,
 ) -> Result<(String, Vec<Object>), String> {
     let rel = rel
         .and_then(Value::as_str)
@@ -239,7 +246,18 @@ fn objects_at(
         return Err(format!("{what} {rel}: absolute paths are not allowed"));
     }
     let path = dir.join(rel);
-    let loaded = gatekeeper::load_file(&path).map_err(|d| d.render())?;
+    let outside = || format!("{what} {rel}: outside the suite's folder, not read");
+    let root = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(&root) => {}
+        Ok(_) => return Err(outside()),
+        // Not there: say so without revealing whether a path outside exists.
+        Err(_) if rel.split(['/', '\\']).any(|c| c == "..") => return Err(outside()),
+        Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+    }
+    let loaded = gatekeeper::load_file(&path, limits).map_err(|d| d.render())?;
     if let Some(d) = loaded.diagnostics.iter().find(|d| d.level == Level::Error) {
         return Err(d.render());
     }
@@ -251,7 +269,7 @@ fn compile_test(
     test: &Value,
     options: &GatekeeperOptions,
 ) -> Result<Gatekeeper, String> {
-    let (tpath, objects) = objects_at(dir, test.get("template"), "template")?;
+    let (tpath, objects) = objects_at(dir, test.get("template"), "template", &options.limits)?;
     let tobj = objects
         .iter()
         .find(|o| gatekeeper::is_template(o))
@@ -268,7 +286,7 @@ fn compile_test(
         templates: vec![template],
         constraints: Vec::new(),
     };
-    let (cpath, objects) = objects_at(dir, test.get("constraint"), "constraint")?;
+    let (cpath, objects) = objects_at(dir, test.get("constraint"), "constraint", &options.limits)?;
     let cobj = objects
         .iter()
         .find(|o| gatekeeper::is_constraint(o))
@@ -305,15 +323,20 @@ fn reviewed(o: &Object) -> (Value, Request) {
     (object, request)
 }
 
-fn run_case(dir: &Path, gk: &Gatekeeper, case: &Value) -> Result<(), String> {
-    let (opath, objects) = objects_at(dir, case.get("object"), "object")?;
+fn run_case(
+    dir: &Path,
+    gk: &Gatekeeper,
+    case: &Value,
+    limits: &kubecomply_loader::Limits,
+) -> Result<(), String> {
+    let (opath, objects) = objects_at(dir, case.get("object"), "object", limits)?;
     let [object] = objects.as_slice() else {
         return Err(format!("{opath}: holds {} objects, not one", objects.len()));
     };
     let mut inventory = Vec::new();
     if let Some(list) = case.get("inventory").and_then(Value::as_array) {
         for rel in list {
-            let (_, objs) = objects_at(dir, Some(rel), "inventory")?;
+            let (_, objs) = objects_at(dir, Some(rel), "inventory", limits)?;
             inventory.extend(objs.into_iter().map(|o| o.value));
         }
     }

@@ -262,18 +262,22 @@ fn digest_changes_with_content() {
     std::fs::write(dir.join("a.rego"), "package a\n").expect("write");
     std::fs::write(dir.join("sub/b.yaml"), "x: 1\n").expect("write");
     std::fs::write(dir.join("notes.txt"), "ignored").expect("write");
-    let d1 = kubecomply_rego::repository_digest(std::slice::from_ref(&dir)).expect("digest");
+    let d1 = kubecomply_rego::repository_digest(std::slice::from_ref(&dir), &Default::default())
+        .expect("digest");
     assert_eq!(d1.len(), 64);
     std::fs::write(dir.join("notes.txt"), "still ignored").expect("write");
     assert_eq!(
         d1,
-        kubecomply_rego::repository_digest(std::slice::from_ref(&dir)).expect("digest")
+        kubecomply_rego::repository_digest(std::slice::from_ref(&dir), &Default::default())
+            .expect("digest")
     );
     std::fs::write(dir.join("sub/b.yaml"), "x: 2\n").expect("write");
-    let d2 = kubecomply_rego::repository_digest(std::slice::from_ref(&dir)).expect("digest");
+    let d2 = kubecomply_rego::repository_digest(std::slice::from_ref(&dir), &Default::default())
+        .expect("digest");
     assert_ne!(d1, d2);
     std::fs::rename(dir.join("sub/b.yaml"), dir.join("sub/c.yaml")).expect("rename");
-    let d3 = kubecomply_rego::repository_digest(std::slice::from_ref(&dir)).expect("digest");
+    let d3 = kubecomply_rego::repository_digest(std::slice::from_ref(&dir), &Default::default())
+        .expect("digest");
     assert_ne!(d2, d3);
     let _ = std::fs::remove_dir_all(&dir);
 }

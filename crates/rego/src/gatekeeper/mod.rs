@@ -47,6 +47,8 @@ pub struct GatekeeperOptions {
     /// Compiler for `K8sNativeValidation` (CEL) templates; without one such templates are
     /// reported and skipped.
     pub native: Option<NativeCompiler>,
+    /// Size limit of every file read (templates, constraints, Suite objects).
+    pub limits: kubecomply_loader::Limits,
 }
 
 impl Default for GatekeeperOptions {
@@ -54,6 +56,7 @@ impl Default for GatekeeperOptions {
         GatekeeperOptions {
             timeout: engine::DEFAULT_TIMEOUT,
             native: Some(compile_cel),
+            limits: kubecomply_loader::Limits::default(),
         }
     }
 }
@@ -458,7 +461,7 @@ impl Gatekeeper {
         }
         let mut objects = Vec::new();
         for p in found {
-            match load_file(&p) {
+            match load_file(&p, &options.limits) {
                 Ok(loaded) => {
                     diagnostics.extend(
                         loaded
@@ -720,20 +723,13 @@ impl Gatekeeper {
 }
 
 /// Loads one manifest file with the loader.
-pub(crate) fn load_file(p: &std::path::Path) -> Result<kubecomply_loader::Loaded, Diagnostic> {
-    let path = p.display().to_string();
-    let text = std::fs::read_to_string(p)
-        .map_err(|e| Diagnostic::file(Level::Error, &path, format!("cannot read: {e}")))?;
-    let format = kubecomply_loader::detect_format(&path, &text);
-    let source = kubecomply_core::SourceFile {
-        path: path.as_str().into(),
-        text,
-        format,
-    };
-    Ok(kubecomply_loader::load(
-        source,
-        &kubecomply_loader::Limits::default(),
-    ))
+/// The objects of one manifest, read within `limits` (a regular file only).
+pub(crate) fn load_file(
+    p: &std::path::Path,
+    limits: &kubecomply_loader::Limits,
+) -> Result<kubecomply_loader::Loaded, Diagnostic> {
+    let source = kubecomply_loader::files::read_file(p, limits)?;
+    Ok(kubecomply_loader::load(source, limits))
 }
 
 impl Prepared<'_> {
