@@ -15,6 +15,7 @@ pub mod object;
 pub mod pod;
 pub mod pointer;
 pub mod rule;
+pub mod text;
 pub mod tree;
 pub mod value;
 
