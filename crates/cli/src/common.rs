@@ -133,15 +133,18 @@ pub fn review_text(findings: &mut [Finding], inventory: &Inventory, json: bool) 
     }
     let mut t = String::new();
     for f in findings.iter() {
-        t.push_str(&format!(
-            "{}:{}:{}  {:<8}  {}  {}\n",
-            f.location.file,
-            f.location.line,
-            f.location.column,
-            f.severity.as_str(),
-            f.rule,
-            f.message
-        ));
+        kubecomply_core::text::push_line(
+            &mut t,
+            format_args!(
+                "{}:{}:{}  {:<8}  {}  {}",
+                f.location.file,
+                f.location.line,
+                f.location.column,
+                f.severity.as_str(),
+                f.rule,
+                f.message
+            ),
+        );
     }
     t.push_str(&format!("{} findings\n", findings.len()));
     Ok(t)

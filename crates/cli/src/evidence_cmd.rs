@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use kubecomply_core::text::push_line;
 use kubecomply_core::{Value, json};
 use kubecomply_engine::evidence::{Rescan, rescan, verify};
 
@@ -100,26 +101,33 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
         VerifyFormat::Text => {
             let mut s = String::new();
             for (f, p, d) in &v.problems {
-                s.push_str(&format!("{f}: {}: {d}\n", p.as_str()));
+                // File names come from the bundle directory: one line each, escaped.
+                push_line(&mut s, format_args!("{f}: {}: {d}", p.as_str()));
             }
             if intact {
-                s.push_str(&format!(
-                    "{}: intact ({} files, digest {})\n",
-                    a.dir.display(),
-                    v.checked,
-                    v.digest
-                ));
+                push_line(
+                    &mut s,
+                    format_args!(
+                        "{}: intact ({} files, digest {})",
+                        a.dir.display(),
+                        v.checked,
+                        v.digest
+                    ),
+                );
                 if input_errors > 0 {
                     s.push_str(&format!(
                         "note: the run this bundle records had {input_errors} input errors (manifest inputErrors): what those inputs hold was not evaluated and its report did not pass\n"
                     ));
                 }
             } else {
-                s.push_str(&format!(
-                    "{}: TAMPERED ({} problems)\n",
-                    a.dir.display(),
-                    v.problems.len()
-                ));
+                push_line(
+                    &mut s,
+                    format_args!(
+                        "{}: TAMPERED ({} problems)",
+                        a.dir.display(),
+                        v.problems.len()
+                    ),
+                );
                 if a.rescan {
                     s.push_str("rescan skipped: the bundle is not intact\n");
                 }

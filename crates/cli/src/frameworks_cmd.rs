@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::json;
+use kubecomply_core::text::push_line;
 use kubecomply_engine::ReportRequest;
 use kubecomply_frameworks::{
     Assessment, Framework, FrameworkResult, RequirementResult, RequirementStatus,
@@ -155,18 +156,21 @@ fn list(frameworks: &[Framework], format: ListFormat) -> anyhow::Result<u8> {
             );
             for f in frameworks {
                 let [a, p, m] = f.counts_by_assessment();
-                s.push_str(&format!(
-                    "{:<16} {:<40} {:<22} {:>5} {:>9} {:>7} {:>6}\n",
-                    f.id,
-                    f.name,
-                    f.version,
-                    a + p + m,
-                    a,
-                    p,
-                    m
-                ));
+                push_line(
+                    &mut s,
+                    format_args!(
+                        "{:<16} {:<40} {:<22} {:>5} {:>9} {:>7} {:>6}",
+                        f.id,
+                        f.name,
+                        f.version,
+                        a + p + m,
+                        a,
+                        p,
+                        m
+                    ),
+                );
             }
-            s.push_str(&format!("{} frameworks\n", frameworks.len()));
+            push_line(&mut s, format_args!("{} frameworks", frameworks.len()));
             crate::emit(None, &s)?;
         }
     }
@@ -179,32 +183,51 @@ fn show(f: &Framework, format: ListFormat) -> anyhow::Result<u8> {
         crate::emit(None, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
         return Ok(0);
     }
-    let mut s = format!("{} {} ({})\n{}\n", f.name, f.version, f.id, f.description);
+    let mut s = String::new();
+    push_line(&mut s, format_args!("{} {} ({})", f.name, f.version, f.id));
+    for line in f.description.lines() {
+        push_line(&mut s, line);
+    }
+    if f.description.is_empty() {
+        s.push('\n');
+    }
     if let Some(c) = f.applies_to {
-        s.push_str(&format!("Applies to data class: {}\n", c.as_str()));
+        push_line(
+            &mut s,
+            format_args!("Applies to data class: {}", c.as_str()),
+        );
     }
     if let Some(b) = &f.extends {
-        s.push_str(&format!("Extends: {b}\n"));
+        push_line(&mut s, format_args!("Extends: {b}"));
     }
     s.push('\n');
     for (r, depth) in f.all_requirements() {
         let indent = "  ".repeat(depth);
         match r.assessment {
-            None => s.push_str(&format!("{indent}{} {}\n", r.id, r.title)),
+            None => push_line(&mut s, format_args!("{indent}{} {}", r.id, r.title)),
             Some(a) => {
-                s.push_str(&format!("{indent}{} {} [{}]\n", r.id, r.title, a.as_str()));
+                push_line(
+                    &mut s,
+                    format_args!("{indent}{} {} [{}]", r.id, r.title, a.as_str()),
+                );
                 if !r.rules.is_empty() {
-                    s.push_str(&format!("{indent}    rules: {}\n", r.rules.join(", ")));
+                    push_line(
+                        &mut s,
+                        format_args!("{indent}    rules: {}", r.rules.join(", ")),
+                    );
                 }
                 if !r.planned_rules.is_empty() {
-                    s.push_str(&format!(
-                        "{indent}    planned: {}\n",
-                        r.planned_rules.join(", ")
-                    ));
+                    push_line(
+                        &mut s,
+                        format_args!("{indent}    planned: {}", r.planned_rules.join(", ")),
+                    );
                 }
                 if !r.needs.is_empty() {
                     let needs: Vec<&str> = r.needs.iter().map(|n| n.as_str()).collect();
-                    s.push_str(&format!("{indent}    needs: {}\n", needs.join(", ")));
+                    push_line(
+                        &mut s,
+                        format_args!("{indent}    needs: {}", needs.join(", ")),
+                    );
                 }
             }
         }
@@ -224,12 +247,15 @@ fn show(f: &Framework, format: ListFormat) -> anyhow::Result<u8> {
 fn table(r: &FrameworkResult) -> String {
     fn row(s: &mut String, r: &RequirementResult, depth: usize) {
         let indent = "  ".repeat(depth);
-        s.push_str(&format!(
-            "{:<15} {indent}{} {}\n",
-            r.status.as_str().to_uppercase(),
-            r.id,
-            r.title
-        ));
+        push_line(
+            s,
+            format_args!(
+                "{:<15} {indent}{} {}",
+                r.status.as_str().to_uppercase(),
+                r.id,
+                r.title
+            ),
+        );
         for f in &r.failed {
             let what = f.resource.as_ref().map_or_else(String::new, |o| {
                 let ns = o
@@ -238,38 +264,49 @@ fn table(r: &FrameworkResult) -> String {
                     .map_or(String::new(), |n| format!("{n}/"));
                 format!(" {}/{ns}{}", o.kind, o.name)
             });
-            s.push_str(&format!(
-                "{:<15} {indent}  ✗ {} {}{what} {}\n",
-                "", f.rule, f.location, f.message
-            ));
+            push_line(
+                s,
+                format_args!(
+                    "{:<15} {indent}  ✗ {} {}{what} {}",
+                    "", f.rule, f.location, f.message
+                ),
+            );
         }
         for f in &r.excepted {
-            s.push_str(&format!(
-                "{:<15} {indent}  ~ {} {} excepted: {}\n",
-                "",
-                f.rule,
-                f.location,
-                f.exception.as_deref().unwrap_or_default()
-            ));
+            push_line(
+                s,
+                format_args!(
+                    "{:<15} {indent}  ~ {} {} excepted: {}",
+                    "",
+                    f.rule,
+                    f.location,
+                    f.exception.as_deref().unwrap_or_default()
+                ),
+            );
         }
         if r.status == RequirementStatus::NotAssessed && !r.planned_rules.is_empty() {
             let needs: Vec<&str> = r.needs.iter().map(|n| n.as_str()).collect();
-            s.push_str(&format!(
-                "{:<15} {indent}  no evidence source yet (planned {}{})\n",
-                "",
-                r.planned_rules.join(", "),
-                if needs.is_empty() {
-                    String::new()
-                } else {
-                    format!("; needs {}", needs.join(", "))
-                }
-            ));
+            push_line(
+                s,
+                format_args!(
+                    "{:<15} {indent}  no evidence source yet (planned {}{})",
+                    "",
+                    r.planned_rules.join(", "),
+                    if needs.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; needs {}", needs.join(", "))
+                    }
+                ),
+            );
         }
         for c in &r.requirements {
             row(s, c, depth + 1);
         }
     }
-    let mut s = format!("{} {} ({})\n\n", r.name, r.version, r.id);
+    let mut s = String::new();
+    push_line(&mut s, format_args!("{} {} ({})", r.name, r.version, r.id));
+    s.push('\n');
     for q in &r.requirements {
         row(&mut s, q, 0);
     }
@@ -278,7 +315,7 @@ fn table(r: &FrameworkResult) -> String {
         .iter()
         .map(|st| format!("{} {}", r.counts.get(st).copied().unwrap_or(0), st.as_str()))
         .collect();
-    s.push_str(&format!("Requirements: {}\n", counts.join(", ")));
+    push_line(&mut s, format_args!("Requirements: {}", counts.join(", ")));
     let sev: Vec<String> = r
         .failed_by_severity
         .iter()
@@ -286,12 +323,13 @@ fn table(r: &FrameworkResult) -> String {
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
     if !sev.is_empty() {
-        s.push_str(&format!("Failed findings: {}\n", sev.join(", ")));
+        push_line(&mut s, format_args!("Failed findings: {}", sev.join(", ")));
     }
     match r.score {
-        Some(score) => s.push_str(&format!(
-            "Score: {score:.1}% (passing / assessed requirements)\n"
-        )),
+        Some(score) => push_line(
+            &mut s,
+            format_args!("Score: {score:.1}% (passing / assessed requirements)"),
+        ),
         None => s.push_str("Score: n/a (no requirement could be assessed)\n"),
     }
     s

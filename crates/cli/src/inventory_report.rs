@@ -99,7 +99,7 @@ pub fn run(
                 let p = dir.join(format!("{}.{}", plan.name, f.extension()));
                 std::fs::write(&p, text)
                     .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", p.display()))?;
-                eprintln!("wrote {}", p.display());
+                eprintln!("wrote {}", kubecomply_core::text::esc(p.display()));
             }
             None => crate::emit(None, &text)?,
         }

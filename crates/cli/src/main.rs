@@ -171,7 +171,15 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e:#}");
+            // Errors name files and quote input, so each line is escaped
+            // (kubecomply_core::text); an error of several lines (one per problem of a file)
+            // prints each as an `error:` line, so a line break in a name cannot forge a line
+            // that is not one.
+            let text = format!("{e:#}");
+            let mut err = anstream::stderr();
+            for line in text.split('\n') {
+                let _ = writeln!(err, "error: {}", kubecomply_core::text::esc(line));
+            }
             ExitCode::from(2)
         }
     }

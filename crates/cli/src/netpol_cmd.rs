@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
 use kubecomply_core::json;
+use kubecomply_core::text::{esc, push_line};
 use kubecomply_core::{Finding, Inventory};
 use kubecomply_loader::Limits;
 use kubecomply_netpol::{Endpoint, Model, Port, PortValue, Protocol, Reachability};
@@ -174,7 +175,7 @@ fn load(paths: &[String]) -> std::result::Result<Model, u8> {
 /// [`load`], keeping the inventory.
 fn load_all(paths: &[String]) -> std::result::Result<(Inventory, Model), u8> {
     let loaded = crate::common::load_inputs(paths).map_err(|e| {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", esc(format_args!("{e:#}")));
         2u8
     })?;
     let mut errors = false;
@@ -192,12 +193,15 @@ fn load_all(paths: &[String]) -> std::result::Result<(Inventory, Model), u8> {
     for (name, problems) in &model.rejected {
         for (pointer, message) in problems {
             eprintln!(
-                "warning: {name}: {pointer}: {message} (the API server would reject this policy; it is ignored)"
+                "{}",
+                esc(format_args!(
+                    "warning: {name}: {pointer}: {message} (the API server would reject this policy; it is ignored)"
+                ))
             );
         }
     }
     for w in &model.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", esc(w));
     }
     Ok((inv, model))
 }
@@ -281,7 +285,7 @@ fn query(
     let (f, t, v) = match answer {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", esc(&e));
             return Ok(2);
         }
     };
@@ -298,9 +302,19 @@ fn query(
         }
         QueryFormat::Table => {
             let word = if v.allowed { "ALLOWED" } else { "DENIED" };
-            let mut s = format!("{word}  {src} -> {dst}  {}/{}\n", v.port, v.protocol);
-            s.push_str(&format!("  egress of {src}: {}\n", v.egress.reason));
-            s.push_str(&format!("  ingress of {dst}: {}\n", v.ingress.reason));
+            let mut s = String::new();
+            push_line(
+                &mut s,
+                format_args!("{word}  {src} -> {dst}  {}/{}", v.port, v.protocol),
+            );
+            push_line(
+                &mut s,
+                format_args!("  egress of {src}: {}", v.egress.reason),
+            );
+            push_line(
+                &mut s,
+                format_args!("  ingress of {dst}: {}", v.ingress.reason),
+            );
             s
         }
     };
@@ -322,14 +336,14 @@ fn query_service(
     let f = match model.endpoint(from) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", esc(&e));
             return Ok(2);
         }
     };
     let backends = match kubecomply_netpol::service_backends(inv, model, ns, name, port) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", esc(&e));
             return Ok(2);
         }
     };
@@ -365,24 +379,34 @@ fn query_service(
         }
         QueryFormat::Table => {
             let word = if all { "ALLOWED" } else { "DENIED" };
-            let mut s = format!(
-                "{word}  {src} -> {ns}/Service/{name}  {}/{} ({} backend(s))\n",
-                port.port,
-                port.protocol,
-                rows.len()
+            let mut s = String::new();
+            push_line(
+                &mut s,
+                format_args!(
+                    "{word}  {src} -> {ns}/Service/{name}  {}/{} ({} backend(s))",
+                    port.port,
+                    port.protocol,
+                    rows.len()
+                ),
             );
             for (dst, v) in &rows {
                 match v {
                     Ok(v) => {
                         let w = if v.allowed { "allowed" } else { "denied" };
-                        s.push_str(&format!(
-                            "  {w}  {dst}  targetPort {}/{}\n",
-                            v.port, v.protocol
-                        ));
-                        s.push_str(&format!("    egress of {src}: {}\n", v.egress.reason));
-                        s.push_str(&format!("    ingress of {dst}: {}\n", v.ingress.reason));
+                        push_line(
+                            &mut s,
+                            format_args!("  {w}  {dst}  targetPort {}/{}", v.port, v.protocol),
+                        );
+                        push_line(
+                            &mut s,
+                            format_args!("    egress of {src}: {}", v.egress.reason),
+                        );
+                        push_line(
+                            &mut s,
+                            format_args!("    ingress of {dst}: {}", v.ingress.reason),
+                        );
                     }
-                    Err(e) => s.push_str(&format!("  denied  {dst}: {e}\n")),
+                    Err(e) => push_line(&mut s, format_args!("  denied  {dst}: {e}")),
                 }
             }
             s
@@ -418,7 +442,10 @@ fn matrix(
         match parse_port_arg(s) {
             Some(p) => ports.push(p),
             None => {
-                eprintln!("error: invalid --port `{s}`: expected PORT or PORT/PROTOCOL");
+                eprintln!(
+                    "error: invalid --port `{}`: expected PORT or PORT/PROTOCOL",
+                    esc(s)
+                );
                 return Ok(2);
             }
         }
@@ -595,7 +622,7 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
     let settings = match crate::common::settings(None) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", esc(format_args!("{e:#}")));
             return Ok(2);
         }
     };
@@ -611,7 +638,7 @@ fn review(segmentation: Option<&str>, format: QueryFormat, paths: &[String]) -> 
         Some(path) => match kubecomply_engine::flows::load_segmentation(path, &settings.limits) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", esc(&e));
                 return Ok(2);
             }
         },
@@ -632,7 +659,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
     let text = match kubecomply_engine::inputs::read_setting(Path::new(flows_path), &limits) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", esc(&e));
             return Ok(2);
         }
     };
@@ -640,13 +667,14 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         Ok(mut docs) if docs.len() == 1 => docs.remove(0),
         Ok(docs) => {
             eprintln!(
-                "error: {flows_path}: expected one YAML document, found {}",
+                "error: {}: expected one YAML document, found {}",
+                esc(flows_path),
                 docs.len()
             );
             return Ok(2);
         }
         Err(e) => {
-            eprintln!("error: {flows_path}:{e}");
+            eprintln!("error: {}", esc(format_args!("{flows_path}:{e}")));
             return Ok(2);
         }
     };
@@ -655,7 +683,9 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         Err(e) => {
             eprintln!(
                 "error: {}",
-                kubecomply_engine::flows::located(flows_path, &text, &doc, &e)
+                esc(kubecomply_engine::flows::located(
+                    flows_path, &text, &doc, &e
+                ))
             );
             return Ok(2);
         }
@@ -663,7 +693,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
     let policies = match kubecomply_netpol::generate(&model, &flows, dns) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot generate: {e}");
+            eprintln!("error: cannot generate: {}", esc(&e));
             return Ok(2);
         }
     };
@@ -693,7 +723,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         "# {} policies for {} flow(s) in namespace(s) {}; {replaced} existing NetworkPolicy(ies) of those namespaces replaced for the proof",
         policies.len(),
         flows.len(),
-        namespaces.into_iter().collect::<Vec<_>>().join(", ")
+        esc(namespaces.into_iter().collect::<Vec<_>>().join(", "))
     );
     if proof.failures.is_empty() {
         eprintln!(
@@ -703,7 +733,7 @@ fn generate(flows_path: &str, dns: bool, paths: &[String]) -> Result<u8> {
         Ok(0)
     } else {
         for f in &proof.failures {
-            eprintln!("# proof FAILED: {f}");
+            eprintln!("# proof FAILED: {}", esc(f));
         }
         Ok(1)
     }

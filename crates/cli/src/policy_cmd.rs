@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::Diagnostic;
 use kubecomply_core::diagnostic::Level as DiagLevel;
+use kubecomply_core::text::{esc, push_line};
 use kubecomply_rego::RegoVersion;
 use kubecomply_rego::unit::{self, TestOutcome, UnitOptions};
 use kubecomply_rego::verify::{self, Outcome, VerifyOptions};
@@ -111,9 +112,9 @@ fn verify_cmd(paths: &[PathBuf], run: Option<String>, limits: kubecomply_loader:
     for r in &report.results {
         let name = format!("{} {}/{}", r.suite, r.test, r.case);
         match &r.outcome {
-            Outcome::Pass => out.push_str(&format!("ok    {name} ({:.1?})\n", r.duration)),
-            Outcome::Skip => out.push_str(&format!("skip  {name}\n")),
-            Outcome::Fail(why) => out.push_str(&format!("FAIL  {name}: {why}\n")),
+            Outcome::Pass => push_line(&mut out, format_args!("ok    {name} ({:.1?})", r.duration)),
+            Outcome::Skip => push_line(&mut out, format_args!("skip  {name}")),
+            Outcome::Fail(why) => push_line(&mut out, format_args!("FAIL  {name}: {why}")),
         }
     }
     out.push_str(&report.summary());
@@ -137,18 +138,22 @@ fn test_cmd(options: UnitOptions) -> u8 {
     let mut out = String::new();
     for t in &report.results {
         match &t.outcome {
-            TestOutcome::Pass => out.push_str(&format!("ok    {} ({:.1?})\n", t.name, t.duration)),
-            TestOutcome::Skip => out.push_str(&format!("skip  {}\n", t.name)),
-            TestOutcome::Fail(why) => {
-                out.push_str(&format!("FAIL  {} ({}): {why}\n", t.name, t.file))
-            }
+            TestOutcome::Pass => push_line(
+                &mut out,
+                format_args!("ok    {} ({:.1?})", t.name, t.duration),
+            ),
+            TestOutcome::Skip => push_line(&mut out, format_args!("skip  {}", t.name)),
+            TestOutcome::Fail(why) => push_line(
+                &mut out,
+                format_args!("FAIL  {} ({}): {why}", t.name, t.file),
+            ),
         }
     }
     if let Some(coverage) = &report.coverage {
         out.push_str("coverage:\n");
         for f in coverage {
             let missing: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
-            out.push_str(&format!("  {:>5.1}%  {}", f.percent(), f.file));
+            out.push_str(&format!("  {:>5.1}%  {}", f.percent(), esc(&f.file)));
             if !missing.is_empty() {
                 out.push_str(&format!("  (not covered: lines {})", missing.join(", ")));
             }

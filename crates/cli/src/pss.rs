@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
 use kubecomply_core::json;
+use kubecomply_core::text::push_line;
 use kubecomply_core::{Inventory, Object};
 
 use kubecomply_loader::locate::PositionIndex;
@@ -111,23 +112,32 @@ pub fn run(a: PssArgs) -> Result<u8> {
             let policy = format!("{}:{}", p.level, p.version);
             if violations.is_empty() {
                 allowed += 1;
-                table.push_str(&format!("ALLOWED  {name}  ({policy}, {})\n", p.source));
+                push_line(
+                    &mut table,
+                    format_args!("ALLOWED  {name}  ({policy}, {})", p.source),
+                );
             } else {
                 denied += 1;
                 let msgs: Vec<String> = violations.iter().map(|v| v.message()).collect();
-                table.push_str(&format!(
-                    "DENIED   {name}  {}:{}: violates PodSecurity \"{policy}\": {}\n",
-                    obj.origin.source.path,
-                    obj.origin.line,
-                    msgs.join(", ")
-                ));
+                push_line(
+                    &mut table,
+                    format_args!(
+                        "DENIED   {name}  {}:{}: violates PodSecurity \"{policy}\": {}",
+                        obj.origin.source.path,
+                        obj.origin.line,
+                        msgs.join(", ")
+                    ),
+                );
                 for v in &violations {
                     if let Some(ptr) = v.pointers.first() {
                         let (l, c) = locate(ptr);
-                        table.push_str(&format!(
-                            "         {}:{l}:{c}: {} ({ptr})\n",
-                            obj.origin.source.path, v.reason
-                        ));
+                        push_line(
+                            &mut table,
+                            format_args!(
+                                "         {}:{l}:{c}: {} ({ptr})",
+                                obj.origin.source.path, v.reason
+                            ),
+                        );
                     }
                 }
             }

@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::diagnostic::Level as DiagLevel;
 use kubecomply_core::json;
+use kubecomply_core::text::{esc, push_line};
 use kubecomply_core::{Finding, Inventory};
 
 use kubecomply_rbac::{Grant, Rbac, Subject};
@@ -120,7 +121,7 @@ pub enum RbacCommand {
 /// Loads inputs; `Err(code)` after printing input errors.
 fn load(paths: &[String]) -> std::result::Result<(Inventory, String), u8> {
     let loaded = crate::common::load_inputs(paths).map_err(|e| {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", esc(format_args!("{e:#}")));
         2u8
     })?;
     let mut notes = String::new();
@@ -143,7 +144,7 @@ fn load(paths: &[String]) -> std::result::Result<(Inventory, String), u8> {
 
 fn parse_subject(s: &str) -> std::result::Result<Subject, u8> {
     Subject::parse(s).map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", esc(&e));
         2
     })
 }
@@ -153,7 +154,13 @@ fn grant_line(g: &Grant) -> String {
         Some(ns) => format!("namespace {ns}"),
         None => "cluster-wide".to_string(),
     };
-    format!("{:<48} {:<22} via {}", g.subject.display(), scope, g.via())
+    // Escaped before padding, so that columns line up as printed.
+    format!(
+        "{:<48} {:<22} via {}",
+        esc(g.subject.display()),
+        esc(scope),
+        g.via()
+    )
 }
 
 fn subjects_json(grants: &[Grant]) -> Vec<kubecomply_core::Value> {
@@ -203,15 +210,19 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                     "grants": grants,
                 }))?,
                 RbacFormat::Table => {
-                    let mut t = format!("Who can {}:\n", req.describe());
+                    let mut t = String::new();
+                    push_line(&mut t, format_args!("Who can {}:", req.describe()));
                     for g in &grants {
-                        t.push_str(&format!("  {}\n", grant_line(g)));
+                        push_line(&mut t, format_args!("  {}", grant_line(g)));
                     }
-                    t.push_str(&format!(
-                        "{} subjects, {} grants\n",
-                        subjects_json(&grants).len(),
-                        grants.len()
-                    ));
+                    push_line(
+                        &mut t,
+                        format_args!(
+                            "{} subjects, {} grants",
+                            subjects_json(&grants).len(),
+                            grants.len()
+                        ),
+                    );
                     t
                 }
             };
@@ -251,17 +262,21 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                     "grants": grants,
                 }))?,
                 RbacFormat::Table => {
-                    let mut t = format!(
-                        "{}: {} may {}\n",
-                        if allowed { "yes" } else { "no" },
-                        subject.display(),
-                        req.describe()
+                    let mut t = String::new();
+                    push_line(
+                        &mut t,
+                        format_args!(
+                            "{}: {} may {}",
+                            if allowed { "yes" } else { "no" },
+                            subject.display(),
+                            req.describe()
+                        ),
                     );
                     if !allowed {
                         t.push_str("  no binding of this subject (or of its groups) grants it\n");
                     }
                     for g in &grants {
-                        t.push_str(&format!("  {}\n", grant_line(g)));
+                        push_line(&mut t, format_args!("  {}", grant_line(g)));
                     }
                     t
                 }
@@ -287,17 +302,24 @@ pub fn run(a: RbacArgs) -> Result<u8> {
             let text = match format {
                 RbacFormat::Json => to_json(&json!({"subject": subject, "permissions": rows}))?,
                 RbacFormat::Table => {
-                    let mut t = format!("Effective permissions of {}:\n", subject.display());
+                    let mut t = String::new();
+                    push_line(
+                        &mut t,
+                        format_args!("Effective permissions of {}:", subject.display()),
+                    );
                     t.push_str(&format!("  {:<22} {:<70} VIA\n", "SCOPE", "RULE"));
                     for r in &rows {
                         let scope = r.namespace.as_deref().unwrap_or("cluster-wide");
-                        t.push_str(&format!(
-                            "  {:<22} {:<70} {} (as {})\n",
-                            scope,
-                            r.rule.summary(),
-                            r.grant.via(),
-                            r.grant.subject.display()
-                        ));
+                        push_line(
+                            &mut t,
+                            format_args!(
+                                "  {:<22} {:<70} {} (as {})",
+                                esc(scope),
+                                esc(r.rule.summary()),
+                                r.grant.via(),
+                                r.grant.subject.display()
+                            ),
+                        );
                     }
                     t.push_str(&format!("{} rules\n", rows.len()));
                     t
@@ -365,20 +387,19 @@ pub fn run(a: RbacArgs) -> Result<u8> {
                 RbacFormat::Table => {
                     let mut t = String::new();
                     for p in &found {
-                        t.push_str(&format!(
-                            "{} reaches cluster-admin-equivalent power in {} step(s):\n",
-                            p.subject.display(),
-                            p.steps.len()
-                        ));
+                        push_line(
+                            &mut t,
+                            format_args!(
+                                "{} reaches cluster-admin-equivalent power in {} step(s):",
+                                p.subject.display(),
+                                p.steps.len()
+                            ),
+                        );
                         for (i, s) in p.steps.iter().enumerate() {
-                            t.push_str(&format!(
-                                "  {}. {}\n     rule: {}\n",
-                                i + 1,
-                                s.description,
-                                s.rule.display()
-                            ));
+                            push_line(&mut t, format_args!("  {}. {}", i + 1, s.description));
+                            push_line(&mut t, format_args!("     rule: {}", s.rule.display()));
                             if let Some(a) = &s.also {
-                                t.push_str(&format!("     and:  {}\n", a.display()));
+                                push_line(&mut t, format_args!("     and:  {}", a.display()));
                             }
                         }
                     }

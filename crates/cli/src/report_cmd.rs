@@ -190,7 +190,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<u8> {
     };
     let def = kubecomply_engine::definition::read(&file)?;
     for n in &def.notes {
-        eprintln!("{n}");
+        eprintln!("{}", kubecomply_core::text::esc(n));
     }
     let at = kubecomply_engine::definition::start(&file);
     let mut a = a;
@@ -296,7 +296,7 @@ fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
     let assessment = engine.assess(&loaded.inventory, &scan, &request)?;
     for d in &assessment.diagnostics {
         if d.level == Level::Note {
-            eprintln!("{}", d.message);
+            eprintln!("{}", kubecomply_core::text::esc(&d.message));
         } else {
             eprintln!("{}", d.render());
         }
@@ -335,7 +335,7 @@ fn run_with(a: ReportArgs, plan: &Plan) -> anyhow::Result<u8> {
                 let p = dir.join(format!("{}.{}", plan.name, extension(*f)));
                 std::fs::write(&p, text)
                     .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", p.display()))?;
-                eprintln!("wrote {}", p.display());
+                eprintln!("wrote {}", kubecomply_core::text::esc(p.display()));
             }
         }
         None => {

@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use kubecomply_core::json;
+use kubecomply_core::text::push_line;
 
 /// Arguments of `rules`.
 #[derive(Args, Debug)]
@@ -47,7 +48,11 @@ pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
         let Some(m) = catalogue.find(&rule) else {
             anyhow::bail!("no rule named {rule:?} (see `kubecomply rules`)");
         };
-        crate::emit(None, &kubecomply_checks::docs::page(m))?;
+        // The team's policies write their own documentation: shown with its lines, escaped.
+        crate::emit(
+            None,
+            &kubecomply_core::text::escape_text(&kubecomply_checks::docs::page(m)),
+        )?;
         return Ok(0);
     }
     let rules = catalogue.all();
@@ -82,15 +87,18 @@ pub fn run(a: RulesArgs) -> anyhow::Result<u8> {
         ListFormat::Table => {
             let mut s = String::new();
             for m in rules {
-                s.push_str(&format!(
-                    "{:<12} {:<9} {:<40} {}\n",
-                    m.code,
-                    m.severity.as_str(),
-                    m.slug,
-                    m.title
-                ));
+                push_line(
+                    &mut s,
+                    format_args!(
+                        "{:<12} {:<9} {:<40} {}",
+                        m.code,
+                        m.severity.as_str(),
+                        m.slug,
+                        m.title
+                    ),
+                );
             }
-            s.push_str(&format!("{} rules\n", rules.len()));
+            push_line(&mut s, format_args!("{} rules", rules.len()));
             crate::emit(None, &s)?;
         }
     }

@@ -322,7 +322,7 @@ fn unreadable_or_malformed_bundles_exit_2() {
     // A manifest naming a file outside the bundle is malformed, not followed.
     std::fs::write(
         bad.join("manifest.json"),
-        r#"{"kind":"EvidenceManifest","digest":"sha256:00","files":[{"path":"../etc/passwd","size":1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000"}]}"#,
+        r#"{"kind":"EvidenceManifest","schemaVersion":"1.0","digest":"sha256:00","files":[{"path":"../etc/passwd","size":1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000"}]}"#,
     )
     .expect("write");
     let o = run(&["evidence", "verify", &bad.display().to_string()]);
@@ -434,23 +434,31 @@ fn rescan_refuses_when_a_recorded_settings_file_changed() {
     std::fs::create_dir_all(&work).expect("mkdir");
     let exceptions = work.join("exceptions.yaml");
     std::fs::copy(root().join("examples/exceptions.yaml"), &exceptions).expect("copy");
-    let dir = work.join("bundle");
-    let o = run(&[
+    // Run where the settings are: a rescan reads recorded paths only inside its working
+    // directory.
+    let in_work = |args: &[&str]| {
+        kubecomply()
+            .current_dir(&work)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let shop = root().join("examples/shop").display().to_string();
+    let o = in_work(&[
         "report",
         "--framework",
         "pci-dss",
         "--exceptions",
-        &exceptions.display().to_string(),
+        "exceptions.yaml",
         "--evidence",
-        &dir.display().to_string(),
-        "examples/shop",
+        "bundle",
+        &shop,
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let d = dir.display().to_string();
-    let o = run(&["evidence", "verify", &d, "--rescan"]);
+    let o = in_work(&["evidence", "verify", "bundle", "--rescan"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     std::fs::write(&exceptions, "exceptions: []\n").expect("write");
-    let o = run(&["evidence", "verify", &d, "--rescan"]);
+    let o = in_work(&["evidence", "verify", "bundle", "--rescan"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("changed since the bundle was written"),
@@ -489,4 +497,272 @@ fn a_bundle_records_the_runs_input_errors() {
         "{}",
         common::stdout(&v)
     );
+}
+
+/// The manifest's canonical JSON (keys sorted, compact) without `digest`, hashed: what a
+/// forger recomputes after editing a manifest.
+fn redigest(m: &mut Value) {
+    fn canonical(v: &Value) -> Value {
+        match v {
+            Value::Object(o) => {
+                let sorted: std::collections::BTreeMap<&String, Value> =
+                    o.iter().map(|(k, x)| (k, canonical(x))).collect();
+                Value::Object(sorted.into_iter().map(|(k, x)| (k.clone(), x)).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+            other => other.clone(),
+        }
+    }
+    use sha2::Digest as _;
+    if let Some(o) = m.as_object_mut() {
+        o.remove("digest");
+    }
+    let text = canonical(m).to_string();
+    let hex: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    m["digest"] = Value::String(format!("sha256:{hex}"));
+}
+
+fn write_manifest(dir: &Path, m: &Value) {
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(m).expect("json"),
+    )
+    .expect("write");
+}
+
+/// Issue 14: removing the report, findings, inputs and catalogue together with their manifest
+/// entries (digest recomputed) left a bundle `verify` called intact.
+#[test]
+fn required_parts_are_required_whatever_the_manifest_lists() {
+    let dir = bundle("required", &["examples/shop"]);
+    for part in [
+        "report.json",
+        "findings.jsonl",
+        "inputs.jsonl",
+        "catalogue.json",
+        "report.md",
+    ] {
+        let cut = temp_path(&format!("required-{part}"));
+        copy_dir(&dir, &cut);
+        std::fs::remove_file(cut.join(part)).expect("rm");
+        let mut m = manifest(&cut);
+        m["files"]
+            .as_array_mut()
+            .expect("files")
+            .retain(|f| f["path"] != part);
+        redigest(&mut m);
+        write_manifest(&cut, &m);
+        let (code, v) = verify_json(&cut);
+        assert_eq!(code, Some(1), "{part}: {v}");
+        assert_eq!(v["intact"], false);
+        assert_eq!(problems(&v), [(part.to_string(), "missing".to_string())]);
+        let _ = std::fs::remove_dir_all(&cut);
+    }
+    // All four at once, as in the issue.
+    let cut = temp_path("required-all");
+    copy_dir(&dir, &cut);
+    let mut m = manifest(&cut);
+    for part in [
+        "report.json",
+        "findings.jsonl",
+        "inputs.jsonl",
+        "catalogue.json",
+    ] {
+        std::fs::remove_file(cut.join(part)).expect("rm");
+    }
+    m["files"]
+        .as_array_mut()
+        .expect("files")
+        .retain(|f| f["path"] == "report.md");
+    redigest(&mut m);
+    write_manifest(&cut, &m);
+    let o = run(&["evidence", "verify", &cut.display().to_string()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    for part in [
+        "catalogue.json",
+        "findings.jsonl",
+        "inputs.jsonl",
+        "report.json",
+    ] {
+        assert!(
+            stdout(&o).contains(&format!("{part}: missing: a part of every bundle")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    assert!(stdout(&o).contains("TAMPERED"), "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(&cut);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 14: a `manifest.json` that is a symbolic link to a manifest outside the bundle was
+/// followed, and the bundle called intact.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_manifest_or_file_is_refused() {
+    let dir = bundle("symlink", &["examples/shop"]);
+    let linked = temp_path("symlink-manifest");
+    copy_dir(&dir, &linked);
+    std::fs::remove_file(linked.join("manifest.json")).expect("rm");
+    std::os::unix::fs::symlink(dir.join("manifest.json"), linked.join("manifest.json"))
+        .expect("symlink");
+    let o = run(&["evidence", "verify", &linked.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("intact"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("manifest.json: cannot read: a symbolic link"),
+        "{}",
+        stderr(&o)
+    );
+    // A listed file that is a symbolic link (even to an identical file) is not a file of the
+    // bundle.
+    let file_link = temp_path("symlink-file");
+    copy_dir(&dir, &file_link);
+    std::fs::remove_file(file_link.join("report.json")).expect("rm");
+    std::os::unix::fs::symlink(dir.join("report.json"), file_link.join("report.json"))
+        .expect("symlink");
+    let (code, v) = verify_json(&file_link);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        problems(&v),
+        [("report.json".to_string(), "not-a-file".to_string())]
+    );
+    for x in [&linked, &file_link, &dir] {
+        let _ = std::fs::remove_dir_all(x);
+    }
+}
+
+/// Issue 14: a manifest of an unknown `schemaVersion` was verified as if it were 1.0.
+#[test]
+fn an_unknown_schema_version_is_not_verified() {
+    let dir = bundle("schema-version", &["examples/shop"]);
+    for version in [Value::String("2.0".into()), Value::Null, Value::from(1)] {
+        let mut m = manifest(&dir);
+        m["schemaVersion"] = version.clone();
+        redigest(&mut m);
+        write_manifest(&dir, &m);
+        let o = run(&["evidence", "verify", &dir.display().to_string()]);
+        assert_eq!(o.status.code(), Some(2), "{version}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("schemaVersion") && stderr(&o).contains("1.0"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!stdout(&o).contains("intact"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 14: `--rescan` printed the sha256 of any file a manifest named (a hash oracle). A
+/// recorded settings or policy path that is absolute outside the working directory, has `..`
+/// or leaves it through a symbolic link is refused, named, and never hashed in the output.
+#[test]
+fn rescan_refuses_recorded_paths_outside_the_working_directory() {
+    let work = temp_dir("oracle");
+    let secret = temp_path("oracle-secret.txt");
+    std::fs::write(&secret, "secret\n").expect("write");
+    let secret_sha: String = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(b"secret\n")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, work.join("link.yaml")).expect("symlink");
+    let shop = root().join("examples/shop").display().to_string();
+    let dir = work.join("bundle");
+    let o = kubecomply()
+        .current_dir(&work)
+        .args([
+            "report",
+            "--framework",
+            "pci-dss",
+            "--evidence",
+            "bundle",
+            &shop,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let secret_path = secret.display().to_string();
+    let mut cases = vec![
+        ("config", secret_path.clone()),
+        ("exceptions", "../oracle-secret.txt".to_string()),
+    ];
+    if cfg!(unix) {
+        cases.push(("config", "link.yaml".to_string()));
+    }
+    let original = manifest(&dir);
+    for (key, path) in cases {
+        let mut m = original.clone();
+        m[key] = serde_json::json!({"path": path, "size": 7, "sha256": "0".repeat(64)});
+        redigest(&mut m);
+        write_manifest(&dir, &m);
+        let o = kubecomply()
+            .current_dir(&work)
+            .args(["evidence", "verify", "bundle", "--rescan"])
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(2), "{path}: {}", stdout(&o));
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains(&format!("{path:?}")), "{path}: {all}");
+        assert!(all.contains("refused"), "{path}: {all}");
+        assert!(
+            !all.contains(&secret_sha),
+            "{path}: the hash is printed: {all}"
+        );
+    }
+    // A policy path as well.
+    let mut m = original.clone();
+    m["policies"] = serde_json::json!({"digest": "sha256:00", "policy": [secret_path], "data": [], "namespace": [], "allNamespaces": false, "regoVersion": null});
+    redigest(&mut m);
+    write_manifest(&dir, &m);
+    let o = kubecomply()
+        .current_dir(&work)
+        .args(["evidence", "verify", "bundle", "--rescan"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("refused"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&work);
+    let _ = std::fs::remove_file(&secret);
+}
+
+/// Issue 14: `--force` deleted the previous bundle's files before writing the new one, so a
+/// failure lost both. The new bundle is written beside it and swapped in; nothing is left
+/// beside it afterwards.
+#[test]
+fn force_swaps_a_complete_new_bundle_in() {
+    let dir = bundle("swap", &["examples/shop"]);
+    let before = manifest(&dir)["digest"].clone();
+    let parent = dir.parent().expect("parent").to_path_buf();
+    let name = dir
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let o = run(&[
+        "report",
+        "--framework",
+        "pci-dss",
+        "--force",
+        "--evidence",
+        &dir.display().to_string(),
+        "examples/shop",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_ne!(manifest(&dir)["digest"], before);
+    let (code, _) = verify_json(&dir);
+    assert_eq!(code, Some(0));
+    let leftovers: Vec<String> = std::fs::read_dir(&parent)
+        .expect("parent")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!(".{name}.kubecomply-")))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

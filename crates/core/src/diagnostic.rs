@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::text::esc;
+
 /// How serious an input problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,15 +50,14 @@ impl Diagnostic {
             Level::Warning => "warning",
             Level::Error => "error",
         };
+        // File names and messages may quote hostile input: one line, escaped.
+        let (file, message) = (esc(&self.file), esc(&self.message));
         if self.file.is_empty() {
-            format!("{level}: {}", self.message)
+            format!("{level}: {message}")
         } else if self.line > 0 {
-            format!(
-                "{}:{}:{}: {level}: {}",
-                self.file, self.line, self.column, self.message
-            )
+            format!("{file}:{}:{}: {level}: {message}", self.line, self.column)
         } else {
-            format!("{}: {level}: {}", self.file, self.message)
+            format!("{file}: {level}: {message}")
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod pod;
 pub mod pointer;
 pub mod rule;
 pub mod shape;
+pub mod text;
 pub mod tree;
 pub mod value;
 

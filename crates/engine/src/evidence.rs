@@ -37,6 +37,14 @@ const KIND: &str = "EvidenceManifest";
 const SCHEMA_VERSION: &str = "1.0";
 /// The largest manifest `verify` reads: a hostile bundle must not exhaust memory.
 const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
+/// The parts of every bundle, whatever its manifest lists: a bundle without one of them is not
+/// intact (besides `report.<ext>` of each format its `command.formats` records).
+pub const REQUIRED: [&str; 4] = [
+    "catalogue.json",
+    "findings.jsonl",
+    "inputs.jsonl",
+    "report.json",
+];
 /// The largest `inputs.jsonl` `--rescan` loads (the scan's own file size limit applies to
 /// each object's line as well).
 const MAX_INPUTS: u64 = 4 * 1024 * 1024 * 1024;
@@ -231,8 +239,16 @@ fn optional_file(p: &Option<PathBuf>) -> Result<Value> {
 }
 
 /// Writes the bundle and returns its digest.
+///
+/// The bundle is written into a new directory beside `e.dir` and renamed into place only when
+/// complete (see [`write_staged`]): a failure part way leaves a previous bundle as it was.
 pub fn write(e: Evidence<'_>) -> Result<String> {
-    prepare_dir(e.dir, e.force)?;
+    let (dir, force) = (e.dir, e.force);
+    write_staged(dir, force, |staging| fill(e, staging))
+}
+
+/// Writes every file of the bundle into `dir` (a new, empty directory).
+fn fill(e: Evidence<'_>, dir: &Path) -> Result<String> {
     let (records, fdigest) = findings_digest(e.findings);
     let mut files: Vec<(String, String)> = e.reports;
     files.push(("inputs.jsonl".into(), inputs_jsonl(e.inventory)));
@@ -249,7 +265,7 @@ pub fn write(e: Evidence<'_>) -> Result<String> {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut listed = Vec::new();
     for (name, text) in &files {
-        let path = e.dir.join(name);
+        let path = dir.join(name);
         std::fs::write(&path, text)
             .map_err(|err| err!("{}: cannot write: {err}", path.display()))?;
         listed.push(FileDigest::of(name, text.as_bytes()).to_json());
@@ -310,7 +326,7 @@ pub fn write(e: Evidence<'_>) -> Result<String> {
     if let Value::Object(m) = &mut manifest {
         m.insert("digest".into(), json!(digest));
     }
-    let path = e.dir.join(MANIFEST);
+    let path = dir.join(MANIFEST);
     std::fs::write(
         &path,
         format!("{}\n", serde_json::to_string_pretty(&canonical(&manifest))?),
@@ -331,7 +347,7 @@ fn manifest_digest(manifest: &Value) -> String {
     )
 }
 
-/// Checks, before any work, that `dir` can take a bundle (see [`prepare_dir`]); removes
+/// Checks, before any work, that `dir` can take a bundle (see [`write_staged`]); changes
 /// nothing.
 pub fn check_target(dir: &Path, force: bool) -> Result<()> {
     replaceable(dir, force).map(|_| ())
@@ -340,10 +356,10 @@ pub fn check_target(dir: &Path, force: bool) -> Result<()> {
 /// The files of a previous bundle `dir` holds, which `force` allows to replace; an error when
 /// the directory cannot take a bundle.
 fn replaceable(dir: &Path, force: bool) -> Result<Vec<String>> {
-    if !dir.exists() {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
         return Ok(Vec::new());
-    }
-    if !dir.is_dir() {
+    };
+    if !meta.is_dir() {
         fail!("{}: not a directory", dir.display());
     }
     let entries = list_dir(dir)?;
@@ -377,20 +393,126 @@ fn replaceable(dir: &Path, force: bool) -> Result<Vec<String>> {
     Ok(entries)
 }
 
-/// Makes `dir` ready for a bundle: created when missing; an empty directory is used as is; a
-/// previous bundle is replaced with `force` (the files its manifest lists and the manifest
-/// are removed first); anything else is refused, so that `--evidence` never deletes files it
-/// did not write.
-fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
-    if !dir.exists() {
-        return std::fs::create_dir_all(dir)
-            .map_err(|e| err!("{}: cannot create: {e}", dir.display()));
+/// A new directory beside `dir` (same parent, so a rename moves it into place), named
+/// `.NAME.kubecomply-TAG-PID[-N]`.
+fn sibling_dir(dir: &Path, tag: &str, create: bool) -> Result<PathBuf> {
+    let Some(name) = dir.file_name() else {
+        fail!(
+            "{}: name the bundle directory (not `.`, `..` or a root)",
+            dir.display()
+        );
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = format!(
+        ".{}.kubecomply-{tag}-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    );
+    for n in 0..100u32 {
+        let p = parent.join(if n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        });
+        if !create {
+            if std::fs::symlink_metadata(&p).is_err() {
+                return Ok(p);
+            }
+            continue;
+        }
+        match std::fs::create_dir(&p) {
+            Ok(()) => return Ok(p),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => fail!("{}: cannot create: {e}", p.display()),
+        }
     }
-    for name in replaceable(dir, force)? {
-        let p = dir.join(&name);
-        std::fs::remove_file(&p).map_err(|e| err!("{}: cannot remove: {e}", p.display()))?;
+    fail!("{}: no free name for a directory beside it", dir.display())
+}
+
+/// Writes a bundle to `dir` with `fill`, which writes the files into the directory it is given.
+///
+/// `dir` must be new, empty, or (with `force`) hold only a previous bundle ([`replaceable`]).
+/// `fill` writes into a new directory beside `dir`; only when it succeeds is that directory
+/// renamed into place: the previous `dir` is moved aside, the new one renamed to `dir`, then
+/// the previous bundle's files and directory are removed. A failure of `fill` removes the new
+/// directory and leaves `dir` as it was; `--evidence` never deletes a file it did not write.
+pub fn write_staged(
+    dir: &Path,
+    force: bool,
+    fill: impl FnOnce(&Path) -> Result<String>,
+) -> Result<String> {
+    let old = replaceable(dir, force)?;
+    let existed = std::fs::symlink_metadata(dir).is_ok();
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| err!("{}: cannot create: {e}", parent.display()))?;
     }
-    Ok(())
+    let staging = sibling_dir(dir, "new", true)?;
+    let digest = match fill(&staging) {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if !existed {
+        return match std::fs::rename(&staging, dir) {
+            Ok(()) => Ok(digest),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                fail!(
+                    "{}: cannot move the new bundle into place: {e}",
+                    dir.display()
+                )
+            }
+        };
+    }
+    // Checked again: the directory may have changed while the report was computed.
+    let old_now = replaceable(dir, force);
+    let aside = sibling_dir(dir, "old", false);
+    let (old_now, aside) = match (old_now, aside) {
+        (Ok(o), Ok(a)) => (o, a),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(dir, &aside) {
+        let _ = std::fs::remove_dir_all(&staging);
+        fail!(
+            "{}: cannot move the previous bundle aside: {e}; it is unchanged",
+            dir.display()
+        );
+    }
+    if let Err(e) = std::fs::rename(&staging, dir) {
+        let back = std::fs::rename(&aside, dir);
+        let _ = std::fs::remove_dir_all(&staging);
+        match back {
+            Ok(()) => fail!(
+                "{}: cannot move the new bundle into place: {e}; the previous bundle is unchanged",
+                dir.display()
+            ),
+            Err(_) => fail!(
+                "{}: cannot move the new bundle into place: {e}; the previous bundle is at {}",
+                dir.display(),
+                aside.display()
+            ),
+        }
+    }
+    for name in old.iter().chain(&old_now) {
+        let _ = std::fs::remove_file(aside.join(name));
+    }
+    if std::fs::remove_dir(&aside).is_err() {
+        fail!(
+            "{}: the new bundle is written, but the previous one, moved to {}, now holds files it did not list: left there",
+            dir.display(),
+            aside.display()
+        );
+    }
+    Ok(digest)
 }
 
 /// The names of a directory's entries, sorted.
@@ -461,6 +583,17 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
             path.display()
         );
     }
+    match value.get("schemaVersion") {
+        Some(Value::String(v)) if v == SCHEMA_VERSION => {}
+        Some(v) => fail!(
+            "{}: schemaVersion {v} is not one this kubecomply reads ({SCHEMA_VERSION}); not verified",
+            path.display()
+        ),
+        None => fail!(
+            "{}: no schemaVersion; this kubecomply reads {SCHEMA_VERSION}",
+            path.display()
+        ),
+    }
     let mut files = Vec::new();
     let list = field(&value, "files")?
         .as_array()
@@ -489,10 +622,40 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
     })
 }
 
-/// A bundle file's text: a regular file of at most `max` bytes.
+/// Opens a file of a bundle: a regular file, never through a symbolic link (a bundle is one
+/// flat directory, and a link could make `verify` read and vouch for a file outside it), and
+/// checked after opening to be the file that was looked at.
+fn open_in_bundle(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::io::{Error, ErrorKind};
+    let m = std::fs::symlink_metadata(path)?;
+    if m.file_type().is_symlink() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "a symbolic link (a bundle's files are never followed out of it)",
+        ));
+    }
+    if !m.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let f = kubecomply_loader::files::open_regular(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let o = f.metadata()?;
+        if (o.dev(), o.ino()) != (m.dev(), m.ino()) {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "replaced while it was being opened",
+            ));
+        }
+    }
+    Ok(f)
+}
+
+/// A bundle file's text: a regular file of the bundle ([`open_in_bundle`]) of at most `max`
+/// bytes.
 fn read_bounded(path: &Path, max: u64) -> Result<String> {
-    let f = kubecomply_loader::files::open_regular(path)
-        .map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
+    let f = open_in_bundle(path).map_err(|e| err!("{}: cannot read: {e}", path.display()))?;
     let mut text = String::new();
     f.take(max + 1)
         .read_to_string(&mut text)
@@ -505,7 +668,11 @@ fn read_bounded(path: &Path, max: u64) -> Result<String> {
 
 /// Streams a file through sha256 (bounded memory whatever its size).
 fn hash_file(path: &Path) -> std::io::Result<FileDigest> {
-    let mut f = kubecomply_loader::files::open_regular(path)?;
+    hash_open(kubecomply_loader::files::open_regular(path)?, path)
+}
+
+/// Streams an opened file through sha256.
+fn hash_open(mut f: std::fs::File, path: &Path) -> std::io::Result<FileDigest> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
@@ -615,7 +782,7 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
                 Problem::NotAFile,
                 "not a regular file".into(),
             )),
-            Ok(_) => match hash_file(&p) {
+            Ok(_) => match open_in_bundle(&p).and_then(|f| hash_open(f, &p)) {
                 Err(e) => fail!("{}: cannot read: {e}", p.display()),
                 Ok(d) if d.sha256 != f.sha256 || d.size != f.size => problems.push((
                     f.path.clone(),
@@ -627,6 +794,15 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
                 )),
                 Ok(_) => {}
             },
+        }
+    }
+    for name in required_parts(&manifest.value)? {
+        if !manifest.files.iter().any(|f| f.path == name) {
+            problems.push((
+                name,
+                Problem::Missing,
+                "a part of every bundle, but the manifest does not list it".into(),
+            ));
         }
     }
     for name in &present {
@@ -646,6 +822,29 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
         checked: manifest.files.len(),
         manifest: manifest.value,
     })
+}
+
+/// The files every bundle holds ([`REQUIRED`]), and `report.<ext>` of each format the
+/// manifest's `command.formats` records.
+fn required_parts(manifest: &Value) -> Result<Vec<String>> {
+    let mut names: Vec<String> = REQUIRED.iter().map(|s| s.to_string()).collect();
+    for (i, f) in manifest
+        .pointer("/command/formats")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let ext = f.as_str().unwrap_or_default();
+        if ext.is_empty() || !ext.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            fail!("{MANIFEST}: command.formats[{i}]: {f} is not a report format");
+        }
+        names.push(format!("report.{ext}"));
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// The outcome of `evidence verify --rescan`.
@@ -682,11 +881,14 @@ impl Rescan {
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         if self.bundle_version != env!("CARGO_PKG_VERSION") {
-            s.push_str(&format!(
-                "note: the bundle was written by kubecomply {}, this is {}\n",
-                self.bundle_version,
-                env!("CARGO_PKG_VERSION")
-            ));
+            kubecomply_core::text::push_line(
+                &mut s,
+                format_args!(
+                    "note: the bundle was written by kubecomply {}, this is {}",
+                    self.bundle_version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            );
         }
         if self.same {
             s.push_str(&format!(
@@ -694,18 +896,22 @@ impl Rescan {
                 self.computed
             ));
         } else {
-            s.push_str(&format!(
-                "rescan: DIFFERENT findings: recorded {}, now {} ({} only in the bundle, {} only in the rescan)\n",
-                self.recorded,
-                self.computed,
-                self.only_in_bundle.len(),
-                self.only_in_rescan.len()
-            ));
+            kubecomply_core::text::push_line(
+                &mut s,
+                format_args!(
+                    "rescan: DIFFERENT findings: recorded {}, now {} ({} only in the bundle, {} only in the rescan)",
+                    self.recorded,
+                    self.computed,
+                    self.only_in_bundle.len(),
+                    self.only_in_rescan.len()
+                ),
+            );
+            // Records quote the inputs (names, messages): each one line, escaped.
             for r in self.only_in_bundle.iter().take(20) {
-                s.push_str(&format!("- {r}\n"));
+                kubecomply_core::text::push_line(&mut s, format_args!("- {r}"));
             }
             for r in self.only_in_rescan.iter().take(20) {
-                s.push_str(&format!("+ {r}\n"));
+                kubecomply_core::text::push_line(&mut s, format_args!("+ {r}"));
             }
         }
         s
@@ -724,21 +930,58 @@ fn strings_of(v: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A settings file the manifest records, checked to be unchanged on disk.
-fn recorded_file(manifest: &Value, key: &str) -> Result<Option<PathBuf>> {
+/// A path outside the bundle that the manifest records (a settings or policy file), allowed
+/// only when it resolves, symbolic links followed, inside the working directory `base`
+/// (canonical): no `..`, and an absolute path only when it points inside. A hostile bundle
+/// can name any path; without this `--rescan` would read any file and report on it (its
+/// sha256, whether it equals a guess, its parse errors).
+fn confined(recorded: &str, key: &str, base: &Path) -> Result<PathBuf> {
+    let p = Path::new(recorded);
+    let refuse = |why: &str| {
+        err!(
+            "cannot rescan: the {key} path the bundle records, {recorded:?}, {why}; refused (run verify from the directory the report ran in)"
+        )
+    };
+    if p.components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err(refuse("contains `..`"));
+    }
+    let real = base
+        .join(p)
+        .canonicalize()
+        .map_err(|e| refuse(&format!("cannot be resolved ({e})")))?;
+    if !real.starts_with(base) {
+        return Err(refuse(&format!(
+            "is outside the working directory {}",
+            base.display()
+        )));
+    }
+    Ok(p.to_path_buf())
+}
+
+/// The working directory, canonical: the base of the paths a manifest records.
+fn working_dir() -> Result<PathBuf> {
+    std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .map_err(|e| err!("cannot rescan: the working directory: {e}"))
+}
+
+/// A settings file the manifest records ([`confined`]), checked to be unchanged on disk. Its
+/// sha256 on disk is never printed: only whether it is the recorded one.
+fn recorded_file(manifest: &Value, key: &str, base: &Path) -> Result<Option<PathBuf>> {
     let v = field(manifest, key)?;
     if v.is_null() {
         return Ok(None);
     }
     let want = digest_entry(v, key)?;
-    let path = PathBuf::from(&want.path);
+    let path = confined(&want.path, key, base)?;
     let have = FileDigest::read(&path)
         .map_err(|e| err!("cannot rescan: the {key} file the bundle records: {e}"))?;
     if have.sha256 != want.sha256 {
         fail!(
-            "cannot rescan: {} ({key}) changed since the bundle was written (sha256 {}, recorded {})",
+            "cannot rescan: {} ({key}) changed since the bundle was written (its sha256 is not the recorded {})",
             want.path,
-            have.sha256,
             want.sha256
         );
     }
@@ -792,8 +1035,9 @@ fn load_bundled_inputs(dir: &Path) -> Result<crate::Loaded> {
 /// policy files the manifest records (which must be unchanged) and `clock`, and compares the
 /// findings digest with the recorded one.
 pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Rescan> {
-    let config = recorded_file(manifest, "config")?;
-    let exceptions = recorded_file(manifest, "exceptions")?;
+    let base = working_dir()?;
+    let config = recorded_file(manifest, "config", &base)?;
+    let exceptions = recorded_file(manifest, "exceptions", &base)?;
     let mut settings = crate::Settings::load(config.as_deref(), None, clock)?;
     // The bundle records every policy source in effect (the configuration's among them).
     let mut policies = crate::PolicySettings {
@@ -803,13 +1047,13 @@ pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Resca
     let recorded_policy = field(manifest, "policies")?;
     if !recorded_policy.is_null() {
         policies.paths = strings_of(recorded_policy, "policy")
-            .into_iter()
-            .map(PathBuf::from)
-            .collect();
+            .iter()
+            .map(|p| confined(p, "policy", &base))
+            .collect::<Result<_>>()?;
         policies.data = strings_of(recorded_policy, "data")
-            .into_iter()
-            .map(PathBuf::from)
-            .collect();
+            .iter()
+            .map(|p| confined(p, "policy data", &base))
+            .collect::<Result<_>>()?;
         policies.namespaces = strings_of(recorded_policy, "namespace");
         policies.all_namespaces = recorded_policy
             .get("allNamespaces")
@@ -911,6 +1155,131 @@ mod tests {
         let (a, b) = diff_sorted(&["a", "b", "b", "d"], &["b", "c", "d", "e"]);
         assert_eq!(a, ["a", "b"]);
         assert_eq!(b, ["c", "e"]);
+    }
+
+    /// A minimal previous bundle in `dir`: one listed file and a manifest.
+    fn old_bundle(dir: &Path) {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        std::fs::write(dir.join("report.json"), "old\n").expect("write");
+        let mut m = json!({
+            "kind": KIND,
+            "schemaVersion": SCHEMA_VERSION,
+            "files": [FileDigest::of("report.json", b"old\n").to_json()],
+        });
+        let d = manifest_digest(&m);
+        m["digest"] = json!(d);
+        std::fs::write(dir.join(MANIFEST), m.to_string()).expect("write");
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        list_dir(dir).expect("list")
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "kubecomply-evidence-unit-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    /// Issue 14: `--force` removed the previous bundle before writing; a failure part way now
+    /// leaves it exactly as it was, and no partial directory behind.
+    #[test]
+    fn a_failed_write_leaves_the_previous_bundle_untouched() {
+        let root = scratch("failed");
+        let dir = root.join("bundle");
+        old_bundle(&dir);
+        let before = std::fs::read(dir.join(MANIFEST)).expect("read");
+        let e = write_staged(&dir, true, |staging| {
+            std::fs::write(staging.join("report.json"), "new, half written").expect("write");
+            fail!("disk full")
+        })
+        .expect_err("fails");
+        assert!(e.to_string().contains("disk full"), "{e}");
+        assert_eq!(names(&dir), ["manifest.json", "report.json"]);
+        assert_eq!(std::fs::read(dir.join(MANIFEST)).expect("read"), before);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("report.json")).expect("read"),
+            "old\n"
+        );
+        assert_eq!(names(&root), ["bundle"], "no staging directory left");
+        // Success swaps the new bundle in and removes the old one.
+        let d = write_staged(&dir, true, |staging| {
+            std::fs::write(staging.join("new.txt"), "new").expect("write");
+            Ok("sha256:new".into())
+        })
+        .expect("writes");
+        assert_eq!(d, "sha256:new");
+        assert_eq!(names(&dir), ["new.txt"]);
+        assert_eq!(names(&root), ["bundle"]);
+        // New and empty targets.
+        let fresh = root.join("fresh");
+        write_staged(&fresh, false, |s| {
+            std::fs::write(s.join("a"), "a").map_err(|e| err!("{e}"))?;
+            Ok(String::new())
+        })
+        .expect("new dir");
+        assert_eq!(names(&fresh), ["a"]);
+        let empty = root.join("empty");
+        std::fs::create_dir_all(&empty).expect("mkdir");
+        write_staged(&empty, false, |s| {
+            std::fs::write(s.join("b"), "b").map_err(|e| err!("{e}"))?;
+            Ok(String::new())
+        })
+        .expect("empty dir");
+        assert_eq!(names(&empty), ["b"]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// Without --force, or with files the previous bundle does not list, nothing is written.
+    #[test]
+    fn a_refused_target_is_not_touched() {
+        let root = scratch("refused");
+        let dir = root.join("bundle");
+        old_bundle(&dir);
+        let called = std::cell::Cell::new(false);
+        let fill = |_: &Path| {
+            called.set(true);
+            Ok(String::new())
+        };
+        assert!(write_staged(&dir, false, fill).is_err());
+        std::fs::write(dir.join("mine.txt"), "keep").expect("write");
+        assert!(write_staged(&dir, true, fill).is_err());
+        assert!(!called.get());
+        assert_eq!(names(&dir), ["manifest.json", "mine.txt", "report.json"]);
+        assert_eq!(names(&root), ["bundle"]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn recorded_paths_stay_inside_the_working_directory() {
+        let root = scratch("confined").canonicalize().expect("canonical");
+        std::fs::create_dir_all(root.join("in")).expect("mkdir");
+        std::fs::write(root.join("in/a.yaml"), "a").expect("write");
+        std::fs::write(root.join("out.yaml"), "b").expect("write");
+        let base = root.join("in");
+        assert!(confined("a.yaml", "config", &base).is_ok());
+        let abs = base.join("a.yaml").display().to_string();
+        assert!(confined(&abs, "config", &base).is_ok(), "absolute, inside");
+        for bad in [
+            "../out.yaml".to_string(),
+            "x/../a.yaml".to_string(),
+            root.join("out.yaml").display().to_string(),
+            "/etc/hostname".to_string(),
+        ] {
+            let e = confined(&bad, "config", &base).expect_err(&bad);
+            assert!(e.to_string().contains("refused"), "{e}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("out.yaml"), base.join("link.yaml"))
+                .expect("symlink");
+            assert!(confined("link.yaml", "config", &base).is_err());
+        }
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]

@@ -388,15 +388,78 @@ fn entry(v: &Value, ptr: &str, p: &mut Vec<(String, String)>) -> Option<Attestat
     })
 }
 
+/// The evidence file `file` of an attestation, read relative to `base_dir`: refused when it is
+/// absolute, has a `..` component or resolves (symbolic links followed) outside `base_dir`.
+/// An attestations file can name any path, and the report prints the sha256 of the evidence
+/// it reads: without this it would print the sha256 of any readable file (a hash oracle).
+fn evidence_path(base_dir: &Path, file: &str) -> Result<std::path::PathBuf, String> {
+    let p = Path::new(file);
+    if p.is_absolute()
+        || p.components().any(|c| {
+            matches!(
+                c,
+                std::path::Component::ParentDir | std::path::Component::Prefix(_)
+            )
+        })
+    {
+        return Err(format!(
+            "evidence file {file:?} is not a path inside the attestations file's directory (absolute or `..`); refused"
+        ));
+    }
+    let path = base_dir.join(p);
+    // An attestations file named without a directory has the empty path as its directory.
+    let base_dir = if base_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base_dir
+    };
+    let (Ok(base), Ok(real)) = (base_dir.canonicalize(), path.canonicalize()) else {
+        return Err(format!("evidence file {} cannot be read", path.display()));
+    };
+    if !real.starts_with(&base) {
+        return Err(format!(
+            "evidence file {} resolves outside the attestations file's directory; refused",
+            path.display()
+        ));
+    }
+    Ok(path)
+}
+
+/// The sha256 of a regular file, streamed (a FIFO or device is refused, see
+/// [`kubecomply_loader::files::open_regular`]).
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest as _, Sha256};
+    use std::io::Read as _;
+    let mut f = kubecomply_loader::files::open_regular(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Decides whether each attestation counts on `today`: expiry, a date in the future, and the
-/// sha256 of file evidence (read relative to `base_dir`, the attestations file's directory).
+/// sha256 of file evidence (read relative to `base_dir`, the attestations file's directory,
+/// and only inside it: see [`evidence_path`]).
 pub fn check_attestations(attestations: &mut [Attestation], today: Date, base_dir: &Path) {
     for a in attestations {
         a.state = AttestationState::Valid;
         a.problem = None;
         if let Evidence::File { file, sha256: want } = &a.evidence {
-            let path = base_dir.join(file);
-            match std::fs::read(&path) {
+            let path = match evidence_path(base_dir, file) {
+                Ok(p) => p,
+                Err(problem) => {
+                    a.state = AttestationState::Invalid;
+                    a.problem = Some(problem);
+                    continue;
+                }
+            };
+            match file_sha256(&path) {
                 Err(e) => {
                     a.state = AttestationState::Invalid;
                     a.problem = Some(format!(
@@ -405,8 +468,7 @@ pub fn check_attestations(attestations: &mut [Attestation], today: Date, base_di
                     ));
                     continue;
                 }
-                Ok(bytes) => {
-                    let got = sha256_hex(&bytes);
+                Ok(got) => {
                     if &got != want {
                         a.state = AttestationState::Invalid;
                         a.problem = Some(format!(

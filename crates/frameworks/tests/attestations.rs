@@ -300,3 +300,38 @@ fn thresholds() {
     };
     assert!(crit.violations(&r).is_empty());
 }
+
+/// Issue 14: an attestations file naming a file outside its own directory must not make the
+/// report print that file's sha256 (a hash oracle on any readable file).
+#[test]
+fn evidence_outside_the_attestations_directory_is_refused_unread() {
+    let outer = temp_dir("oracle");
+    let dir = outer.join("att");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let secret = outer.join("secret.txt");
+    std::fs::write(&secret, b"secret").expect("write");
+    let secret_sha = sha256_hex(b"secret");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, dir.join("link.txt")).expect("symlink");
+    let mut names = vec![
+        secret.display().to_string(),
+        "../secret.txt".to_string(),
+        "sub/../../secret.txt".to_string(),
+    ];
+    if cfg!(unix) {
+        names.push("link.txt".to_string());
+    }
+    for name in names {
+        let text = format!(
+            "attestations:\n  - requirement: test:4\n    statement: s\n    evidence: {{file: {name:?}, sha256: \"{}\"}}\n    attestedBy: a@example.com\n    date: 2026-01-01\n    validUntil: 2027-01-01\n",
+            "0".repeat(64)
+        );
+        let mut atts = parse_attestations(&text, "a.yaml").expect("parses");
+        check_attestations(&mut atts, TODAY, &dir);
+        assert_eq!(atts[0].state, AttestationState::Invalid, "{name}");
+        let problem = atts[0].problem.as_deref().unwrap_or_default();
+        assert!(problem.contains("refused"), "{name}: {problem}");
+        assert!(!problem.contains(&secret_sha), "{name}: {problem}");
+    }
+    let _ = std::fs::remove_dir_all(&outer);
+}

@@ -4,7 +4,9 @@
 //! (configured for `.html` in `askama.toml`), so every `{{ value }}` is escaped unless a
 //! template marks it `|safe`. The entities are the named ones our reports always wrote
 //! (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`), not askama's numeric ones, so reports stay
-//! byte for byte what they were and diffs of archived reports stay readable.
+//! byte for byte what they were and diffs of archived reports stay readable. NUL, controls and
+//! bidirectional controls are written as visible escapes (`\u{1b}`, see
+//! [`kubecomply_core::text`]); line feeds and tabs are kept.
 
 use std::fmt;
 
@@ -17,6 +19,10 @@ pub fn escape(s: &str) -> String {
 }
 
 fn write_escaped<W: fmt::Write>(mut dest: W, s: &str) -> fmt::Result {
+    // NUL, other controls and bidirectional controls first become visible escapes (line feeds
+    // and tabs, inert in HTML, are kept): see kubecomply_core::text.
+    let s = kubecomply_core::text::escape_text(s);
+    let s: &str = &s;
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
         let entity = match b {
@@ -68,5 +74,13 @@ mod tests {
         assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
         assert_eq!(escape("plain é"), "plain é");
         assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn controls_and_nul_never_reach_the_page() {
+        assert_eq!(
+            escape("a\0b\u{1b}[2J\u{9b}\u{202e}<\n"),
+            "a\\0b\\u{1b}[2J\\u{9b}\\u{202e}&lt;\n"
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! canReachInternet}]`), so a service can render a stored report again.
 
 use askama::Template;
+use kubecomply_core::text::escape;
 use kubecomply_core::{Value, json};
 
 use crate::csv::field;
@@ -71,16 +72,16 @@ pub fn csv(doc: &Value) -> String {
 pub fn markdown(doc: &Value) -> String {
     let mut s = format!(
         "# Network inventory: {}\n\nGenerated {} by kubecomply {}.\n\n",
-        text(doc, "name"),
-        text(doc, "generatedAt"),
-        text(&doc["tool"], "version")
+        escape(text(doc, "name")),
+        escape(text(doc, "generatedAt")),
+        escape(text(&doc["tool"], "version"))
     );
     s.push_str("| Workload | Service account | Ingress isolated | Egress isolated | Internet exposed | From other namespaces | To internet |\n|---|---|---|---|---|---|---|\n");
     for w in workloads(doc) {
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
-            text(w, "workload").replace('|', "\\|"),
-            text(w, "serviceAccount").replace('|', "\\|"),
+            escape(text(w, "workload")).replace('|', "\\|"),
+            escape(text(w, "serviceAccount")).replace('|', "\\|"),
             yes_no(&w["ingressIsolated"]),
             yes_no(&w["egressIsolated"]),
             yes_no(&w["internetExposed"]),

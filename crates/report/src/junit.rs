@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use kubecomply_core::{Finding, Status};
 
-use crate::{ScanReport, xml_escape};
+use crate::{ScanReport, xml_escape, xml_text};
 
 fn case_name(f: &Finding) -> String {
     match &f.resource {
@@ -60,14 +60,16 @@ pub fn render(report: &ScanReport<'_>) -> String {
             let detail = |list: &[&&Finding]| {
                 list.iter()
                     .map(|f| {
-                        format!(
+                        // One line per finding: escaped before the lines are joined.
+                        kubecomply_core::text::esc(format_args!(
                             "{}:{}:{} {} ({})",
                             f.location.file,
                             f.location.line,
                             f.location.column,
                             f.message,
                             f.location.pointer
-                        )
+                        ))
+                        .to_string()
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -78,7 +80,7 @@ pub fn render(report: &ScanReport<'_>) -> String {
                     suite,
                     ">\n      <error message=\"{}\" type=\"invalid\">{}</error>\n    </testcase>\n",
                     xml_escape(&errs[0].message),
-                    xml_escape(&detail(&errs))
+                    xml_text(&detail(&errs))
                 );
             } else if !fails.is_empty() {
                 fl += 1;
@@ -87,7 +89,7 @@ pub fn render(report: &ScanReport<'_>) -> String {
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                     xml_escape(&fails[0].message),
                     fails[0].severity,
-                    xml_escape(&detail(&fails))
+                    xml_text(&detail(&fails))
                 );
             } else if !excepted.is_empty() {
                 sk += 1;

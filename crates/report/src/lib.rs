@@ -9,6 +9,12 @@
 //! HTML comes from the askama templates in `crates/report/templates/` (self-contained pages:
 //! no scripts, no external assets), escaped by [`html::Escaper`]; YAML from the one emitter
 //! in [`yaml`]; CSV fields from [`csv::field`].
+//!
+//! Every writer for people (the tables, Markdown, CSV, HTML, JUnit) passes text that comes
+//! from the inputs through [`kubecomply_core::text::escape`] (or `escape_text` where line
+//! breaks are inert): terminal escapes, controls, NUL and bidirectional controls are shown as
+//! `\u{1b}`-style escapes and never reach the output raw. SARIF locations are percent-encoded
+//! relative references ([`sarif`]).
 
 pub mod compliance;
 pub mod csv;
@@ -105,8 +111,20 @@ impl<'a> ScanReport<'a> {
     }
 }
 
-/// Escapes text for XML attributes and content.
+/// Escapes text for an XML attribute: controls (which XML 1.0 mostly forbids, NUL among them),
+/// line breaks and bidirectional controls are first written as visible escapes
+/// ([`kubecomply_core::text::escape`]), then the markup characters as entities.
 pub(crate) fn xml_escape(s: &str) -> String {
+    xml_entities(&kubecomply_core::text::escape(s))
+}
+
+/// Escapes XML element content whose line feeds are its own (each line already escaped with
+/// [`kubecomply_core::text::escape`]): as [`xml_escape`], keeping line feeds and tabs.
+pub(crate) fn xml_text(s: &str) -> String {
+    xml_entities(&kubecomply_core::text::escape_text(s))
+}
+
+fn xml_entities(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -115,8 +133,6 @@ pub(crate) fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

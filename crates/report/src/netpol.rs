@@ -5,6 +5,7 @@
 //! they never query a model.
 
 use askama::Template;
+use kubecomply_core::text::{esc, escape, push_line};
 use kubecomply_core::{Value, json};
 use serde::Serialize;
 
@@ -109,7 +110,7 @@ pub fn matrix_table(m: &Matrix) -> String {
     );
     s.push_str("FROM \\ TO\n");
     for (j, n) in m.workloads.iter().enumerate() {
-        s.push_str(&format!("  [{j}] {n}\n"));
+        push_line(&mut s, format_args!("  [{j}] {n}"));
     }
     let n = m.workloads.len();
     let width = (0..n)
@@ -321,7 +322,7 @@ pub fn inventory_table(rows: &[PostureRow]) -> String {
     let cross = |v: Option<bool>| v.map_or("n/a", yes_no);
     let width = rows
         .iter()
-        .map(|r| r.workload.len())
+        .map(|r| escape(&r.workload).len())
         .chain(std::iter::once("WORKLOAD".len()))
         .max()
         .unwrap_or(8);
@@ -337,7 +338,7 @@ pub fn inventory_table(rows: &[PostureRow]) -> String {
     for r in rows {
         s.push_str(&format!(
             "{:<width$}  {:<16}  {:<15}  {:<16}  {:<16}  {}\n",
-            r.workload,
+            esc(&r.workload),
             yes_no(r.ingress_isolated),
             yes_no(r.egress_isolated),
             yes_no(r.internet_exposed),

@@ -39,27 +39,60 @@ fn default_level(s: Severity) -> &'static str {
     }
 }
 
-/// A relative, forward-slash URI for a path as the user gave it.
+/// The path as the user gave it, as an RFC 3986 relative reference with forward slashes, for
+/// `artifactLocation.uri`.
+///
+/// Every byte but the unreserved characters (`A-Z a-z 0-9 - . _ ~`) and the sub-delimiters
+/// (`! $ & ' ( ) * + , ; =`) is percent-encoded in each segment, `:` and `@` included, so a
+/// file named `javascript:alert(1).yaml` is `javascript%3Aalert(1).yaml`: a relative path,
+/// never a URI with a scheme. Spaces, `%`, `#`, `?`, controls and non-ASCII (as UTF-8 bytes)
+/// are encoded too. Empty segments are dropped, so `//host/x` cannot become a network-path
+/// reference (an authority); an absolute path keeps its one leading `/`.
 fn uri(path: &str) -> String {
     let p = path.replace('\\', "/");
-    let p = p.strip_prefix("./").unwrap_or(&p).to_string();
+    let p = p.strip_prefix("./").unwrap_or(&p);
     if p == "<stdin>" {
         return "stdin".to_string();
     }
-    p.split('/')
-        .map(|seg| {
-            seg.chars()
-                .map(|c| match c {
-                    ' ' => "%20".to_string(),
-                    '#' => "%23".to_string(),
-                    '?' => "%3F".to_string(),
-                    '%' => "%25".to_string(),
-                    c => c.to_string(),
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut out = String::with_capacity(p.len());
+    if p.starts_with('/') {
+        out.push('/');
+    }
+    let mut first = true;
+    for seg in p.split('/').filter(|s| !s.is_empty()) {
+        if !first {
+            out.push('/');
+        }
+        first = false;
+        for b in seg.bytes() {
+            match b {
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'-'
+                | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'=' => out.push(b as char),
+                b => {
+                    use std::fmt::Write as _;
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+        }
+    }
+    out
 }
 
 fn rule_descriptor(m: &RuleMeta) -> Value {
@@ -158,4 +191,26 @@ pub fn render(report: &ScanReport<'_>) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_percent_encoded_relative_references() {
+        assert_eq!(uri("deploy/web.yaml"), "deploy/web.yaml");
+        assert_eq!(uri("./deploy/web.yaml"), "deploy/web.yaml");
+        assert_eq!(
+            uri("javascript:alert(1).yaml"),
+            "javascript%3Aalert(1).yaml"
+        );
+        assert_eq!(uri("a b/c#d?e%f.yaml"), "a%20b/c%23d%3Fe%25f.yaml");
+        assert_eq!(uri("é\u{1b}.yaml"), "%C3%A9%1B.yaml");
+        assert_eq!(uri("//evil.example/x.yaml"), "/evil.example/x.yaml");
+        assert_eq!(uri("C:\\x\\y.yaml"), "C%3A/x/y.yaml");
+        assert_eq!(uri("/abs/x.yaml"), "/abs/x.yaml");
+        assert_eq!(uri("<stdin>"), "stdin");
+        assert_eq!(uri("user@host:x"), "user%40host%3Ax");
+    }
 }

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 use kubecomply_core::diagnostic::Level;
+use kubecomply_core::text::{esc, escape};
 use kubecomply_core::{Severity, Status};
 
 use crate::ScanReport;
@@ -19,8 +20,10 @@ fn sev_style(s: Severity) -> Style {
     }
 }
 
+/// `text` escaped (see [`kubecomply_core::text`]), in `style`: the only colour codes in the
+/// table are ours.
 fn paint(style: Style, text: &str) -> String {
-    format!("{style}{text}{style:#}")
+    format!("{style}{}{style:#}", escape(text))
 }
 
 /// Renders failed, error and excepted findings grouped by file, then diagnostics and a summary.
@@ -62,9 +65,9 @@ pub fn render(report: &ScanReport<'_>) -> String {
         let _ = writeln!(
             out,
             "  {pos:>7}  {sev}{sev_pad}  {:<12} {}  {}",
-            f.rule,
+            esc(&f.rule),
             paint(dim, &resource),
-            f.message
+            esc(&f.message)
         );
         if let (Status::Excepted, Some(e)) = (f.status, &f.exception) {
             let _ = writeln!(

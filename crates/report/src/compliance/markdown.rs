@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use kubecomply_core::text::{esc, escape};
 use kubecomply_frameworks::{RequirementResult, RequirementStatus};
 
 use super::{Report, collect, exception_parts, resource, score_text};
@@ -48,7 +49,7 @@ impl Report<'_> {
                 s,
                 "| {} (`{}`) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 md(&r.name),
-                md(&r.id),
+                esc(&r.id),
                 md(&r.version),
                 score_text(r.score),
                 n(RequirementStatus::Pass),
@@ -67,8 +68,14 @@ impl Report<'_> {
         }
         for f in &self.frameworks {
             let r = &f.result;
-            let _ = writeln!(s, "\n## {} {} (`{}`)\n", md(&r.name), md(&r.version), r.id);
-            let _ = writeln!(s, "Scope: {}.\n", f.scope.description);
+            let _ = writeln!(
+                s,
+                "\n## {} {} (`{}`)\n",
+                md(&r.name),
+                md(&r.version),
+                esc(&r.id)
+            );
+            let _ = writeln!(s, "Scope: {}.\n", esc(&f.scope.description));
             if let Some(list) = &f.scope.resources {
                 let _ = writeln!(s, "In scope: {}.\n", md(&list.join(", ")));
             }
@@ -93,7 +100,7 @@ impl Report<'_> {
                     if r.rules_evaluated.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", r.rules_evaluated.join(", "))
+                        format!(" ({})", md(&r.rules_evaluated.join(", ")))
                     }
                 );
                 for a in &r.attestations {
@@ -129,7 +136,7 @@ impl Report<'_> {
                         s,
                         "| {} | {} | {} | {} | {} | {} |",
                         md(req),
-                        x.rule,
+                        md(&x.rule),
                         x.severity.as_str(),
                         md(&resource(x)),
                         md(&x.location),
@@ -151,7 +158,7 @@ impl Report<'_> {
                         s,
                         "| {} | {} | {} | {} | {} | {} | {} |",
                         md(req),
-                        x.rule,
+                        md(&x.rule),
                         md(&resource(x)),
                         md(&x.location),
                         md(&owner),
@@ -165,16 +172,18 @@ impl Report<'_> {
     }
 }
 
-/// Escapes text for a Markdown table cell or list item.
+/// Escapes text for a Markdown table cell or list item: controls, bidirectional controls and
+/// line breaks as visible escapes ([`escape`]: a cell stays one line, NUL never reaches the
+/// file), then Markdown's own punctuation (the escapes' backslashes among it, so a viewer shows
+/// `\u{1b}`).
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in escape(s).chars() {
         match c {
             '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
             _ => out.push(c),
         }
     }
