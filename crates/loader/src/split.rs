@@ -19,8 +19,8 @@ pub(crate) fn marker(line: &[u8], m: &[u8; 3]) -> bool {
 }
 
 /// Cuts a stream into parts that hold at most one YAML document, or one run of JSON values:
-/// before each line that starts with the document marker `---` (except right after a `%`
-/// directive line: directives belong to the document after them) and after each line that
+/// before each line that starts with the document marker `---` (except when the last line with
+/// content before it is a `%` directive: directives belong to the document after them) and after each line that
 /// starts with the document end marker `...`. A line that starts with either marker is never
 /// inside a document: in YAML it ends the document, and in JSON it is outside every string.
 ///
@@ -35,8 +35,8 @@ pub(crate) fn parts(bytes: &[u8], json_lines: bool) -> Vec<Part> {
     let (mut start, mut start_line) = (0usize, 1u32);
     let mut line = 1u32;
     let mut ls = 0usize;
-    // Whether the line before is a directive, and whether the last line with content ends
-    // with `}`.
+    // Whether the last line with content that is not a comment is a directive, and whether
+    // the last line with content ends with `}`.
     let mut after_directive = false;
     let mut after_close = false;
     while ls < bytes.len() {
@@ -63,7 +63,11 @@ pub(crate) fn parts(bytes: &[u8], json_lines: bool) -> Vec<Part> {
             start = next;
             start_line = line + 1;
         }
-        after_directive = l.first() == Some(&b'%');
+        if let Some(&first) = l.iter().find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'))
+            && first != b'#'
+        {
+            after_directive = l[0] == b'%';
+        }
         if let Some(last) = l.iter().rev().find(|b| !matches!(b, b' ' | b'\t' | b'\r')) {
             after_close = *last == b'}';
         }
@@ -106,6 +110,10 @@ mod tests {
         assert_eq!(
             cut("%YAML 1.2\n---\na\n----\n---x\n", false),
             [("%YAML 1.2\n---\na\n----\n---x\n", 1)]
+        );
+        assert_eq!(
+            cut("a\n...\n%YAML 1.2\n# c\n\n---\nb\n", false),
+            [("a\n...\n", 1), ("%YAML 1.2\n# c\n\n---\nb\n", 3)]
         );
         assert_eq!(cut("...", false), [("...", 1)]);
         let jl = "{\"a\":1}\n\n{\"b\":\n{}}\r\n{\"c\":3}";

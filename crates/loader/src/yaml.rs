@@ -703,9 +703,18 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
     let mut pieces = Vec::new();
     let (mut start, mut start_line) = (0usize, 1u32);
     let (mut pos, mut line) = (0usize, 1u32);
+    // Whether the last line with content (not blank, not a comment) is a directive.
+    let mut after_directive = false;
     while let Some(i) = memchr::memchr(b'\n', &bytes[pos..]) {
         // The line that this newline ends starts where the previous one ended.
-        let prev_line = pos;
+        let prev_line = &bytes[pos..pos + i];
+        if let Some(&first) = prev_line
+            .iter()
+            .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'))
+            && first != b'#'
+        {
+            after_directive = prev_line[0] == b'%';
+        }
         pos += i + 1;
         line += 1;
         if pos - start < target {
@@ -713,12 +722,7 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
         }
         let rest = &bytes[pos..];
         // Directives (`%YAML`, `%TAG`) belong to the document after them: never cut there.
-        if rest.starts_with(b"---")
-            && bytes.get(prev_line) != Some(&b'%')
-            && rest
-                .get(3)
-                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        {
+        if !after_directive && crate::split::marker(rest, b"---") {
             pieces.push((start, pos, start_line));
             start = pos;
             start_line = line;
@@ -751,13 +755,14 @@ pub fn parse_sequential_with(text: &str, limits: &Limits, budget: &AliasBudget) 
                 None => break 'restart,
                 Some(Ok(x)) => x,
                 Some(Err(e)) => {
+                    take_warnings(&mut builder, base_line, &mut out.errors);
                     let line = e.marker().line() + base_line;
                     out.errors.push(ParseError {
                         line: line as u32,
                         column: e.marker().col() as u32 + 1,
                         message: e.info().to_string(),
                     });
-                    let from = doc_start.unwrap_or(base_line + 1).min(line);
+                    let from = resume_from(doc_start, line, base_line);
                     match resume_after(text, &mut cursor, from) {
                         Some((l, b)) => {
                             base_line = l - 1;
@@ -775,7 +780,7 @@ pub fn parse_sequential_with(text: &str, limits: &Limits, budget: &AliasBudget) 
                     builder.reset();
                 }
                 Event::DocumentEnd => {
-                    out.errors.append(&mut builder.warnings);
+                    take_warnings(&mut builder, base_line, &mut out.errors);
                     if let (Some(v), Some(start)) = (builder.root.take(), doc_start.take())
                         && !v.is_null()
                     {
@@ -805,13 +810,13 @@ pub fn parse_sequential_with(text: &str, limits: &Limits, budget: &AliasBudget) 
                     }
                     if let Err(e) = builder.event(other, span) {
                         let line = e.span.start.line() + base_line;
-                        out.errors.append(&mut builder.warnings);
+                        take_warnings(&mut builder, base_line, &mut out.errors);
                         out.errors.push(ParseError {
                             line: line as u32,
                             column: e.span.start.col() as u32 + 1,
                             message: e.message,
                         });
-                        let from = doc_start.unwrap_or(base_line + 1).min(line);
+                        let from = resume_from(doc_start, line, base_line);
                         match resume_after(text, &mut cursor, from) {
                             Some((l, b)) => {
                                 base_line = l - 1;
@@ -835,6 +840,27 @@ pub fn parse_sequential_with(text: &str, limits: &Limits, budget: &AliasBudget) 
     }
     out.errors.sort_by_key(|e| (e.line, e.column));
     out
+}
+
+/// The line after which to look for the next `---` after an error at `line`: the start of the
+/// open document, or, between documents (after `...`, in directives), the line before the
+/// error, so that no document already read is read again; always past the last restart at
+/// `base_line + 1`, so that parsing moves on.
+fn resume_from(doc_start: Option<usize>, line: usize, base_line: usize) -> usize {
+    match doc_start {
+        Some(d) => d.min(line),
+        None => line.saturating_sub(1),
+    }
+    .max(base_line + 1)
+}
+
+/// Moves the warnings of the current document to `errors`, on the lines of the whole text:
+/// the builder's spans count from `base_line`, where the parser last (re)started.
+fn take_warnings(builder: &mut Builder<'_>, base_line: usize, errors: &mut Vec<ParseError>) {
+    for mut w in builder.warnings.drain(..) {
+        w.line += base_line as u32;
+        errors.push(w);
+    }
 }
 
 /// Finds the first `---` line after `line`; returns its line number and byte offset.
