@@ -52,6 +52,10 @@ pub struct ScanArgs {
     /// Largest input file to read, in MiB.
     #[arg(long)]
     pub max_file_size: Option<u64>,
+    /// Most nodes YAML aliases may copy, in all the inputs together (against alias bombs;
+    /// default 1000000). Past it, each document whose aliases need more is an input error.
+    #[arg(long, value_name = "NODES")]
+    pub max_alias_nodes: Option<usize>,
     /// The team's own policies.
     #[command(flatten)]
     pub policies: crate::common::PolicySources,
@@ -67,6 +71,9 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     let mut settings = crate::common::settings_with_policies(a.config.as_deref(), &a.policies)?;
     if let Some(m) = a.max_file_size {
         settings.set_max_file_size_mib(m)?;
+    }
+    if let Some(n) = a.max_alias_nodes {
+        settings.limits.max_alias_nodes = n;
     }
     if !a.rules.is_empty() {
         settings.only = a.rules.clone();

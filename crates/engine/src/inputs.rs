@@ -2,7 +2,7 @@
 //! `.kubecomplyignore`), bounded reads and parsing, in parallel.
 
 use kubecomply_core::{Diagnostic, Inventory, Object};
-use kubecomply_loader::{Limits, files};
+use kubecomply_loader::{AliasBudget, Limits, files};
 use rayon::prelude::*;
 
 use crate::evidence::FileDigest;
@@ -33,21 +33,23 @@ pub struct ReadOptions {
 type FileResult = (Vec<Object>, Vec<Diagnostic>, Option<FileDigest>);
 
 /// Reads and parses all inputs (files, directories, `-` for standard input) in parallel.
+/// A document that is not text is an error and the others of its input are read; aliases of
+/// all the inputs copy nodes from one budget (`limits.max_alias_nodes`).
 pub fn load(paths: &[String], limits: &Limits, options: ReadOptions) -> Loaded {
     let (inputs, mut diagnostics) = files::discover(paths);
+    let budget = AliasBudget::of(limits);
     let results: Vec<FileResult> = inputs
         .par_iter()
-        .map(|input| match files::read(input, limits) {
-            Ok(src) => {
+        .map(|input| match files::read_documents(input, limits) {
+            Ok(read) => {
+                let src = read.source;
                 let digest = options
                     .hash
                     .then(|| FileDigest::of(&src.path, src.text.as_bytes()));
-                let l = if options.lean {
-                    kubecomply_loader::load_lean(src, limits)
-                } else {
-                    kubecomply_loader::load(src, limits)
-                };
-                (l.objects, l.diagnostics, digest)
+                let l = kubecomply_loader::load_in_budget(src, limits, &budget, options.lean);
+                let mut diags = read.diagnostics;
+                diags.extend(l.diagnostics);
+                (l.objects, diags, digest)
             }
             Err(d) => (Vec::new(), vec![d], None),
         })

@@ -94,12 +94,13 @@ pub fn discover(args: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {
     (inputs, diags)
 }
 
+/// Reads at most `limits.max_file_size` bytes (plus one, to see the end).
 fn read_limited(
     mut r: impl Read,
     name: &str,
     limits: &Limits,
     size_hint: u64,
-) -> Result<String, Diagnostic> {
+) -> Result<Vec<u8>, Diagnostic> {
     // Sized from the file's length (plus one byte to see the end without growing), so the
     // text is held without spare capacity.
     let mut buf = Vec::with_capacity(size_hint.min(limits.max_file_size) as usize + 1);
@@ -121,36 +122,100 @@ fn read_limited(
     if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
         buf.drain(..3);
     }
-    match String::from_utf8(buf) {
-        Ok(s) => {
-            if s.contains('\0') {
-                return Err(Diagnostic::file(
-                    Level::Error,
-                    name,
-                    "binary data (NUL bytes), not YAML or JSON",
-                ));
+    Ok(buf)
+}
+
+/// The first byte of `part` that is not text (invalid UTF-8 or NUL): its offset in `part`
+/// and what is wrong with it.
+fn bad_byte(part: &[u8]) -> Option<(usize, &'static str)> {
+    let valid = match std::str::from_utf8(part) {
+        Ok(_) => part.len(),
+        Err(e) => e.valid_up_to(),
+    };
+    match memchr::memchr(0, &part[..valid]) {
+        Some(i) => Some((i, "a NUL byte (binary data), not YAML or JSON")),
+        None if valid < part.len() => Some((valid, "not valid UTF-8 text (binary data?)")),
+        None => None,
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `at` of `bytes`, whose line up to `at`
+/// is valid UTF-8.
+fn position(bytes: &[u8], at: usize) -> (u32, u32) {
+    let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() + 1;
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = std::str::from_utf8(&bytes[line_start..at])
+        .map_or(at - line_start, |s| s.chars().count())
+        + 1;
+    (line as u32, column as u32)
+}
+
+/// Decodes the bytes of an input document by document: a document with invalid UTF-8 or a NUL
+/// byte is an error at the line and column of its first bad byte, and only that document is
+/// left out (its lines are kept blank, so the other documents keep their line numbers). Where
+/// documents start is found on the bytes ([`crate::split::parts`]: `---` and `...` lines, and
+/// each value of JSON per line).
+///
+/// An input with no readable document at all is one error.
+const LEFT_OUT: &str = ": this document is left out, the others are read";
+
+fn decode(buf: Vec<u8>, name: &str) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
+    let buf = match String::from_utf8(buf) {
+        Ok(s) if memchr::memchr(0, s.as_bytes()).is_none() => return Ok((s, Vec::new())),
+        Ok(s) => s.into_bytes(),
+        Err(e) => e.into_bytes(),
+    };
+    let parts = crate::split::parts(&buf, true);
+    let mut text = String::with_capacity(buf.len());
+    let mut diagnostics = Vec::new();
+    let mut readable = false;
+    for p in parts {
+        let part = &buf[p.start..p.end];
+        match bad_byte(part) {
+            None => {
+                // Checked by `bad_byte`.
+                let s = std::str::from_utf8(part).unwrap_or_default();
+                readable |= s.lines().any(|l| {
+                    let t = l.trim();
+                    !t.is_empty() && !t.starts_with('#') && t != "---" && t != "..."
+                });
+                text.push_str(s);
             }
-            Ok(s)
-        }
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let buf = e.into_bytes();
-            let line = memchr::memchr_iter(b'\n', &buf[..at]).count() + 1;
-            let col = at
-                - buf[..at]
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |p| p + 1)
-                + 1;
-            Err(Diagnostic {
-                level: Level::Error,
-                file: name.to_string(),
-                line: line as u32,
-                column: col as u32,
-                message: "not valid UTF-8 text (binary file?)".into(),
-            })
+            Some((at, what)) => {
+                let (line, column) = position(&buf, p.start + at);
+                diagnostics.push(Diagnostic {
+                    level: Level::Error,
+                    file: name.to_string(),
+                    line,
+                    column,
+                    message: what.to_string(),
+                });
+                // The marker stays, so that the document before still ends here; every line
+                // of the document is left, empty.
+                if part.starts_with(b"---") {
+                    text.push_str("---");
+                }
+                for _ in memchr::memchr_iter(b'\n', part) {
+                    text.push('\n');
+                }
+            }
         }
     }
+    if !readable && !diagnostics.is_empty() {
+        // Nothing but bad documents (a binary file): one error is enough.
+        let mut first = diagnostics.swap_remove(0);
+        if first.message.starts_with("a NUL") {
+            first.message = "binary data (NUL bytes), not YAML or JSON".into();
+        }
+        return Err(first);
+    }
+    for d in &mut diagnostics {
+        d.message.push_str(LEFT_OUT);
+    }
+    Ok((text, diagnostics))
 }
 
 /// Opens a regular file. A FIFO, device or socket is refused before it is opened: opening a
@@ -188,10 +253,23 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<SourceFile, Diagnostic>
     let name = path.display().to_string();
     let f = open_regular(path)
         .map_err(|e| Diagnostic::file(Level::Error, &name, format!("cannot read: {e}")))?;
-    read_opened(f, name, limits)
+    strict(read_opened(f, name, limits)?)
 }
 
-fn read_opened(f: std::fs::File, name: String, limits: &Limits) -> Result<SourceFile, Diagnostic> {
+/// The source when every document is text; else the error of the first that is not.
+fn strict(c: Contents) -> Result<SourceFile, Diagnostic> {
+    match c.diagnostics.into_iter().next() {
+        None => Ok(c.source),
+        Some(mut d) => {
+            if let Some(i) = d.message.find(LEFT_OUT) {
+                d.message.truncate(i);
+            }
+            Err(d)
+        }
+    }
+}
+
+fn read_opened(f: std::fs::File, name: String, limits: &Limits) -> Result<Contents, Diagnostic> {
     let size = f.metadata().map_or(0, |m| m.len());
     if size > limits.max_file_size {
         return Err(Diagnostic::file(
@@ -204,21 +282,47 @@ fn read_opened(f: std::fs::File, name: String, limits: &Limits) -> Result<Source
             ),
         ));
     }
-    let text = read_limited(f, &name, limits, size)?;
+    let buf = read_limited(f, &name, limits, size)?;
+    finish(name, buf)
+}
+
+fn finish(name: String, buf: Vec<u8>) -> Result<Contents, Diagnostic> {
+    let (text, diagnostics) = decode(buf, &name)?;
     let format = detect_format(&name, &text);
-    Ok(SourceFile {
-        path: name.as_str().into(),
-        text,
-        format,
+    Ok(Contents {
+        source: SourceFile {
+            path: name.as_str().into(),
+            text,
+            format,
+        },
+        diagnostics,
     })
 }
 
-/// Reads one input into a source file.
+/// An input read document by document: its text, and one error for each document that is not
+/// text (invalid UTF-8, NUL bytes), which is left out of `source`.
+#[derive(Debug)]
+pub struct Contents {
+    /// The text, with the lines of the documents that are not text left empty.
+    pub source: SourceFile,
+    /// One error for each document left out, at its first bad byte.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads one input into a source file; any document that is not text makes it an error (see
+/// [`read_documents`] to keep the other documents).
 pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
-    let (name, text) = match input {
+    strict(read_documents(input, limits)?)
+}
+
+/// Reads one input: an error when it cannot be read, is too large or holds no readable
+/// document; otherwise its text and an error for each document that is not text (invalid
+/// UTF-8, NUL bytes), left out while the others are read.
+pub fn read_documents(input: &Input, limits: &Limits) -> Result<Contents, Diagnostic> {
+    match input {
         Input::Stdin => {
-            let text = read_limited(std::io::stdin().lock(), STDIN, limits, 0)?;
-            (STDIN.to_string(), text)
+            let buf = read_limited(std::io::stdin().lock(), STDIN, limits, 0)?;
+            finish(STDIN.to_string(), buf)
         }
         Input::File(p) => {
             // Named on the command line: a pipe is allowed here (`scan <(helm template ...)`),
@@ -230,15 +334,9 @@ pub fn read(input: &Input, limits: &Limits) -> Result<SourceFile, Diagnostic> {
             if f.metadata().is_ok_and(|m| m.is_dir()) {
                 return Err(Diagnostic::file(Level::Error, &name, "is a directory"));
             }
-            return read_opened(f, name, limits);
+            read_opened(f, name, limits)
         }
-    };
-    let format = detect_format(&name, &text);
-    Ok(SourceFile {
-        path: name.into(),
-        text,
-        format,
-    })
+    }
 }
 
 /// A source from a string (tests, the admission webhook).

@@ -65,8 +65,9 @@ impl PositionIndex {
         // A quoted scalar continued on a line indented no deeper than its key: the loader read
         // the document as Go's YAML does, and so does this index, in the text's own columns.
         let limits = crate::yaml::Limits::default();
-        let strict = crate::yaml::parse_sequential(text, &limits);
-        let Some(l) = crate::yaml::lenient(text, &limits, &strict) else {
+        let budget = crate::yaml::AliasBudget::of(&limits);
+        let strict = crate::yaml::parse_sequential_with(text, &limits, &budget);
+        let Some(l) = crate::yaml::lenient(text, &limits, &strict, &budget) else {
             return PositionIndex { positions };
         };
         let (mut positions, _) = Self::index(&l.text, first_line, wanted);

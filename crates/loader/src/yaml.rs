@@ -6,6 +6,7 @@
 //! resumes at the next `---` line so one broken document does not hide the others.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kubecomply_core::{Map, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -17,7 +18,8 @@ use crate::scalar::{key_string, resolve_plain, resolve_tagged};
 pub struct Limits {
     /// Maximum nesting of mappings and sequences.
     pub max_depth: usize,
-    /// Maximum number of nodes aliases may copy into one document.
+    /// Maximum number of nodes aliases may copy, in total over every document of one load: an
+    /// [`AliasBudget`] shared by all the files of a run (`--max-alias-nodes`).
     pub max_alias_nodes: usize,
     /// Maximum size of one input in bytes.
     pub max_file_size: u64,
@@ -30,6 +32,64 @@ impl Default for Limits {
             max_alias_nodes: 1_000_000,
             max_file_size: 64 * 1024 * 1024,
         }
+    }
+}
+
+/// The number of nodes aliases may still copy, shared by every document that one load reads
+/// (all the inputs of a run, in parallel). A limit per document would not bound a run: a small
+/// file of many alias bombs, each just under the limit, would fill the memory. Once the budget
+/// is spent, each document whose aliases need more is an error at the alias; documents without
+/// aliases still load.
+#[derive(Debug)]
+pub struct AliasBudget {
+    limit: usize,
+    used: AtomicUsize,
+}
+
+impl AliasBudget {
+    /// A budget of `limit` nodes.
+    pub fn new(limit: usize) -> AliasBudget {
+        AliasBudget {
+            limit,
+            used: AtomicUsize::new(0),
+        }
+    }
+
+    /// The budget `limits` allow ([`Limits::max_alias_nodes`]).
+    pub fn of(limits: &Limits) -> AliasBudget {
+        AliasBudget::new(limits.max_alias_nodes)
+    }
+
+    /// Nodes aliases copied so far.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// The number of nodes aliases may copy in all.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn remaining(&self) -> usize {
+        self.limit.saturating_sub(self.used())
+    }
+
+    /// Takes `n` nodes from the budget if that many are left.
+    fn take(&self, n: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(n).filter(|&total| total <= self.limit)
+            })
+            .is_ok()
+    }
+
+    /// Counts `n` nodes copied under a budget of its own (see [`lenient`]).
+    fn charge(&self, n: usize) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                Some(used.saturating_add(n))
+            });
     }
 }
 
@@ -67,11 +127,16 @@ pub struct Stream {
     pub errors: Vec<ParseError>,
 }
 
-/// Maps 1-based line numbers to byte offsets by scanning forward.
+/// Maps 1-based line numbers to byte offsets, and byte offsets to line numbers, by scanning
+/// forward: a sequence of increasing queries costs one pass over the text in all.
 pub(crate) struct LineCursor<'a> {
     text: &'a str,
+    /// The line the cursor is on.
     line: usize,
+    /// Byte offset of the start of `line`.
     offset: usize,
+    /// How far `line` has been scanned (at least `offset`).
+    pos: usize,
 }
 
 impl<'a> LineCursor<'a> {
@@ -80,25 +145,67 @@ impl<'a> LineCursor<'a> {
             text,
             line: 1,
             offset: 0,
+            pos: 0,
         }
+    }
+
+    /// A cursor on `line` (1-based), which starts at byte `offset` of `text`.
+    pub(crate) fn at(text: &'a str, offset: usize, line: usize) -> Self {
+        let offset = offset.min(text.len());
+        LineCursor {
+            text,
+            line,
+            offset,
+            pos: offset,
+        }
+    }
+
+    fn rewind(&mut self) {
+        self.line = 1;
+        self.offset = 0;
+        self.pos = 0;
     }
 
     /// Byte offset of the start of `line` (clamped to the text length).
     pub(crate) fn offset_of(&mut self, line: usize) -> usize {
         if line < self.line {
-            self.line = 1;
-            self.offset = 0;
+            self.rewind();
         }
         while self.line < line {
-            match memchr::memchr(b'\n', &self.text.as_bytes()[self.offset..]) {
+            let from = self.pos.max(self.offset);
+            match memchr::memchr(b'\n', &self.text.as_bytes()[from..]) {
                 Some(i) => {
-                    self.offset += i + 1;
+                    crate::work::scanned(i + 1);
+                    self.offset = from + i + 1;
+                    self.pos = self.offset;
                     self.line += 1;
                 }
-                None => return self.text.len(),
+                None => {
+                    crate::work::scanned(self.text.len() - from);
+                    self.pos = self.text.len();
+                    return self.text.len();
+                }
             }
         }
         self.offset
+    }
+
+    /// The 1-based line of byte `offset` (clamped to the text length).
+    pub(crate) fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.rewind();
+        }
+        if offset > self.pos {
+            let seen = &self.text.as_bytes()[self.pos..offset];
+            crate::work::scanned(seen.len());
+            for i in memchr::memchr_iter(b'\n', seen) {
+                self.line += 1;
+                self.offset = self.pos + i + 1;
+            }
+            self.pos = offset;
+        }
+        self.line
     }
 }
 
@@ -124,6 +231,7 @@ enum Key {
 
 struct Builder<'l> {
     limits: &'l Limits,
+    budget: &'l AliasBudget,
     stack: Vec<Frame>,
     /// Items of all open sequences, innermost last: collections are built with their exact
     /// size when they close, and these buffers are reused across documents.
@@ -131,7 +239,6 @@ struct Builder<'l> {
     /// Entries (key, key position, value) of all open mappings, innermost last.
     entries: Vec<(String, Span, Value)>,
     anchors: HashMap<usize, (Value, usize)>,
-    alias_nodes: usize,
     root: Option<Value>,
     /// Non-fatal problems (duplicate keys) of the current document.
     warnings: Vec<ParseError>,
@@ -163,14 +270,14 @@ fn err_at(span: Span, message: impl Into<String>) -> DocError {
 }
 
 impl<'l> Builder<'l> {
-    fn new(limits: &'l Limits) -> Self {
+    fn new(limits: &'l Limits, budget: &'l AliasBudget) -> Self {
         Builder {
             limits,
+            budget,
             stack: Vec::new(),
             items: Vec::new(),
             entries: Vec::new(),
             anchors: HashMap::new(),
-            alias_nodes: 0,
             root: None,
             warnings: Vec::new(),
             positions: Vec::new(),
@@ -183,7 +290,6 @@ impl<'l> Builder<'l> {
         self.items.clear();
         self.entries.clear();
         self.anchors.clear();
-        self.alias_nodes = 0;
         self.root = None;
         self.positions = Vec::new();
         self.regular = true;
@@ -360,13 +466,13 @@ impl<'l> Builder<'l> {
                 let Some((v, nodes)) = self.anchors.get(&id) else {
                     return Err(err_at(span, "alias to an unknown anchor"));
                 };
-                self.alias_nodes = self.alias_nodes.saturating_add(*nodes);
-                if self.alias_nodes > self.limits.max_alias_nodes {
+                if !self.budget.take(*nodes) {
                     return Err(err_at(
                         span,
                         format!(
-                            "aliases expand to more than {} nodes (possible alias bomb)",
-                            self.limits.max_alias_nodes
+                            "aliases would copy more than {} nodes in all the inputs of this run \
+                             (possible alias bomb; raise the limit with --max-alias-nodes)",
+                            self.budget.limit()
                         ),
                     ));
                 }
@@ -394,6 +500,11 @@ const PARALLEL_THRESHOLD: usize = 256 * 1024;
 /// else, by the full saphyr parser ([`parse_sequential`]); large streams (`helm template`
 /// output, cluster dumps) have their pieces parsed in parallel.
 pub fn parse(text: &str, limits: &Limits) -> Stream {
+    parse_with(text, limits, &AliasBudget::of(limits))
+}
+
+/// [`parse`], with aliases copying nodes from `budget`.
+pub fn parse_with(text: &str, limits: &Limits, budget: &AliasBudget) -> Stream {
     let pieces = split_at_documents(text, usize::MAX);
     let one = |&(start, end, line): &(usize, usize, u32)| -> Stream {
         let piece = &text[start..end];
@@ -411,9 +522,9 @@ pub fn parse(text: &str, limits: &Limits) -> Stream {
                 errors: Vec::new(),
             },
             Err(()) => {
-                let mut s = parse_sequential(piece, limits);
+                let mut s = parse_sequential_with(piece, limits, budget);
                 if s.errors.iter().any(|e| e.message == SHALLOW_QUOTED) {
-                    s = parse_lenient(piece, limits, s);
+                    s = parse_lenient(piece, limits, s, budget);
                 }
                 let shift = line - 1;
                 for d in &mut s.documents {
@@ -495,11 +606,20 @@ impl Lenient {
 
 /// Reads `piece` leniently (see [`Lenient`]) when its strict parse `strict` failed on a quoted
 /// scalar continued on a shallow line; `None` when that does not make the error go away.
-pub(crate) fn lenient(piece: &str, limits: &Limits, strict: &Stream) -> Option<Lenient> {
+///
+/// Each round parses with a budget of what is left of `budget`; the nodes aliases copy in the
+/// final round are then counted in `budget`.
+pub(crate) fn lenient(
+    piece: &str,
+    limits: &Limits,
+    strict: &Stream,
+    budget: &AliasBudget,
+) -> Option<Lenient> {
     let mut lines: Vec<String> = piece.split_inclusive('\n').map(str::to_string).collect();
     let mut warnings = Vec::new();
     let mut added = Vec::new();
     let mut current: Option<Stream> = None;
+    let mut copied = 0;
     // A bounded number of rounds: each fixes the first offending line.
     for _ in 0..64 {
         let now = current.as_ref().unwrap_or(strict);
@@ -525,9 +645,12 @@ pub(crate) fn lenient(piece: &str, limits: &Limits, strict: &Stream) -> Option<L
             column: 1,
             message: SHALLOW_QUOTED_WARNING.to_string(),
         });
-        current = Some(parse_sequential(&lines.concat(), limits));
+        let round = AliasBudget::new(budget.remaining());
+        current = Some(parse_sequential_with(&lines.concat(), limits, &round));
+        copied = round.used();
     }
     let stream = current?;
+    budget.charge(copied);
     if stream.errors.iter().any(|e| e.message == SHALLOW_QUOTED) {
         return None;
     }
@@ -542,8 +665,8 @@ pub(crate) fn lenient(piece: &str, limits: &Limits, strict: &Stream) -> Option<L
 /// Parses a piece whose strict parse failed on a quoted scalar continued on a shallow line as
 /// Go's YAML does ([`lenient`]), with each adjusted line a warning, and positions, spans and
 /// error columns given in the piece's own text. Gives back `strict` when that does not help.
-fn parse_lenient(piece: &str, limits: &Limits, strict: Stream) -> Stream {
-    let Some(mut l) = lenient(piece, limits, &strict) else {
+fn parse_lenient(piece: &str, limits: &Limits, strict: Stream, budget: &AliasBudget) -> Stream {
+    let Some(mut l) = lenient(piece, limits, &strict, budget) else {
         return strict;
     };
     let mut fixed = std::mem::take(&mut l.stream);
@@ -580,9 +703,18 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
     let mut pieces = Vec::new();
     let (mut start, mut start_line) = (0usize, 1u32);
     let (mut pos, mut line) = (0usize, 1u32);
+    // Whether the last line with content (not blank, not a comment) is a directive.
+    let mut after_directive = false;
     while let Some(i) = memchr::memchr(b'\n', &bytes[pos..]) {
         // The line that this newline ends starts where the previous one ended.
-        let prev_line = pos;
+        let prev_line = &bytes[pos..pos + i];
+        if let Some(&first) = prev_line
+            .iter()
+            .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'))
+            && first != b'#'
+        {
+            after_directive = prev_line[0] == b'%';
+        }
         pos += i + 1;
         line += 1;
         if pos - start < target {
@@ -590,12 +722,7 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
         }
         let rest = &bytes[pos..];
         // Directives (`%YAML`, `%TAG`) belong to the document after them: never cut there.
-        if rest.starts_with(b"---")
-            && bytes.get(prev_line) != Some(&b'%')
-            && rest
-                .get(3)
-                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        {
+        if !after_directive && crate::split::marker(rest, b"---") {
             pieces.push((start, pos, start_line));
             start = pos;
             start_line = line;
@@ -608,11 +735,16 @@ fn split_at_documents(text: &str, n: usize) -> Vec<(usize, usize, u32)> {
 /// Parses a YAML stream on the current thread (what [`parse`] does for small inputs and for
 /// each piece of a large one).
 pub fn parse_sequential(text: &str, limits: &Limits) -> Stream {
+    parse_sequential_with(text, limits, &AliasBudget::of(limits))
+}
+
+/// [`parse_sequential`], with aliases copying nodes from `budget`.
+pub fn parse_sequential_with(text: &str, limits: &Limits, budget: &AliasBudget) -> Stream {
     let mut out = Stream::default();
     let mut cursor = LineCursor::new(text);
     let mut base_line = 0usize; // lines before the current parser's input
     let mut base_byte = 0usize;
-    let mut builder = Builder::new(limits);
+    let mut builder = Builder::new(limits, budget);
     'restart: loop {
         let input = &text[base_byte..];
         let mut parser = Parser::new_from_str(input);
@@ -623,13 +755,14 @@ pub fn parse_sequential(text: &str, limits: &Limits) -> Stream {
                 None => break 'restart,
                 Some(Ok(x)) => x,
                 Some(Err(e)) => {
+                    take_warnings(&mut builder, base_line, &mut out.errors);
                     let line = e.marker().line() + base_line;
                     out.errors.push(ParseError {
                         line: line as u32,
                         column: e.marker().col() as u32 + 1,
                         message: e.info().to_string(),
                     });
-                    let from = doc_start.unwrap_or(base_line + 1).min(line);
+                    let from = resume_from(doc_start, line, base_line);
                     match resume_after(text, &mut cursor, from) {
                         Some((l, b)) => {
                             base_line = l - 1;
@@ -647,7 +780,7 @@ pub fn parse_sequential(text: &str, limits: &Limits) -> Stream {
                     builder.reset();
                 }
                 Event::DocumentEnd => {
-                    out.errors.append(&mut builder.warnings);
+                    take_warnings(&mut builder, base_line, &mut out.errors);
                     if let (Some(v), Some(start)) = (builder.root.take(), doc_start.take())
                         && !v.is_null()
                     {
@@ -677,13 +810,13 @@ pub fn parse_sequential(text: &str, limits: &Limits) -> Stream {
                     }
                     if let Err(e) = builder.event(other, span) {
                         let line = e.span.start.line() + base_line;
-                        out.errors.append(&mut builder.warnings);
+                        take_warnings(&mut builder, base_line, &mut out.errors);
                         out.errors.push(ParseError {
                             line: line as u32,
                             column: e.span.start.col() as u32 + 1,
                             message: e.message,
                         });
-                        let from = doc_start.unwrap_or(base_line + 1).min(line);
+                        let from = resume_from(doc_start, line, base_line);
                         match resume_after(text, &mut cursor, from) {
                             Some((l, b)) => {
                                 base_line = l - 1;
@@ -707,6 +840,27 @@ pub fn parse_sequential(text: &str, limits: &Limits) -> Stream {
     }
     out.errors.sort_by_key(|e| (e.line, e.column));
     out
+}
+
+/// The line after which to look for the next `---` after an error at `line`: the start of the
+/// open document, or, between documents (after `...`, in directives), the line before the
+/// error, so that no document already read is read again; always past the last restart at
+/// `base_line + 1`, so that parsing moves on.
+fn resume_from(doc_start: Option<usize>, line: usize, base_line: usize) -> usize {
+    match doc_start {
+        Some(d) => d.min(line),
+        None => line.saturating_sub(1),
+    }
+    .max(base_line + 1)
+}
+
+/// Moves the warnings of the current document to `errors`, on the lines of the whole text:
+/// the builder's spans count from `base_line`, where the parser last (re)started.
+fn take_warnings(builder: &mut Builder<'_>, base_line: usize, errors: &mut Vec<ParseError>) {
+    for mut w in builder.warnings.drain(..) {
+        w.line += base_line as u32;
+        errors.push(w);
+    }
 }
 
 /// Finds the first `---` line after `line`; returns its line number and byte offset.
