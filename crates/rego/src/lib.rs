@@ -17,6 +17,7 @@ pub mod files;
 pub mod gatekeeper;
 pub mod memory;
 pub mod metadata;
+mod negation;
 mod opa_syntax;
 mod sprintf;
 pub mod unit;

@@ -20,7 +20,9 @@
 pub(crate) fn for_regorus(text: &str, v0: bool) -> String {
     let expanded = if v0 { expand(text) } else { None };
     let text = expanded.as_deref().unwrap_or(text);
-    separate_paren_lines(text).unwrap_or_else(|| text.to_string())
+    let text = separate_paren_lines(text).unwrap_or_else(|| text.to_string());
+    // Last, on the module as regorus reads it: terms OPA evaluates before a negation.
+    crate::negation::hoist(&text, v0).unwrap_or(text)
 }
 
 /// The module with every chained body given its rule's head, or `None` when it has none.

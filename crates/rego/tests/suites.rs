@@ -244,3 +244,65 @@ fn a_fifo_among_policy_files_is_an_error_not_a_hang() {
     );
     assert!(kubecomply_rego::repository_digest(&[big], &small).is_err());
 }
+
+/// Terms OPA evaluates before a negation (calls, their arguments, composites): the expected
+/// values in `tests/negation/*_test.rego` are those of `opa test` 1.22.4 on the same modules
+/// (all pass there), several of which regorus alone gets wrong.
+#[test]
+fn negated_calls_follow_opa() {
+    let r = unit::run(&UnitOptions {
+        paths: vec![dir("negation")],
+        ..UnitOptions::default()
+    });
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert!(
+        r.results.iter().all(|t| t.outcome == TestOutcome::Pass) && r.results.len() == 3,
+        "{:#?}",
+        r.results
+    );
+}
+
+/// The whole gatekeeper-library (../shared/conformance/gatekeeper-library, see its SOURCE.md):
+/// every case of every suite runs and passes, as under `gator verify`.
+#[test]
+fn gatekeeper_library_conformance() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/gatekeeper-library/library");
+    assert!(root.is_dir(), "missing {}", root.display());
+    // Count the cases the suites declare, independently of the runner.
+    let mut declared = 0;
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "suite.yaml") {
+                let text = std::fs::read_to_string(&p).expect("suite");
+                for doc in kubecomply_loader::parse_documents(&text).expect("suite parses") {
+                    for test in doc
+                        .get("tests")
+                        .and_then(|t| t.as_array())
+                        .into_iter()
+                        .flatten()
+                    {
+                        declared += test
+                            .get("cases")
+                            .and_then(|c| c.as_array())
+                            .map_or(0, Vec::len);
+                    }
+                }
+            }
+        }
+    }
+    let r = verify::run(&[root], &VerifyOptions::default());
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let failed: Vec<_> = r
+        .results
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Pass))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(declared, 270, "the library's SOURCE.md counts 270 cases");
+    assert_eq!(r.passed(), declared);
+}
