@@ -301,3 +301,61 @@ spec:
             .any(|d| d.message.contains("K8sNativeValidation"))
     );
 }
+
+/// A second template of a kind, a constraint with a wrongly typed `match` and a constraint
+/// without a template are errors with their position, never a silent guess: `kinds: 5` read
+/// as absent would match every object, `namespaces: prod` (a string) would drop the filter.
+#[test]
+fn ambiguous_or_malformed_policies_are_errors() {
+    let template = std::fs::read_to_string(fixture("always.yaml")).expect("fixture");
+    let first = template.split("\n---\n").next().expect("first template");
+    let text = format!(
+        "{first}\n---\n{}\n---\n{}",
+        first.replace("name: acmealways", "name: acmealways2"),
+        r#"apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: AcmeAlways
+metadata: {name: everything}
+spec:
+  match:
+    kinds: 5
+    namespaces: prod
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: AcmeAlways
+metadata: {name: fine}
+spec:
+  match:
+    kinds: [{apiGroups: [""], kinds: [Pod]}]
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: AcmeNowhere
+metadata: {name: orphan}
+"#
+    );
+    let loaded = load(files::from_string("p.yaml", text), &Limits::default());
+    let (gk, diags) = Gatekeeper::from_objects(&loaded.objects, &GatekeeperOptions::default());
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+        .collect();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert!(
+        errors[0].contains("kind AcmeAlways is already defined by the template at p.yaml:1"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("50:5: ") && errors[1].contains("spec.match.kinds: must be a list"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].contains("spec.match.namespaces: must be a list of strings"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[3].contains("no compiled template defines kind AcmeNowhere"),
+        "{errors:#?}"
+    );
+    // Only the well-formed constraint is used.
+    assert_eq!(gk.rules().len(), 1);
+}

@@ -188,6 +188,114 @@ pub fn matches<'n>(
     true
 }
 
+/// The wrongly typed fields of a `match` block (pointer relative to it, message): Gatekeeper's
+/// schema types every field, and a wrongly typed one read as absent would widen the match to
+/// everything (`kinds: 5`, `namespaces: prod`) or drop an exclusion.
+pub fn validate(m: Option<&Value>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(m) = m.filter(|m| !m.is_null()) else {
+        return out;
+    };
+    let Some(map) = m.as_object() else {
+        out.push((String::new(), "must be a mapping".to_string()));
+        return out;
+    };
+    let strings_at = |v: Option<&Value>, at: String, out: &mut Vec<(String, String)>| match v
+        .filter(|v| !v.is_null())
+    {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if !item.is_string() {
+                    out.push((format!("{at}/{i}"), "must be a string".into()));
+                }
+            }
+        }
+        Some(_) => out.push((at, "must be a list of strings".into())),
+    };
+    match map.get("kinds").filter(|v| !v.is_null()) {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, k) in items.iter().enumerate() {
+                if !k.is_object() {
+                    out.push((format!("/kinds/{i}"), "must be a mapping".into()));
+                    continue;
+                }
+                strings_at(
+                    k.get("apiGroups"),
+                    format!("/kinds/{i}/apiGroups"),
+                    &mut out,
+                );
+                strings_at(k.get("kinds"), format!("/kinds/{i}/kinds"), &mut out);
+            }
+        }
+        Some(_) => out.push(("/kinds".into(), "must be a list".into())),
+    }
+    for key in ["namespaces", "excludedNamespaces"] {
+        strings_at(map.get(key), format!("/{key}"), &mut out);
+    }
+    for key in ["name", "source"] {
+        if map.get(key).is_some_and(|v| !v.is_null() && !v.is_string()) {
+            out.push((format!("/{key}"), "must be a string".into()));
+        }
+    }
+    match map.get("scope").filter(|v| !v.is_null()) {
+        None => {}
+        Some(v) if matches!(v.as_str(), Some("*" | "Cluster" | "Namespaced")) => {}
+        Some(_) => out.push((
+            "/scope".into(),
+            "must be \"*\", \"Cluster\" or \"Namespaced\"".into(),
+        )),
+    }
+    for key in ["labelSelector", "namespaceSelector"] {
+        let Some(sel) = map.get(key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Some(sm) = sel.as_object() else {
+            out.push((format!("/{key}"), "must be a mapping".into()));
+            continue;
+        };
+        match sm.get("matchLabels").filter(|v| !v.is_null()) {
+            None => {}
+            Some(Value::Object(ml)) => {
+                for (k, v) in ml {
+                    if !v.is_string() {
+                        out.push((format!("/{key}/matchLabels/{k}"), "must be a string".into()));
+                    }
+                }
+            }
+            Some(_) => out.push((format!("/{key}/matchLabels"), "must be a mapping".into())),
+        }
+        match sm.get("matchExpressions").filter(|v| !v.is_null()) {
+            None => {}
+            Some(Value::Array(items)) => {
+                for (i, e) in items.iter().enumerate() {
+                    let at = format!("/{key}/matchExpressions/{i}");
+                    if !e.is_object() {
+                        out.push((at, "must be a mapping".into()));
+                        continue;
+                    }
+                    if !e.get("key").is_some_and(Value::is_string) {
+                        out.push((format!("{at}/key"), "must be a string".into()));
+                    }
+                    if !matches!(
+                        e.get("operator").and_then(Value::as_str),
+                        Some("In" | "NotIn" | "Exists" | "DoesNotExist")
+                    ) {
+                        out.push((
+                            format!("{at}/operator"),
+                            "must be In, NotIn, Exists or DoesNotExist".into(),
+                        ));
+                    }
+                    strings_at(e.get("values"), format!("{at}/values"), &mut out);
+                }
+            }
+            Some(_) => out.push((format!("/{key}/matchExpressions"), "must be a list".into())),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +308,34 @@ mod tests {
         assert!(glob("default", "default"));
         assert!(!glob("default", "default2"));
         assert!(glob("*", "x"));
+    }
+
+    #[test]
+    fn wrongly_typed_match_fields_are_reported() {
+        let m = kubecomply_core::json!({
+            "kinds": 5,
+            "namespaces": "prod",
+            "excludedNamespaces": ["kube-system", 3],
+            "scope": "Everything",
+            "labelSelector": {"matchExpressions": [{"key": "a", "operator": "Equals"}]}
+        });
+        let got: Vec<String> = validate(Some(&m)).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            got,
+            [
+                "/kinds",
+                "/namespaces",
+                "/excludedNamespaces/1",
+                "/scope",
+                "/labelSelector/matchExpressions/0/operator"
+            ]
+        );
+        let ok = kubecomply_core::json!({
+            "kinds": [{"apiGroups": [""], "kinds": ["Pod"]}],
+            "excludedNamespaces": ["kube-*"],
+            "labelSelector": {"matchLabels": {"a": "b"}}
+        });
+        assert!(validate(Some(&ok)).is_empty());
+        assert!(validate(None).is_empty());
     }
 }

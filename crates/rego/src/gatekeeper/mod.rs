@@ -486,29 +486,73 @@ impl Gatekeeper {
     ) -> (Gatekeeper, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut gk = Gatekeeper::default();
+        let mut first_of_kind: HashMap<String, (String, u32)> = HashMap::new();
         for o in objects.iter().filter(|o| is_template(o)) {
             if let Some(t) = Template::compile(o, options, &mut diagnostics) {
-                if gk.templates.iter().any(|x| x.kind == t.kind) {
+                if let Some((file, line)) = first_of_kind.get(&t.kind) {
+                    // Gatekeeper refuses the second template of a kind; which one a constraint
+                    // would use depends on the order they were applied: an error, not a guess.
                     diagnostics.push(Diagnostic {
-                        level: Level::Warning,
+                        level: Level::Error,
                         file: o.origin.source.path.to_string(),
                         line: o.origin.line,
                         column: 1,
-                        message: format!("template kind {} defined twice; first kept", t.kind),
+                        message: format!(
+                            "template {}: kind {} is already defined by the template at {file}:{line}; this one is ignored",
+                            o.name, t.kind
+                        ),
                     });
                     continue;
                 }
+                first_of_kind.insert(
+                    t.kind.clone(),
+                    (o.origin.source.path.to_string(), o.origin.line),
+                );
                 gk.templates.push(t);
             }
         }
         for o in objects.iter().filter(|o| is_constraint(o)) {
+            let problems = matching::validate(o.value.pointer("/spec/match"));
+            if !problems.is_empty() {
+                // A wrongly typed match block would be read as absent and match everything
+                // (or nothing): the API server rejects such a constraint, and so does this.
+                let at = |pointer: &str| {
+                    o.origin
+                        .positions
+                        .as_ref()
+                        .and_then(|p| {
+                            kubecomply_loader::locate::locate_recorded(
+                                &o.value,
+                                p,
+                                &format!("/spec/match{pointer}"),
+                            )
+                        })
+                        .unwrap_or((o.origin.line, 1))
+                };
+                for (pointer, message) in problems {
+                    let (line, column) = at(&pointer);
+                    diagnostics.push(Diagnostic {
+                        level: Level::Error,
+                        file: o.origin.source.path.to_string(),
+                        line,
+                        column,
+                        message: format!(
+                            "constraint {}/{}: spec.match{}: {message}; the constraint is not used",
+                            o.kind,
+                            o.name,
+                            pointer.replace('/', ".")
+                        ),
+                    });
+                }
+                continue;
+            }
             match gk.templates.iter().position(|t| t.kind == o.kind) {
                 Some(ti) => {
                     let c = gk.constraint(ti, o, &mut diagnostics);
                     gk.constraints.push(c);
                 }
                 None => diagnostics.push(Diagnostic {
-                    level: Level::Warning,
+                    level: Level::Error,
                     file: o.origin.source.path.to_string(),
                     line: o.origin.line,
                     column: 1,
