@@ -303,7 +303,9 @@ fn compile_test(
 }
 
 /// The object under review and its request: the object itself, or an AdmissionReview's.
-fn reviewed(o: &Object) -> (Value, Request) {
+/// The object a Suite case reviews and its request: the object itself as a CREATE, or the
+/// request of an `AdmissionReview`.
+pub fn reviewed(o: &Object) -> (Value, Request) {
     if o.kind != "AdmissionReview" {
         return (o.value.clone(), Request::default());
     }

@@ -4,6 +4,8 @@
 //! each fixture. The analyzers cannot depend on each other, so the harness lives here, a
 //! dev-dependency of each.
 
+pub mod peers;
+
 use std::path::{Path, PathBuf};
 
 use kubecomply_core::{Finding, Inventory, RuleMeta, Status};

@@ -680,37 +680,15 @@ impl Gatekeeper {
     /// Prepares the templates for an input: `data.inventory` from `inventory` (Gatekeeper's
     /// layout: `cluster[apiVersion][kind][name]`, `namespace[ns][apiVersion][kind][name]`).
     pub fn prepare<'a>(&self, inventory: impl Iterator<Item = &'a Value>) -> Prepared<'_> {
-        let mut cluster = Map::new();
-        let mut namespaced = Map::new();
+        let inventory: Vec<&Value> = inventory.collect();
         let mut namespaces = HashMap::new();
-        for v in inventory {
+        for v in &inventory {
             let s = matching::Subject::of(v);
-            let api_version = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
             if s.kind == "Namespace" && s.group.is_empty() {
-                namespaces.insert(s.name.to_string(), v.clone());
-            }
-            let root = if s.namespace.is_empty() {
-                &mut cluster
-            } else {
-                namespaced
-                    .entry(s.namespace.to_string())
-                    .or_insert_with(|| Value::Object(Map::new()))
-                    .as_object_mut()
-                    .expect("inserted as an object")
-            };
-            let by_gv = root
-                .entry(api_version.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(by_gv) = by_gv.as_object_mut() {
-                let by_kind = by_gv
-                    .entry(s.kind.to_string())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Some(by_kind) = by_kind.as_object_mut() {
-                    by_kind.insert(s.name.to_string(), v.clone());
-                }
+                namespaces.insert(s.name.to_string(), (*v).clone());
             }
         }
-        let data = to_rego(&json!({"inventory": {"cluster": cluster, "namespace": namespaced}}));
+        let data = to_rego(&inventory_data(inventory.into_iter()));
         let engines = self
             .templates
             .iter()
@@ -888,6 +866,58 @@ fn object_input(review: regorus::Value, parameters: regorus::Value) -> regorus::
     object(vec![("review", review), ("parameters", parameters)])
 }
 
+/// The whole `input` a Rego template sees for `object` under a constraint with `parameters`
+/// (`review` as Gatekeeper builds it for an admission request, and `parameters`): what a
+/// differential test gives OPA to compare verdicts on exactly the same input.
+pub fn review_input(
+    object: &Value,
+    request: &Request,
+    namespace: Option<&Value>,
+    parameters: &Value,
+) -> Value {
+    let s = matching::Subject::of(object);
+    json!({
+        "review": review_json(object, &s, request, namespace),
+        "parameters": parameters,
+    })
+}
+
+/// `data.inventory` as [`Gatekeeper::prepare`] builds it from `inventory`.
+pub fn inventory_data<'a>(inventory: impl Iterator<Item = &'a Value>) -> Value {
+    let mut cluster = Map::new();
+    let mut namespaced = Map::new();
+    for v in inventory {
+        let s = matching::Subject::of(v);
+        let api_version = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let root = if s.namespace.is_empty() {
+            &mut cluster
+        } else {
+            match namespaced
+                .entry(s.namespace.to_string())
+                .or_insert_with(|| Value::Object(Map::new()))
+                .as_object_mut()
+            {
+                Some(m) => m,
+                None => continue,
+            }
+        };
+        if let Some(by_kind) = root
+            .entry(api_version.to_string())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .and_then(|by_gv| {
+                by_gv
+                    .entry(s.kind.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()
+            })
+        {
+            by_kind.insert(s.name.to_string(), v.clone());
+        }
+    }
+    json!({"inventory": {"cluster": cluster, "namespace": namespaced}})
+}
+
 /// `input.review` as Gatekeeper builds it for an admission request.
 fn review_value(
     o: &Value,
@@ -895,6 +925,15 @@ fn review_value(
     request: &Request,
     ns_object: Option<&Value>,
 ) -> regorus::Value {
+    to_rego(&review_json(o, s, request, ns_object))
+}
+
+fn review_json(
+    o: &Value,
+    s: &matching::Subject<'_>,
+    request: &Request,
+    ns_object: Option<&Value>,
+) -> Value {
     let api_version = o.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let version = api_version.rsplit('/').next().unwrap_or("");
     let uid = o
@@ -917,5 +956,5 @@ fn review_value(
         review["oldObject"] = old.clone();
     }
     review["object"] = o.clone();
-    to_rego(&review)
+    review
 }

@@ -1,0 +1,300 @@
+//! Differential test against OPA (built from its Go module, pinned, cached per version by
+//! `kubecomply_testkit::peers`): every Rego template of the gatekeeper-library
+//! (../shared/conformance/gatekeeper-library) on every object its suite names, with the
+//! suite's constraint, inventory and request. Both engines get exactly the same `input` and
+//! `data.inventory` (built by `review_input` / `inventory_data`, what kubecomply evaluates
+//! with); the violation messages must be the same multiset, not only the same count.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kubecomply_core::{Object, Value};
+use kubecomply_loader::{Limits, files, load};
+use kubecomply_rego::gatekeeper::{self, inventory_data, review_input};
+use kubecomply_rego::verify::reviewed;
+use kubecomply_rego::{Gatekeeper, GatekeeperOptions};
+
+fn library() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/gatekeeper-library/library")
+}
+
+fn objects(path: &Path) -> Vec<Object> {
+    let src = files::read_file(path, &Limits::default()).expect("readable");
+    load(src, &Limits::default()).objects
+}
+
+fn suites(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("readable")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            suites(&p, out);
+        } else if p.file_name().is_some_and(|n| n == "suite.yaml") {
+            out.push(p);
+        }
+    }
+}
+
+/// The Rego modules of a template's admission target (main module first) and whether they
+/// are Rego v0, if it has Rego: `code[]` with engine `Rego` first (as kubecomply and
+/// Gatekeeper choose), else the target's `rego` and `libs`.
+fn rego_modules(template: &Value) -> Option<(Vec<String>, bool)> {
+    let target = template.pointer("/spec/targets/0")?;
+    let collect = |main: &str, libs: Option<&Value>| -> Option<Vec<String>> {
+        let mut out = vec![main.to_string()];
+        for lib in libs.and_then(Value::as_array).into_iter().flatten() {
+            out.push(lib.as_str()?.to_string());
+        }
+        Some(out)
+    };
+    for code in target
+        .get("code")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if code.get("engine").and_then(Value::as_str) == Some("Rego")
+            && let Some(src) = code.get("source")
+            && let Some(main) = src.get("rego").and_then(Value::as_str)
+        {
+            let v0 = src.get("version").and_then(Value::as_str) != Some("v1");
+            return Some((collect(main, src.get("libs"))?, v0));
+        }
+    }
+    let main = target.get("rego").and_then(Value::as_str)?;
+    Some((collect(main, target.get("libs"))?, true))
+}
+
+fn package(module: &str) -> Option<&str> {
+    module
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("package "))
+        .map(str::trim)
+}
+
+/// One comparison: what each engine reports.
+struct Case {
+    name: String,
+    kubecomply: Result<Vec<String>, String>,
+    opa: Result<Vec<String>, String>,
+}
+
+fn opa_violations(
+    opa: &Path,
+    scratch: &Path,
+    (modules, v0): (&[String], bool),
+    input: &Value,
+    data: &Value,
+) -> Result<Vec<String>, String> {
+    let _ = std::fs::remove_dir_all(scratch);
+    std::fs::create_dir_all(scratch).map_err(|e| e.to_string())?;
+    let mut args = vec!["eval".to_string(), "--format".into(), "json".into()];
+    if v0 {
+        args.push("--v0-compatible".into());
+    }
+    for (i, m) in modules.iter().enumerate() {
+        let p = scratch.join(format!("m{i}.rego"));
+        std::fs::write(&p, m).map_err(|e| e.to_string())?;
+        args.extend(["-d".into(), p.display().to_string()]);
+    }
+    let data_path = scratch.join("data.json");
+    std::fs::write(&data_path, data.to_string()).map_err(|e| e.to_string())?;
+    let input_path = scratch.join("input.json");
+    std::fs::write(&input_path, input.to_string()).map_err(|e| e.to_string())?;
+    args.extend([
+        "-d".into(),
+        data_path.display().to_string(),
+        "-i".into(),
+        input_path.display().to_string(),
+    ]);
+    let pkg = package(&modules[0]).ok_or("no package")?;
+    args.push(format!("data.{pkg}.violation"));
+    let out = Command::new(opa)
+        .args(&args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("opa output: {e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    if let Some(errors) = doc.get("errors") {
+        return Err(format!("opa error: {errors}"));
+    }
+    let mut messages = Vec::new();
+    if let Some(set) = doc
+        .pointer("/result/0/expressions/0/value")
+        .and_then(|v| v.as_array())
+    {
+        for v in set {
+            let msg = v
+                .get("msg")
+                .and_then(|m| m.as_str())
+                .ok_or("violation without msg")?;
+            messages.push(msg.to_string());
+        }
+    }
+    messages.sort();
+    Ok(messages)
+}
+
+#[test]
+fn gatekeeper_library_verdicts_match_opa() {
+    let opa = kubecomply_testkit::peers::binary(&kubecomply_testkit::peers::OPA);
+    let scratch = std::env::temp_dir().join(format!("kubecomply-opa-diff-{}", std::process::id()));
+    let mut found = Vec::new();
+    suites(&library(), &mut found);
+    assert_eq!(found.len(), 49, "the library's SOURCE.md counts 49 suites");
+    let mut cases: Vec<Case> = Vec::new();
+    let mut skipped_native = 0;
+    for suite_path in &found {
+        let dir = suite_path.parent().expect("suite folder");
+        for suite in objects(suite_path) {
+            for test in suite
+                .value
+                .get("tests")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let at = |k: &str| test.get(k).and_then(Value::as_str).map(|p| dir.join(p));
+                let (Some(tpath), Some(cpath)) = (at("template"), at("constraint")) else {
+                    continue;
+                };
+                let mut policy = objects(&tpath);
+                let Some((modules, v0)) = policy.first().and_then(|t| rego_modules(&t.value))
+                else {
+                    skipped_native += 1;
+                    continue;
+                };
+                let constraint = objects(&cpath);
+                let parameters = constraint
+                    .first()
+                    .and_then(|c| c.value.pointer("/spec/parameters"))
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Default::default()));
+                policy.extend(constraint);
+                let (gk, diags) = Gatekeeper::from_objects(&policy, &GatekeeperOptions::default());
+                assert!(
+                    diags
+                        .iter()
+                        .all(|d| d.level != kubecomply_core::diagnostic::Level::Error),
+                    "{diags:?}"
+                );
+                for case in test
+                    .get("cases")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = format!(
+                        "{}/{}",
+                        dir.strip_prefix(library()).unwrap_or(dir).display(),
+                        case.get("name").and_then(Value::as_str).unwrap_or("?")
+                    );
+                    let Some(opath) = case.get("object").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let objs = objects(&dir.join(opath));
+                    let [object] = objs.as_slice() else {
+                        continue;
+                    };
+                    let inventory: Vec<Value> = case
+                        .get("inventory")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .flat_map(|p| objects(&dir.join(p)))
+                        .map(|o| o.value)
+                        .collect();
+                    let (value, request) = reviewed(object);
+                    let mut prepared = gk.prepare(inventory.iter());
+                    let kubecomply = prepared
+                        .review(&value, &request)
+                        .into_iter()
+                        .map(|v| v.message)
+                        .collect::<Result<Vec<String>, String>>()
+                        .map(|mut m| {
+                            m.sort();
+                            m
+                        });
+                    // The namespace Gatekeeper attaches (`_unstable.namespace`) comes from the
+                    // inventory, as in kubecomply.
+                    let subject_ns = value
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let ns_object = inventory.iter().find(|o| {
+                        o.get("kind").and_then(Value::as_str) == Some("Namespace")
+                            && o.pointer("/metadata/name").and_then(Value::as_str)
+                                == Some(subject_ns)
+                    });
+                    let input = review_input(&value, &request, ns_object, &parameters);
+                    let data = inventory_data(inventory.iter());
+                    // A constraint whose match excludes the object gives nothing in either.
+                    let matched = gatekeeper::matching::matches(
+                        policy
+                            .iter()
+                            .find(|o| gatekeeper::is_constraint(o))
+                            .and_then(|c| c.value.pointer("/spec/match")),
+                        &gatekeeper::matching::Subject::of(&value),
+                        &|ns| {
+                            inventory.iter().find(|o| {
+                                o.get("kind").and_then(Value::as_str) == Some("Namespace")
+                                    && o.pointer("/metadata/name").and_then(Value::as_str)
+                                        == Some(ns)
+                            })
+                        },
+                    );
+                    let opa_result = if matched {
+                        opa_violations(&opa, &scratch, (&modules, v0), &input, &data)
+                    } else {
+                        Ok(Vec::new())
+                    };
+                    cases.push(Case {
+                        name,
+                        kubecomply,
+                        opa: opa_result,
+                    });
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!(
+        "{} cases compared with OPA ({} tests of CEL-only templates left to the CEL tests)",
+        cases.len(),
+        skipped_native
+    );
+    let differ: Vec<String> = cases
+        .iter()
+        .filter(|c| c.kubecomply != c.opa)
+        .map(|c| {
+            format!(
+                "{}\n  kubecomply: {:?}\n  opa:        {:?}",
+                c.name, c.kubecomply, c.opa
+            )
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} of {} cases differ:\n{}",
+        differ.len(),
+        cases.len(),
+        differ.join("\n")
+    );
+    // Every Rego case of the library was compared (the CEL-only templates OPA cannot run).
+    assert!(
+        cases.len() >= 250,
+        "only {} cases compared ({skipped_native} native tests)",
+        cases.len()
+    );
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.opa.as_ref().is_ok_and(|m| !m.is_empty()))
+    );
+}
