@@ -298,3 +298,233 @@ fn gatekeeper_library_verdicts_match_opa() {
             .any(|c| c.opa.as_ref().is_ok_and(|m| !m.is_empty()))
     );
 }
+
+/// Every Rego template of the library, with the first constraint its suite names, on every
+/// object of a generated corpus (../shared/tools/gen-manifests.py, seed 42, 1,000 objects) that
+/// the constraint matches: one `opa eval` per template evaluates all objects through a wrapper
+/// module (`with input as`), kubecomply reviews each; the messages must agree object by object.
+#[test]
+fn gatekeeper_library_on_a_generated_corpus_matches_opa() {
+    let opa = kubecomply_testkit::peers::binary(&kubecomply_testkit::peers::OPA);
+    let scratch =
+        std::env::temp_dir().join(format!("kubecomply-opa-corpus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let corpus_dir = scratch.join("corpus");
+    let generator =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/gen-manifests.py");
+    let made = Command::new("python3")
+        .arg(&generator)
+        .args(["--resources", "1000", "--seed", "42", "--out"])
+        .arg(&corpus_dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mut corpus: Vec<Value> = Vec::new();
+    let mut stack = vec![corpus_dir.clone()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
+            .expect("corpus")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                corpus.extend(objects(&p).into_iter().map(|o| o.value));
+            }
+        }
+    }
+    assert!(corpus.len() >= 900, "{} objects generated", corpus.len());
+    let data = inventory_data(corpus.iter());
+    let mut found = Vec::new();
+    suites(&library(), &mut found);
+    let (mut templates, mut compared, mut with_violations, mut errors) = (0, 0, 0, 0);
+    let mut differ = Vec::new();
+    for suite_path in &found {
+        let dir = suite_path.parent().expect("suite folder");
+        let Some(suite) = objects(suite_path).into_iter().next() else {
+            continue;
+        };
+        let Some(test) = suite.value.pointer("/tests/0") else {
+            continue;
+        };
+        let at = |k: &str| test.get(k).and_then(Value::as_str).map(|p| dir.join(p));
+        let (Some(tpath), Some(cpath)) = (at("template"), at("constraint")) else {
+            continue;
+        };
+        let mut policy = objects(&tpath);
+        let Some((modules, v0)) = policy.first().and_then(|t| rego_modules(&t.value)) else {
+            continue;
+        };
+        let constraint = objects(&cpath);
+        let parameters = constraint
+            .first()
+            .and_then(|c| c.value.pointer("/spec/parameters"))
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        let matcher = constraint
+            .first()
+            .and_then(|c| c.value.pointer("/spec/match"))
+            .cloned();
+        policy.extend(constraint);
+        let (gk, _) = Gatekeeper::from_objects(&policy, &GatekeeperOptions::default());
+        let mut prepared = gk.prepare(corpus.iter());
+        let namespace_of = |ns: &str| {
+            corpus.iter().find(|o| {
+                o.get("kind").and_then(Value::as_str) == Some("Namespace")
+                    && o.pointer("/metadata/name").and_then(Value::as_str) == Some(ns)
+            })
+        };
+        let request = kubecomply_rego::gatekeeper::Request::default();
+        let mut inputs = Vec::new();
+        let mut ours = Vec::new();
+        for o in &corpus {
+            let subject = gatekeeper::matching::Subject::of(o);
+            if !gatekeeper::matching::matches(matcher.as_ref(), &subject, &namespace_of) {
+                continue;
+            }
+            let ns = if subject.namespace.is_empty() {
+                None
+            } else {
+                namespace_of(subject.namespace)
+            };
+            inputs.push(review_input(o, &request, ns, &parameters));
+            let messages = prepared
+                .review(o, &request)
+                .into_iter()
+                .map(|v| v.message)
+                .collect::<Result<Vec<String>, String>>()
+                .map(|mut m| {
+                    m.sort();
+                    m
+                });
+            ours.push((subject.kind.to_string() + "/" + subject.name, messages));
+        }
+        if inputs.is_empty() {
+            continue;
+        }
+        templates += 1;
+        // An evaluation error fails OPA's whole batch: then each input alone.
+        let theirs: Vec<Result<Vec<String>, String>> =
+            match opa_batch(&opa, &scratch.join("run"), (&modules, v0), &inputs, &data) {
+                Ok(all) if all.len() == inputs.len() => all.into_iter().map(Ok).collect(),
+                _ => inputs
+                    .iter()
+                    .map(|i| opa_violations(&opa, &scratch.join("one"), (&modules, v0), i, &data))
+                    .collect(),
+            };
+        for ((name, mine), other) in ours.into_iter().zip(theirs) {
+            compared += 1;
+            if mine.as_ref().is_ok_and(|m| !m.is_empty()) {
+                with_violations += 1;
+            }
+            // Both stopping with an evaluation error agree (the texts are each engine's own).
+            if mine.is_err() && other.is_err() {
+                errors += 1;
+                continue;
+            }
+            if mine != other {
+                differ.push(format!(
+                    "{} on {name}\n  kubecomply: {mine:?}\n  opa:        {other:?}",
+                    dir.strip_prefix(library()).unwrap_or(dir).display()
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!(
+        "{compared} (template, object) pairs of {templates} templates compared with OPA, \
+         {with_violations} with violations, {errors} where both stop with an evaluation error"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {compared} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    assert!(
+        templates >= 40 && with_violations > 100,
+        "{templates} templates, {with_violations} with violations"
+    );
+}
+
+/// One `opa eval` of a template on many inputs: the sorted messages per input, in order.
+fn opa_batch(
+    opa: &Path,
+    scratch: &Path,
+    (modules, v0): (&[String], bool),
+    inputs: &[Value],
+    data: &Value,
+) -> Result<Vec<Vec<String>>, String> {
+    let pkg = package(&modules[0]).ok_or("no package")?;
+    let wrapper = if v0 {
+        format!(
+            "package kcdiff\n\nresults := [msgs | x := input.cases[i]; msgs := [m | data.{pkg}.violation[v] with input as x; m := v.msg]]\n"
+        )
+    } else {
+        format!(
+            "package kcdiff\n\nresults := [msgs | some x in input.cases; msgs := [m | some v in data.{pkg}.violation with input as x; m := v.msg]]\n"
+        )
+    };
+    let mut all: Vec<String> = modules.to_vec();
+    all.push(wrapper);
+    let input = Value::Object(
+        [("cases".to_string(), Value::Array(inputs.to_vec()))]
+            .into_iter()
+            .collect(),
+    );
+    let _ = std::fs::remove_dir_all(scratch);
+    std::fs::create_dir_all(scratch).map_err(|e| e.to_string())?;
+    let mut args = vec!["eval".to_string(), "--format".into(), "json".into()];
+    if v0 {
+        args.push("--v0-compatible".into());
+    }
+    for (i, m) in all.iter().enumerate() {
+        let p = scratch.join(format!("m{i}.rego"));
+        std::fs::write(&p, m).map_err(|e| e.to_string())?;
+        args.extend(["-d".into(), p.display().to_string()]);
+    }
+    let data_path = scratch.join("data.json");
+    std::fs::write(&data_path, data.to_string()).map_err(|e| e.to_string())?;
+    let input_path = scratch.join("input.json");
+    std::fs::write(&input_path, input.to_string()).map_err(|e| e.to_string())?;
+    args.extend([
+        "-d".into(),
+        data_path.display().to_string(),
+        "-i".into(),
+        input_path.display().to_string(),
+        "data.kcdiff.results".into(),
+    ]);
+    let out = Command::new(opa)
+        .args(&args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("opa output: {e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    if let Some(errors) = doc.get("errors") {
+        return Err(format!("opa error: {errors}"));
+    }
+    let results = doc
+        .pointer("/result/0/expressions/0/value")
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| format!("no results: {doc}"))?;
+    results
+        .iter()
+        .map(|r| {
+            let mut m: Vec<String> = r
+                .as_array()
+                .ok_or("not a list")?
+                .iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect();
+            m.sort();
+            Ok(m)
+        })
+        .collect()
+}
