@@ -1,7 +1,5 @@
 //! Rule metadata, finding details and bounds of the admission-policy evaluator.
 
-use std::time::{Duration, Instant};
-
 use kubecomply_cel::VapSet;
 use kubecomply_core::{FrameworkRef, Inventory, Severity, Status};
 use kubecomply_loader::{Limits, files, load};
@@ -163,13 +161,9 @@ spec:
         items.join(", ")
     );
     let (set, inventory, _) = run(&text);
-    let start = Instant::now();
+    // No wall-clock assertion: the cost bound, not a timer, is what stops these (the three
+    // errors below say so).
     let findings = set.evaluate(&inventory);
-    assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        start.elapsed()
-    );
     let errors: Vec<&str> = findings
         .iter()
         .filter(|f| f.status == Status::Error)

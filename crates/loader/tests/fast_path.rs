@@ -176,14 +176,34 @@ fn fast_path_equals_full_parser_on_edge_cases() {
     }
 }
 
-/// Documents made by ../shared/tools/gen-manifests.py when it is there (the benchmark corpus).
+/// Documents made by ../shared/tools/gen-manifests.py (the benchmark corpus generator), 1,000
+/// objects generated here for the test.
 #[test]
 fn fast_path_equals_full_parser_on_generated_manifests() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/out/corpus-1000");
+    let dir = std::env::temp_dir().join(format!(
+        "kubecomply-fast-path-corpus-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let generator =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/gen-manifests.py");
+    let made = std::process::Command::new("python3")
+        .arg(&generator)
+        .args(["--resources", "1000", "--seed", "42", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let mut files = Vec::new();
     yaml_files(&dir, &mut files);
+    assert!(files.len() > 50, "{} files generated", files.len());
     for f in files {
         let text = std::fs::read_to_string(&f).expect("read");
         same(&text, &f.display().to_string());
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
