@@ -766,3 +766,71 @@ fn force_swaps_a_complete_new_bundle_in() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Rego's `time.now_ns`, `rand.intn` and `uuid.rfc4122` answer from the run's clock (and a
+/// seed derived from it): a rescan of an untouched bundle on another day, at the time the
+/// bundle records, gives the same findings.
+#[test]
+fn rego_time_and_randomness_are_fixed_per_run_and_rescans_reproduce_them() {
+    let work = temp_path("rego-clock");
+    std::fs::create_dir_all(work.join("policy")).expect("mkdir");
+    std::fs::write(
+        work.join("policy/clock.rego"),
+        "package main\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  \
+         msg := sprintf(\"t=%d r=%d u=%s\", [time.now_ns(), rand.intn(\"k\", 1000000), uuid.rfc4122(\"k\")])\n}\n",
+    )
+    .expect("policy");
+    let on = |day: &str, args: &[&str]| {
+        kubecomply()
+            .current_dir(&work)
+            .env("KUBECOMPLY_TODAY", day)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let shop = root().join("examples/shop").display().to_string();
+    let scan = |day: &str| {
+        let o = on(
+            day,
+            &["scan", "--policy", "policy", "--format", "json", &shop],
+        );
+        let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+        let mut m: Vec<String> = doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["message"].as_str().is_some_and(|m| m.starts_with("t=")))
+            .map(|f| f["message"].as_str().unwrap_or("").to_string())
+            .collect();
+        m.sort();
+        m
+    };
+    let first = scan("2026-06-01");
+    assert!(!first.is_empty());
+    // The same run clock gives the same values; another gives others.
+    assert_eq!(first, scan("2026-06-01"));
+    assert_ne!(first, scan("2026-06-02"));
+    assert!(first[0].starts_with("t=1780272000000000000 "), "{first:?}");
+    let o = on(
+        "2026-06-01",
+        &[
+            "report",
+            "--framework",
+            "pci-dss",
+            "--policy",
+            "policy",
+            "--evidence",
+            "bundle",
+            &shop,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = on("2026-06-02", &["evidence", "verify", "bundle", "--rescan"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("rescan: same findings"),
+        "{}",
+        stdout(&o)
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}

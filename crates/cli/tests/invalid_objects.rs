@@ -53,8 +53,8 @@ spec:
   containers: [{name: c, image: nginx}]
 "#;
 
-fn write() -> String {
-    let dir = temp_dir("invalid");
+fn write(name: &str) -> String {
+    let dir = temp_dir(name);
     let path = dir.join("hostile.yaml");
     std::fs::write(&path, HOSTILE).expect("write");
     path.display().to_string()
@@ -62,7 +62,7 @@ fn write() -> String {
 
 #[test]
 fn invalid_objects_are_errors_with_no_other_verdict() {
-    let path = write();
+    let path = write("invalid-scan");
     let out = run(&["scan", &path, "--format", "json"]);
     let doc = json(&out);
     assert_eq!(doc["summary"]["objects"], 6, "{doc}");
@@ -113,7 +113,7 @@ fn invalid_objects_are_errors_with_no_other_verdict() {
 
 #[test]
 fn analyses_leave_invalid_objects_out_and_say_so() {
-    let path = write();
+    let path = write("invalid-analyses");
     // The binding of Group "yes" (the boolean true) to cluster-admin is not a grant to a group
     // named "true" (or to anyone).
     let out = run(&["rbac", "who-can", "delete", "secrets", &path]);

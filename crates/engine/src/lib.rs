@@ -200,6 +200,7 @@ impl Engine {
             &settings.policies,
             &builtin,
             &settings.limits,
+            settings.clock.determinism(),
             &mut diagnostics,
         )?;
         let known = Catalogue::new(policies.as_ref().map(Policies::metas).unwrap_or_default());

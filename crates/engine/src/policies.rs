@@ -46,6 +46,7 @@ impl Policies {
         settings: &PolicySettings,
         builtin: &[&RuleMeta<'_>],
         limits: &Limits,
+        determinism: kubecomply_rego::Determinism,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Option<Policies>> {
         let paths = settings.paths.clone();
@@ -79,6 +80,7 @@ impl Policies {
             namespaces,
             version,
             limits: *limits,
+            determinism,
             ..RegoOptions::default()
         });
         diagnostics.extend(d);
@@ -112,6 +114,7 @@ impl Policies {
             &objects,
             &GatekeeperOptions {
                 limits: *limits,
+                determinism,
                 ..GatekeeperOptions::default()
             },
         );

@@ -75,6 +75,14 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// What the team's Rego policies see of the run: `time.now_ns` is this clock's `now`, and
+    /// `rand.intn` / `uuid.rfc4122` derive from it, so that the time a report or an evidence
+    /// bundle records (`generatedAt`) reproduces every verdict.
+    pub fn determinism(&self) -> kubecomply_rego::Determinism {
+        let secs = kubecomply_core::date::unix_seconds(&self.now).unwrap_or(0);
+        kubecomply_rego::Determinism::at(secs.saturating_mul(1_000_000_000))
+    }
+
     /// The clock at `secs` seconds after the Unix epoch (UTC).
     pub fn at_unix(secs: i64) -> Clock {
         Clock {

@@ -8,13 +8,105 @@ use std::net::IpAddr;
 
 use anyhow::{Result, anyhow, bail};
 use regorus::{Engine, Value};
+use sha2::Digest;
 
 /// Registers every extension on `engine`. Registration only fails for a duplicate name, which
 /// cannot happen on a fresh engine; such a failure is ignored rather than aborting a scan.
 /// An extension implemented as a plain function.
 type Builtin = fn(Vec<Value>) -> Result<Value>;
 
-pub(crate) fn register(engine: &mut Engine) {
+/// What makes an evaluation repeatable: the time `time.now_ns` answers and the seed from which
+/// `rand.intn` and `uuid.rfc4122` derive their values. One per run (the run's clock), so that
+/// a re-scan of the same inputs at the same recorded time gives the same findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Determinism {
+    /// Nanoseconds since the Unix epoch.
+    pub now_ns: i64,
+    /// Seed of the random builtins.
+    pub seed: u64,
+}
+
+impl Determinism {
+    /// The clock at `now_ns`, with a seed derived from it (so that the time alone, which
+    /// reports record, reproduces both).
+    pub fn at(now_ns: i64) -> Determinism {
+        let digest = sha2::Sha256::digest(now_ns.to_le_bytes());
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&digest[..8]);
+        Determinism {
+            now_ns,
+            seed: u64::from_le_bytes(seed),
+        }
+    }
+
+    /// The system clock, read once.
+    pub fn now() -> Determinism {
+        let ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Determinism::at(ns)
+    }
+
+    /// 64 bits derived from the seed and `key`.
+    fn derive(&self, key: &[u8]) -> [u8; 32] {
+        let mut h = sha2::Sha256::new();
+        h.update(self.seed.to_le_bytes());
+        h.update((key.len() as u64).to_le_bytes());
+        h.update(key);
+        h.finalize().into()
+    }
+}
+
+impl Default for Determinism {
+    fn default() -> Self {
+        Determinism::now()
+    }
+}
+
+/// `time.now_ns`, `rand.intn` and `uuid.rfc4122` answering from `det`: the same arguments give
+/// the same value within a run, as OPA caches them within a query.
+fn register_determinism(engine: &mut Engine, det: Determinism) {
+    let now = move |_: Vec<Value>| -> Result<Value> { Ok(Value::from(det.now_ns)) };
+    let _ = engine.add_extension("time.now_ns".to_string(), 0, Box::new(now));
+    let intn = move |args: Vec<Value>| -> Result<Value> {
+        let key = string_arg(&args, 0, "rand.intn")?;
+        let n = match arg(&args, 1)? {
+            Value::Number(n) => n
+                .as_i64()
+                .ok_or_else(|| anyhow!("rand.intn: operand 2 must be an integer"))?,
+            _ => bail!("rand.intn: operand 2 must be a number"),
+        };
+        if n == 0 {
+            return Ok(Value::from(0_i64));
+        }
+        let bytes = det.derive(format!("rand.intn\0{key}\0{n}").as_bytes());
+        let mut v = [0u8; 8];
+        v.copy_from_slice(&bytes[..8]);
+        let r = u64::from_le_bytes(v) % n.unsigned_abs();
+        Ok(Value::from(i64::try_from(r).unwrap_or(0)))
+    };
+    let _ = engine.add_extension("rand.intn".to_string(), 2, Box::new(intn));
+    let uuid = move |args: Vec<Value>| -> Result<Value> {
+        let key = string_arg(&args, 0, "uuid.rfc4122")?;
+        let mut b = det.derive(format!("uuid.rfc4122\0{key}").as_bytes());
+        // Version 4, variant RFC 4122, as OPA's.
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
+        Ok(Value::from(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )))
+    };
+    let _ = engine.add_extension("uuid.rfc4122".to_string(), 1, Box::new(uuid));
+}
+
+pub(crate) fn register(engine: &mut Engine, det: Determinism) {
+    register_determinism(engine, det);
     let one: [(&str, Builtin); 8] = [
         ("any", any),
         ("all", all),
@@ -292,5 +384,39 @@ mod tests {
             cidr_intersects(vec![s("0.0.0.0/0"), s("::/0")]).ok(),
             Some(Value::Bool(false))
         );
+    }
+}
+
+#[cfg(test)]
+mod determinism_tests {
+    use super::Determinism;
+    use crate::engine::{DEFAULT_TIMEOUT, RegoVersion, new_engine};
+
+    fn values(det: Determinism) -> String {
+        let mut e = new_engine(RegoVersion::V1, DEFAULT_TIMEOUT, det);
+        let r = e
+            .eval_query(
+                r#"[time.now_ns(), rand.intn("a", 1000), rand.intn("b", 1000), uuid.rfc4122("a"), uuid.rfc4122("a")]"#
+                    .into(),
+                false,
+            )
+            .expect("evaluates");
+        r.result[0].expressions[0].value.to_string()
+    }
+
+    #[test]
+    fn same_run_clock_same_values() {
+        let a = values(Determinism::at(1_780_272_000_000_000_000));
+        assert_eq!(a, values(Determinism::at(1_780_272_000_000_000_000)));
+        assert_ne!(a, values(Determinism::at(1_780_272_001_000_000_000)));
+        assert!(a.starts_with("[1780272000000000000,"), "{a}");
+        let v: serde_json::Value = serde_json::from_str(&a).expect("json");
+        let uuid = v[3].as_str().expect("uuid");
+        // Version 4, RFC 4122 variant; the same key gives the same UUID within a run.
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "4");
+        assert!(matches!(&uuid[19..20], "8" | "9" | "a" | "b"), "{uuid}");
+        assert_eq!(v[3], v[4]);
+        assert!(v[1].as_i64().is_some_and(|n| (0..1000).contains(&n)));
     }
 }

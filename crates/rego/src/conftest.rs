@@ -52,6 +52,8 @@ pub struct RegoOptions {
     pub timeout: Duration,
     /// Size limit of every file read (modules, data, metadata sidecars).
     pub limits: Limits,
+    /// The run's time and seed (`time.now_ns`, `rand.intn`, `uuid.rfc4122`).
+    pub determinism: crate::Determinism,
 }
 
 impl Default for RegoOptions {
@@ -63,6 +65,7 @@ impl Default for RegoOptions {
             version: RegoVersion::V1,
             timeout: engine::DEFAULT_TIMEOUT,
             limits: Limits::default(),
+            determinism: crate::Determinism::default(),
         }
     }
 }
@@ -116,11 +119,12 @@ pub(crate) fn build_engine(
     data: &[regorus::Value],
     version: RegoVersion,
     timeout: Duration,
+    det: crate::Determinism,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Engine, Vec<(usize, String)>) {
     let mut excluded: BTreeSet<usize> = BTreeSet::new();
     loop {
-        let mut engine = new_engine(version, timeout);
+        let mut engine = new_engine(version, timeout, det);
         let mut packages = Vec::new();
         let mut failed = false;
         for (i, m) in modules.iter().enumerate() {
@@ -172,7 +176,7 @@ pub(crate) fn build_engine(
                         excluded.insert(i);
                     }
                     // Not attributable to a module: nothing can be evaluated.
-                    None => return (new_engine(version, timeout), Vec::new()),
+                    None => return (new_engine(version, timeout, det), Vec::new()),
                 }
             }
         }
@@ -307,6 +311,7 @@ impl RegoPolicies {
             &data,
             options.version,
             options.timeout,
+            options.determinism,
             &mut diagnostics,
         );
         let mut targets: Vec<Target> = Vec::new();

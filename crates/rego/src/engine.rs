@@ -35,7 +35,11 @@ impl RegoVersion {
 
 /// A fresh engine with the deprecated OPA builtins registered and a wall-clock limit on every
 /// evaluation.
-pub(crate) fn new_engine(version: RegoVersion, timeout: Duration) -> Engine {
+pub(crate) fn new_engine(
+    version: RegoVersion,
+    timeout: Duration,
+    det: crate::builtins::Determinism,
+) -> Engine {
     let mut engine = Engine::new();
     engine.set_rego_v0(version == RegoVersion::V0);
     engine.set_execution_timer_config(ExecutionTimerConfig {
@@ -48,7 +52,7 @@ pub(crate) fn new_engine(version: RegoVersion, timeout: Duration) -> Engine {
     // undefined instead of aborting the whole query.
     engine.set_strict_builtin_errors(false);
     engine.set_gather_prints(true);
-    builtins::register(&mut engine);
+    builtins::register(&mut engine, det);
     engine
 }
 
@@ -217,7 +221,7 @@ mod tests {
 
     #[test]
     fn error_position_is_parsed_from_the_excerpt() {
-        let mut e = new_engine(RegoVersion::V1, DEFAULT_TIMEOUT);
+        let mut e = new_engine(RegoVersion::V1, DEFAULT_TIMEOUT, Default::default());
         let err = e
             .add_policy(
                 "p.rego".into(),

@@ -28,6 +28,7 @@ use std::borrow::Cow;
 use kubecomply_core::Value;
 use kubecomply_core::{Finding, Location, Object, ObjectRef, Severity, Status};
 
+pub use builtins::Determinism;
 pub use conftest::{Namespaces, RegoOptions, RegoPolicies, RegoWorker};
 pub use engine::{DEFAULT_TIMEOUT, RegoVersion};
 pub use files::repository_digest;

@@ -29,6 +29,8 @@ pub struct UnitOptions {
     pub run: Option<String>,
     /// Size limit of every file read.
     pub limits: kubecomply_loader::Limits,
+    /// The run's time and seed (`time.now_ns`, `rand.intn`, `uuid.rfc4122`).
+    pub determinism: crate::Determinism,
 }
 
 impl Default for UnitOptions {
@@ -41,6 +43,7 @@ impl Default for UnitOptions {
             timeout: engine::DEFAULT_TIMEOUT,
             run: None,
             limits: kubecomply_loader::Limits::default(),
+            determinism: crate::Determinism::default(),
         }
     }
 }
@@ -163,6 +166,7 @@ pub fn run(options: &UnitOptions) -> UnitReport {
         &data,
         options.version,
         options.timeout,
+        options.determinism,
         &mut report.diagnostics,
     );
     if options.coverage {

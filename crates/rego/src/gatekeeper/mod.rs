@@ -49,6 +49,8 @@ pub struct GatekeeperOptions {
     pub native: Option<NativeCompiler>,
     /// Size limit of every file read (templates, constraints, Suite objects).
     pub limits: kubecomply_loader::Limits,
+    /// The run's time and seed (`time.now_ns`, `rand.intn`, `uuid.rfc4122`).
+    pub determinism: crate::Determinism,
 }
 
 impl Default for GatekeeperOptions {
@@ -57,6 +59,7 @@ impl Default for GatekeeperOptions {
             timeout: engine::DEFAULT_TIMEOUT,
             native: Some(compile_cel),
             limits: kubecomply_loader::Limits::default(),
+            determinism: crate::Determinism::default(),
         }
     }
 }
@@ -361,7 +364,7 @@ impl Template {
         let base = format!("/spec/targets/{ti}");
         let code = match template_source(target, &base) {
             Source::Rego(modules, version) => {
-                let mut engine = new_engine(version, options.timeout);
+                let mut engine = new_engine(version, options.timeout, options.determinism);
                 let mut package = None;
                 for (pointer, text) in &modules {
                     let text = engine::source_for_regorus(text, version);
