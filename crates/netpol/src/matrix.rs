@@ -15,7 +15,7 @@
 //! representatives, in parallel, with each class's selecting policies computed once. Explanations stay with [`Model::query`], which the CLI calls
 //! for a single pair.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -113,6 +113,9 @@ struct Signature<'a> {
     ports: &'a [ContainerPort],
     /// Per address, its family and which address blocks contain it (sorted, deduplicated).
     blocks: Vec<Vec<bool>>,
+    /// The Pod's node, when a hostNetwork Pod runs on that node too (traffic between a pod
+    /// and its own node is always allowed, so such pods differ by node).
+    node: Option<&'a str>,
 }
 
 /// The workloads of a model grouped by what policy can tell apart.
@@ -179,7 +182,12 @@ impl Reachability {
 
 /// The class signature of a workload: the label `keys` some selector references, and per
 /// address its family and which address `blocks` contain it.
-fn signature<'a>(w: &'a Workload, keys: &BTreeSet<&str>, blocks: &[Cidr]) -> Signature<'a> {
+fn signature<'a>(
+    w: &'a Workload,
+    keys: &BTreeSet<&str>,
+    blocks: &[Cidr],
+    host_nodes: &BTreeSet<&str>,
+) -> Signature<'a> {
     let mut per_ip: Vec<Vec<bool>> = w
         .ips
         .iter()
@@ -203,6 +211,7 @@ fn signature<'a>(w: &'a Workload, keys: &BTreeSet<&str>, blocks: &[Cidr]) -> Sig
             .collect(),
         ports: &w.ports,
         blocks: per_ip,
+        node: w.node.as_deref().filter(|n| host_nodes.contains(n)),
     }
 }
 
@@ -349,12 +358,15 @@ impl Model {
         }
         let mut seen = std::collections::HashSet::new();
         blocks.retain(|c| seen.insert(*c));
+        let host_nodes = self.host_nodes();
         let mut index: HashMap<Signature<'_>, usize> = HashMap::new();
         let mut class_of = Vec::with_capacity(self.workloads.len());
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (i, w) in self.workloads.iter().enumerate() {
             let next = members.len();
-            let c = *index.entry(signature(w, &keys, &blocks)).or_insert(next);
+            let c = *index
+                .entry(signature(w, &keys, &blocks, &host_nodes))
+                .or_insert(next);
             if c == next {
                 members.push(Vec::new());
             }
@@ -381,16 +393,81 @@ impl Model {
     pub fn reachability(&self, ports: &[Port]) -> Reachability {
         let classes = self.classes();
         let reps: Vec<usize> = classes.members.iter().map(|m| m[0]).collect();
-        let (egress, ingress) = if self.kubernetes_only() {
+        let (mut egress, mut ingress) = if self.kubernetes_only() {
             self.kubernetes_matrix(&reps, ports)
         } else {
             self.tiered_matrix(&reps, ports)
         };
+        self.node_local_pairs(&reps, ports, &mut egress, &mut ingress);
         Reachability {
             classes,
             ports: ports.to_vec(),
             egress,
             ingress,
+        }
+    }
+
+    /// The nodes on which some hostNetwork Pod runs (the only pods whose traffic with the
+    /// pods of their node the matrix must tell apart by node).
+    fn host_nodes(&self) -> BTreeSet<&str> {
+        self.workloads
+            .iter()
+            .filter(|w| w.host_network)
+            .filter_map(|w| w.node.as_deref())
+            .filter(|n| self.node_addresses(n).is_some_and(|a| !a.is_empty()))
+            .collect()
+    }
+
+    /// Traffic between a Pod and its own node is always allowed ([`Model::query`] says why):
+    /// in the matrix, between a hostNetwork Pod (which has its node's addresses) and the other
+    /// Pods of that node, in both directions. Classes differ by node where this matters
+    /// ([`signature`]), so a representative speaks for its class.
+    fn node_local_pairs(
+        &self,
+        reps: &[usize],
+        ports: &[Port],
+        egress: &mut [Vec<Bits>],
+        ingress: &mut [Vec<Bits>],
+    ) {
+        let host_nodes = self.host_nodes();
+        if host_nodes.is_empty() {
+            return;
+        }
+        let resolved = resolved_ports(self, reps, ports);
+        let on = |c: usize| self.workloads.get(reps[c]);
+        let mut by_node: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+        for c in 0..reps.len() {
+            let Some(w) = on(c) else { continue };
+            let Some(node) = w.node.as_deref().filter(|n| host_nodes.contains(n)) else {
+                continue;
+            };
+            let entry = by_node.entry(node).or_default();
+            if w.host_network {
+                entry.0.push(c);
+            } else {
+                entry.1.push(c);
+            }
+        }
+        for (hosts, pods) in by_node.values() {
+            for &h in hosts {
+                for &p in pods {
+                    let (on_pod, on_host) = (&resolved[p], &resolved[h]);
+                    for (k, (to_pod, to_host)) in on_pod.iter().zip(on_host).enumerate() {
+                        // host -> pod: the pod's ingress admits its node.
+                        if to_pod.is_some()
+                            && let Some(b) = ingress.get_mut(p).and_then(|r| r.get_mut(k))
+                        {
+                            b.set(h);
+                        }
+                        // pod -> host: the pod's egress to its node.
+                        if to_host.is_some()
+                            && let Some(b) = egress.get_mut(p).and_then(|r| r.get_mut(k))
+                        {
+                            b.set(h);
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -46,6 +46,9 @@ pub struct Workload {
     pub host_network: bool,
     /// `status.podIP(s)` of a Pod.
     pub ips: Vec<IpAddr>,
+    /// `spec.nodeName` of a Pod (templates run on no particular node).
+    #[serde(skip)]
+    pub node: Option<String>,
     /// `spec.serviceAccountName` (`default` when unset).
     pub service_account: String,
     /// The labels Calico selectors see (own labels plus the implied `projectcalico.org/*`
@@ -269,7 +272,7 @@ pub enum Admission {
     Tiered(String),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dir {
     Ingress,
     Egress,
@@ -345,6 +348,13 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
                 }
             }
         }
+        let node = t
+            .pointer
+            .is_empty()
+            .then(|| t.spec.field("nodeName").and_then(Value::as_str))
+            .flatten()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
         out.push(Workload {
             kind: o.kind.clone(),
             name: o.name.clone(),
@@ -353,6 +363,7 @@ fn workloads_of(index: usize, o: &Object, out: &mut Vec<Workload>) {
             ports,
             host_network,
             ips,
+            node,
             service_account,
             calico_labels: BTreeMap::new(),
             object: index,

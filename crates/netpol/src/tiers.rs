@@ -94,6 +94,9 @@ pub enum DecisionKind {
     DefaultAllow,
     /// The endpoint is an address outside the pod network: no policy applies.
     NotAPod,
+    /// Traffic between a Pod and its own node (kubelet probes, hostNetwork pods on that node):
+    /// always allowed, whatever the policies say.
+    NodeLocal,
 }
 
 /// One step of an evaluation: the deciding one, or a Pass/Log on the way.
@@ -146,6 +149,9 @@ impl Step {
             ),
             DecisionKind::DefaultAllow => "Allow by default (no tier decided)".to_string(),
             DecisionKind::NotAPod => "Allow: not a pod, no policy applies".to_string(),
+            DecisionKind::NodeLocal => {
+                "Allow: traffic between a pod and its own node is always allowed".to_string()
+            }
         }
     }
 }
@@ -767,8 +773,59 @@ impl Model {
                 trail: Vec::new(),
             };
         };
+        if let Some(v) = self.node_local(dir, w, if dir == Dir::Ingress { src } else { dst }) {
+            return v;
+        }
         let selected = self.selected_members(dir, w);
         self.evaluate_selected(dir, subject, src, dst, port, q, &selected)
+    }
+
+    /// Kubernetes: "traffic to and from the node where a Pod is running is always allowed,
+    /// regardless of the IP address of the Pod or the node" (kubelet probes, and hostNetwork
+    /// pods on that node, which have its addresses). `peer` is the other end; a pod template
+    /// runs on no known node, so this applies to Pods with `spec.nodeName` only. It holds in
+    /// both directions whatever the tiers: AdminNetworkPolicy ingress peers cannot name nodes
+    /// and Calico allows host-to-local-workload traffic by default; an AdminNetworkPolicy
+    /// `nodes` or Calico rule denying a pod's egress to its own node is not modelled (the pair
+    /// is reported reachable, the safe side for an audit).
+    fn node_local(&self, dir: Dir, w: &Workload, peer: Endpoint) -> Option<DirectionVerdict> {
+        if w.host_network {
+            return None;
+        }
+        let addresses = self.node_addresses(w.node.as_deref()?)?;
+        let on_node = match peer {
+            Endpoint::Ip(ip) => addresses.contains(&ip),
+            Endpoint::Workload(_) => self
+                .workload(peer)
+                .is_some_and(|p| p.ips.iter().any(|ip| addresses.contains(ip))),
+        };
+        if !on_node {
+            return None;
+        }
+        let word = match dir {
+            Dir::Ingress => "ingress from",
+            Dir::Egress => "egress to",
+        };
+        Some(DirectionVerdict {
+            allowed: true,
+            applies: false,
+            isolated: self.tier_isolated(dir, w),
+            policies: Vec::new(),
+            allowed_by: None,
+            reason: format!(
+                "{word} the pod's own node {}: always allowed, whatever the policies say",
+                w.node.as_deref().unwrap_or("")
+            ),
+            decision: Step {
+                kind: DecisionKind::NodeLocal,
+                action: "Allow".into(),
+                tier: None,
+                policy: None,
+                rule: None,
+                rule_name: None,
+            },
+            trail: Vec::new(),
+        })
     }
 
     /// The members of each tier that select workload `w` for direction `dir`.

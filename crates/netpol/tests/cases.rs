@@ -11,7 +11,7 @@
 //!   (such a line) and `egress_by` / `ingress_by` (`ns/policy#rule`, or `none`) and
 //!   `egress_isolated` / `ingress_isolated`, and `egress_decision` / `ingress_decision` (what
 //!   decided: `TIER: KIND [NS/]NAME#RULE ACTION`, `TIER: end of tier ACTION`, `default allow`
-//!   or `not a pod`) and `egress_trail` / `ingress_trail` (the Pass / Log steps before it, in
+//!   `not a pod` or `node local`) and `egress_trail` / `ingress_trail` (the Pass / Log steps before it, in
 //!   the same notation).
 //! * `problems` (optional): policy name -> the JSON pointers [`validate`] must report; every
 //!   other `networking.k8s.io` NetworkPolicy of the file must be valid.
@@ -111,6 +111,7 @@ fn step(s: &Step) -> String {
         ),
         DecisionKind::DefaultAllow => "default allow".to_string(),
         DecisionKind::NotAPod => "not a pod".to_string(),
+        DecisionKind::NodeLocal => "node local".to_string(),
     }
 }
 
