@@ -34,6 +34,10 @@ pub struct PolicySources {
     /// `error` finding.
     #[arg(long, value_name = "SIZE", global = true, value_parser = kubecomply_engine::settings::parse_memory)]
     pub policy_memory_limit: Option<u64>,
+    /// Time budget of all Rego evaluations of the run, e.g. `600`, `90s`, `10m` (default 600 s;
+    /// `0`: none). After it, every evaluation not yet done gives an `error` finding.
+    #[arg(long, value_name = "DURATION", global = true, value_parser = kubecomply_engine::settings::parse_duration)]
+    pub policy_deadline: Option<std::time::Duration>,
 }
 
 impl PolicySources {
@@ -46,6 +50,7 @@ impl PolicySources {
             all_namespaces: self.all_namespaces,
             rego_version: self.rego_version.clone(),
             memory_limit: self.policy_memory_limit,
+            deadline: self.policy_deadline,
         }
     }
 }

@@ -81,6 +81,9 @@ impl Policies {
             version,
             limits: *limits,
             determinism,
+            run_budget: settings
+                .deadline
+                .unwrap_or(kubecomply_rego::DEFAULT_RUN_BUDGET),
             ..RegoOptions::default()
         });
         diagnostics.extend(d);
@@ -115,6 +118,9 @@ impl Policies {
             &GatekeeperOptions {
                 limits: *limits,
                 determinism,
+                run_budget: settings
+                    .deadline
+                    .unwrap_or(kubecomply_rego::DEFAULT_RUN_BUDGET),
                 ..GatekeeperOptions::default()
             },
         );

@@ -122,6 +122,9 @@ pub struct PolicySettings {
     pub rego_version: Option<String>,
     /// The Rego evaluations' memory ceiling in bytes (0: off).
     pub memory_limit: Option<u64>,
+    /// Time budget of all Rego evaluations of one scan (default 600 s; zero: none); after it,
+    /// every evaluation not yet done gives an `error` finding.
+    pub deadline: Option<std::time::Duration>,
 }
 
 impl PolicySettings {
@@ -148,6 +151,9 @@ impl PolicySettings {
         }
         if other.memory_limit.is_some() {
             self.memory_limit = other.memory_limit;
+        }
+        if other.deadline.is_some() {
+            self.deadline = other.deadline;
         }
     }
 }
@@ -339,6 +345,10 @@ pub struct PolicyConfig {
     /// The Rego evaluations' memory ceiling: `N` (MiB), `NKi`, `NMi`, `NGi`.
     #[serde(default)]
     pub memory_limit: Option<Text>,
+    /// Time budget of all Rego evaluations of one run: `N` (seconds), `Ns`, `Nm` (`0`: none;
+    /// default 600 s).
+    #[serde(default)]
+    pub deadline: Option<Text>,
 }
 
 /// A Rego language version.
@@ -422,6 +432,12 @@ fn read(path: &Path, clock: Clock) -> Result<Settings> {
                         Err(e) => errors.push(("/policies/memoryLimit".into(), e)),
                     }
                 }
+                if let Some(Text(t)) = p.deadline {
+                    match parse_duration(&t) {
+                        Ok(d) => cfg.policies.deadline = Some(d),
+                        Err(e) => errors.push(("/policies/deadline".into(), e)),
+                    }
+                }
             }
             if let Some(f) = file.framework_files {
                 cfg.framework_files = relative(f);
@@ -455,6 +471,27 @@ fn read(path: &Path, clock: Clock) -> Result<Settings> {
         )));
     }
     Ok(cfg)
+}
+
+/// A duration: `N` (seconds), `Ns`, `Nm` or `Nh`; `0` means none.
+pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a duration such as 600, 90s or 10m"))?;
+    let factor: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("`{s}`: the unit must be s, m or h")),
+    };
+    n.checked_mul(factor)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("`{s}`: too large"))
 }
 
 /// Parses a memory size: `N` (MiB), `NMi`, `NGi`, `NKi`; bytes.

@@ -54,6 +54,8 @@ pub struct RegoOptions {
     pub limits: Limits,
     /// The run's time and seed (`time.now_ns`, `rand.intn`, `uuid.rfc4122`).
     pub determinism: crate::Determinism,
+    /// Time budget of all evaluations of one [`RegoPolicies::evaluate`] (zero: none).
+    pub run_budget: Duration,
 }
 
 impl Default for RegoOptions {
@@ -66,6 +68,7 @@ impl Default for RegoOptions {
             timeout: engine::DEFAULT_TIMEOUT,
             limits: Limits::default(),
             determinism: crate::Determinism::default(),
+            run_budget: engine::DEFAULT_RUN_BUDGET,
         }
     }
 }
@@ -284,6 +287,7 @@ pub struct RegoPolicies {
     engine: Engine,
     targets: Vec<Target>,
     rules: Vec<CustomRule>,
+    run_budget: Duration,
 }
 
 impl std::fmt::Debug for RegoPolicies {
@@ -371,6 +375,7 @@ impl RegoPolicies {
                 engine,
                 targets,
                 rules,
+                run_budget: options.run_budget,
             },
             diagnostics,
         )
@@ -393,14 +398,31 @@ impl RegoPolicies {
             return Vec::new();
         }
         let _phase = crate::memory::Phase::begin();
-        self.evaluate_in(worker, object)
+        self.evaluate_in(worker, object, &engine::RunDeadline::start(Duration::ZERO))
     }
 
-    fn evaluate_in(&self, worker: &mut RegoWorker, object: &Object) -> Vec<Finding> {
+    fn evaluate_in(
+        &self,
+        worker: &mut RegoWorker,
+        object: &Object,
+        deadline: &engine::RunDeadline,
+    ) -> Vec<Finding> {
         let engine = &mut worker.0;
         let mut findings = Vec::new();
         engine.set_input(to_rego(&object.value));
         for t in &self.targets {
+            if let Some(why) = deadline.passed() {
+                findings.push(crate::finding(
+                    &t.code,
+                    &t.slug,
+                    Status::Error,
+                    t.severity,
+                    object,
+                    String::new(),
+                    why,
+                ));
+                continue;
+            }
             match crate::memory::evaluate(|| engine.eval_rule(t.query.clone())) {
                 Ok(v) => {
                     for (msg, details) in messages(&v, &format!("{} is true", t.rule)) {
@@ -438,10 +460,14 @@ impl RegoPolicies {
             return Vec::new();
         }
         let _phase = crate::memory::Phase::begin();
+        let deadline = engine::RunDeadline::start(self.run_budget);
         let mut out: Vec<Finding> = inventory
             .objects
             .par_iter()
-            .map_init(|| self.worker(), |w, object| self.evaluate_in(w, object))
+            .map_init(
+                || self.worker(),
+                |w, object| self.evaluate_in(w, object, &deadline),
+            )
             .flatten()
             .collect();
         out.sort_by(|a, b| {

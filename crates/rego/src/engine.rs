@@ -35,6 +35,38 @@ impl RegoVersion {
 
 /// A fresh engine with the deprecated OPA builtins registered and a wall-clock limit on every
 /// evaluation.
+/// The default time budget of all Rego evaluations of one run (`--policy-deadline`).
+pub const DEFAULT_RUN_BUDGET: Duration = Duration::from_secs(600);
+
+/// When the Rego evaluations of one run must stop: after it, every evaluation not yet done
+/// gives an `error` finding (never a silent pass). Starts when a run's evaluation starts.
+#[derive(Clone, Copy, Debug)]
+pub struct RunDeadline {
+    at: Option<std::time::Instant>,
+    budget: Duration,
+}
+
+impl RunDeadline {
+    /// A deadline `budget` from now; a zero budget means none.
+    pub fn start(budget: Duration) -> RunDeadline {
+        RunDeadline {
+            at: (!budget.is_zero()).then(|| std::time::Instant::now() + budget),
+            budget,
+        }
+    }
+
+    /// Why an evaluation was not run, once the deadline has passed.
+    pub fn passed(&self) -> Option<String> {
+        let at = self.at?;
+        (std::time::Instant::now() >= at).then(|| {
+            format!(
+                "not evaluated: the policy time budget of this run ({} s, --policy-deadline) was spent",
+                self.budget.as_secs()
+            )
+        })
+    }
+}
+
 pub(crate) fn new_engine(
     version: RegoVersion,
     timeout: Duration,

@@ -30,7 +30,7 @@ use kubecomply_core::{Finding, Location, Object, ObjectRef, Severity, Status};
 
 pub use builtins::Determinism;
 pub use conftest::{Namespaces, RegoOptions, RegoPolicies, RegoWorker};
-pub use engine::{DEFAULT_TIMEOUT, RegoVersion};
+pub use engine::{DEFAULT_RUN_BUDGET, DEFAULT_TIMEOUT, RegoVersion, RunDeadline};
 pub use files::repository_digest;
 pub use gatekeeper::{EnforcementAction, Gatekeeper, GatekeeperOptions, NativeValidation};
 pub use memory::{DEFAULT_MEMORY_LIMIT, memory_limit, set_memory_limit};

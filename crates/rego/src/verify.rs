@@ -285,6 +285,7 @@ fn compile_test(
     let mut gk = Gatekeeper {
         templates: vec![template],
         constraints: Vec::new(),
+        run_budget: options.run_budget,
     };
     let (cpath, objects) = objects_at(dir, test.get("constraint"), "constraint", &options.limits)?;
     let cobj = objects

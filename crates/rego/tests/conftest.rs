@@ -281,3 +281,44 @@ fn digest_changes_with_content() {
     assert_ne!(d2, d3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// After the run's policy time budget, every evaluation not yet done is an `error` finding
+/// naming the budget, never a silent pass. A budget of one nanosecond is spent before the
+/// second evaluation of a worker starts (each evaluation takes microseconds; the monotonic
+/// clock only moves forward), so at most the first (rule, object) pair of each worker thread is
+/// evaluated.
+#[test]
+fn the_run_budget_turns_the_rest_into_errors() {
+    let mut o = options(&["v1"]);
+    o.data_paths = vec![fixture("v1/data.yaml")];
+    o.run_budget = std::time::Duration::from_nanos(1);
+    let (p, _) = RegoPolicies::load(&o);
+    let objects: String = (0..20)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{i}}}\n"))
+        .collect();
+    let f = p.evaluate(&inventory(&objects));
+    let rules = p.rules().len();
+    assert!(rules > 0);
+    let stopped = f
+        .iter()
+        .filter(|f| {
+            f.status == Status::Error && f.message.contains("policy time budget of this run")
+        })
+        .count();
+    let workers = rayon::current_num_threads();
+    assert!(
+        stopped + workers >= 20 * rules,
+        "{stopped} of {} pairs stopped: {f:#?}",
+        20 * rules
+    );
+    // The default budget stops nothing here.
+    let (p, _) = RegoPolicies::load(&RegoOptions {
+        run_budget: kubecomply_rego::DEFAULT_RUN_BUDGET,
+        ..o
+    });
+    assert!(
+        p.evaluate(&inventory(&objects))
+            .iter()
+            .all(|f| f.status != Status::Error)
+    );
+}

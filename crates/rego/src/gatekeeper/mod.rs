@@ -51,6 +51,8 @@ pub struct GatekeeperOptions {
     pub limits: kubecomply_loader::Limits,
     /// The run's time and seed (`time.now_ns`, `rand.intn`, `uuid.rfc4122`).
     pub determinism: crate::Determinism,
+    /// Time budget of all evaluations of one [`Gatekeeper::evaluate`] (zero: none).
+    pub run_budget: Duration,
 }
 
 impl Default for GatekeeperOptions {
@@ -60,6 +62,7 @@ impl Default for GatekeeperOptions {
             native: Some(compile_cel),
             limits: kubecomply_loader::Limits::default(),
             determinism: crate::Determinism::default(),
+            run_budget: engine::DEFAULT_RUN_BUDGET,
         }
     }
 }
@@ -194,6 +197,8 @@ pub struct Gatekeeper {
     pub templates: Vec<Template>,
     /// Constraints whose template compiled.
     pub constraints: Vec<Constraint>,
+    /// Time budget of all evaluations of one [`Gatekeeper::evaluate`] (zero: none).
+    pub run_budget: Duration,
 }
 
 /// Gatekeeper policies prepared for one input: template engines with `data.inventory` and
@@ -202,6 +207,7 @@ pub struct Gatekeeper {
 pub struct Prepared<'g> {
     gk: &'g Gatekeeper,
     parts: PreparedParts,
+    deadline: engine::RunDeadline,
 }
 
 /// What [`Gatekeeper::prepare`] builds for one inventory, apart from the policies themselves:
@@ -488,7 +494,10 @@ impl Gatekeeper {
         options: &GatekeeperOptions,
     ) -> (Gatekeeper, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
-        let mut gk = Gatekeeper::default();
+        let mut gk = Gatekeeper {
+            run_budget: options.run_budget,
+            ..Gatekeeper::default()
+        };
         let mut first_of_kind: HashMap<String, (String, u32)> = HashMap::new();
         for o in objects.iter().filter(|o| is_template(o)) {
             if let Some(t) = Template::compile(o, options, &mut diagnostics) {
@@ -713,13 +722,18 @@ impl Gatekeeper {
                 engines,
                 namespaces: Arc::new(namespaces),
             },
+            deadline: engine::RunDeadline::start(Duration::ZERO),
         }
     }
 
     /// Prepared state built earlier by [`Gatekeeper::prepare`] on these same policies, ready
     /// to review objects again.
     pub fn resume(&self, parts: PreparedParts) -> Prepared<'_> {
-        Prepared { gk: self, parts }
+        Prepared {
+            gk: self,
+            parts,
+            deadline: engine::RunDeadline::start(Duration::ZERO),
+        }
     }
 
     /// Evaluates every constraint on every matching object of `inventory` (which is also
@@ -728,7 +742,8 @@ impl Gatekeeper {
         if self.constraints.is_empty() {
             return Vec::new();
         }
-        let prepared = self.prepare(inventory.objects.iter().map(|o| &o.value));
+        let mut prepared = self.prepare(inventory.objects.iter().map(|o| &o.value));
+        prepared.deadline = engine::RunDeadline::start(self.run_budget);
         let _phase = crate::memory::Phase::begin();
         let mut out: Vec<Finding> = inventory
             .objects
@@ -813,6 +828,14 @@ impl Prepared<'_> {
                 continue;
             }
             let t = &self.gk.templates[c.template];
+            if let Some(why) = self.deadline.passed() {
+                out.push(Violation {
+                    constraint: ci,
+                    message: Err(why),
+                    details: None,
+                });
+                continue;
+            }
             match &t.code {
                 Code::Native(n) => match n.violations(object, &c.parameters, ns_object, request) {
                     Ok(msgs) => out.extend(msgs.into_iter().map(|m| Violation {
