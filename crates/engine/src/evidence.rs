@@ -894,13 +894,15 @@ fn plain_name(name: &str) -> bool {
         && !name.contains('\0')
 }
 
+/// A manifest's `files`, everything else skipped unbuilt.
+#[derive(Deserialize)]
+struct Listing {
+    files: Vec<Entry>,
+}
+
 /// The files a previous bundle's manifest lists, for replacing it: its kind, version and
 /// `files` are read, everything else skipped unbuilt.
 fn read_listing(dir: &Path) -> Result<Vec<Entry>> {
-    #[derive(Deserialize)]
-    struct Listing {
-        files: Vec<Entry>,
-    }
     let path = dir.join(MANIFEST);
     let text = read_bounded(&path, MAX_MANIFEST)?;
     let head: Head = serde_json::from_str(&text)?;
@@ -957,7 +959,9 @@ fn read_manifest(dir: &Path) -> Result<(Manifest, Vec<FileDigest>)> {
             path.display()
         ),
     }
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+    // The file list first: a name that is not a plain bundle file name is refused as such,
+    // whatever else the manifest holds.
+    let listing: Listing = serde_json::from_str(&text).map_err(|e| {
         err!(
             "{}:{}:{}: not an evidence manifest of schema {SCHEMA_VERSION}: {e}",
             path.display(),
@@ -965,9 +969,9 @@ fn read_manifest(dir: &Path) -> Result<(Manifest, Vec<FileDigest>)> {
             e.column()
         )
     })?;
-    let mut files = Vec::with_capacity(manifest.files.len());
-    let mut seen = std::collections::HashSet::with_capacity(manifest.files.len());
-    for (i, v) in manifest.files.iter().enumerate() {
+    let mut files = Vec::with_capacity(listing.files.len());
+    let mut seen = std::collections::HashSet::with_capacity(listing.files.len());
+    for (i, v) in listing.files.iter().enumerate() {
         let d = digest_entry(v, &format!("files[{i}]"))?;
         if !plain_name(&d.path) || d.path == MANIFEST {
             fail!(
@@ -980,6 +984,14 @@ fn read_manifest(dir: &Path) -> Result<(Manifest, Vec<FileDigest>)> {
         }
         files.push(d);
     }
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        err!(
+            "{}:{}:{}: not an evidence manifest of schema {SCHEMA_VERSION}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
     Ok((manifest, files))
 }
 
