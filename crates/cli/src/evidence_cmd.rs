@@ -74,18 +74,9 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
         None
     };
     let intact = v.problems.is_empty();
-    let input_errors = v
-        .manifest
-        .get("inputErrors")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let input_errors = v.manifest.input_errors();
     let reproduced = rescan.as_ref().is_none_or(|r| r.same);
-    let tool = v
-        .manifest
-        .pointer("/tool/version")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_string();
+    let tool = v.manifest.tool_version().to_string();
     match a.format {
         VerifyFormat::Json => {
             let problems: Vec<Value> = v

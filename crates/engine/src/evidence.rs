@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use kubecomply_core::{Finding, Inventory};
 use kubecomply_core::{Value, json};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::{Catalogue, Engine, Result, ScanOptions};
@@ -347,6 +348,13 @@ fn manifest_digest(manifest: &Value) -> String {
     )
 }
 
+/// The top digest of a manifest as read: its fields are in canonical order, so its JSON
+/// without `digest` is the canonical JSON [`manifest_digest`] hashes.
+fn typed_digest(manifest: &Manifest) -> Result<String> {
+    let text = serde_json::to_string(manifest)?;
+    Ok(format!("sha256:{}", hex(&Sha256::digest(text.as_bytes()))))
+}
+
 /// Checks, before any work, that `dir` can take a bundle (see [`write_staged`]); changes
 /// nothing.
 pub fn check_target(dir: &Path, force: bool) -> Result<()> {
@@ -366,7 +374,7 @@ fn replaceable(dir: &Path, force: bool) -> Result<Vec<String>> {
     if entries.is_empty() {
         return Ok(entries);
     }
-    let Ok(manifest) = read_manifest(dir) else {
+    let Ok(files) = read_listing(dir) else {
         fail!(
             "{}: not empty and not an evidence bundle; give an empty or new directory",
             dir.display()
@@ -378,10 +386,11 @@ fn replaceable(dir: &Path, force: bool) -> Result<Vec<String>> {
             dir.display()
         );
     }
+    let listed: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let foreign: Vec<&str> = entries
         .iter()
         .map(String::as_str)
-        .filter(|n| *n != MANIFEST && !manifest.files.iter().any(|f| f.path == *n))
+        .filter(|n| *n != MANIFEST && !listed.contains(n))
         .collect();
     if !foreign.is_empty() {
         fail!(
@@ -527,33 +536,352 @@ fn list_dir(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// A manifest as `verify` reads it.
-struct Manifest {
-    value: Value,
-    files: Vec<FileDigest>,
+/// One `{path, size, sha256}` entry of a manifest, as written (fields in canonical order).
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    path: String,
+    sha256: String,
+    size: u64,
+}
+
+/// A file the run read: `null` or an [`Entry`] (the key must be present).
+type Recorded = Option<Entry>;
+
+/// `catalogue`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueEntry {
+    file: String,
+    rules: u64,
+    sha256: String,
+}
+
+/// `findings`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct FindingsEntry {
+    count: u64,
     digest: String,
+    file: String,
 }
 
-fn field<'a>(v: &'a Value, key: &str) -> Result<&'a Value> {
-    v.get(key)
-        .ok_or_else(|| err!("{MANIFEST}: missing field `{key}`"))
+/// `policies`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PoliciesEntry {
+    all_namespaces: bool,
+    data: Vec<String>,
+    digest: String,
+    namespace: Vec<String>,
+    policy: Vec<String>,
+    #[serde(deserialize_with = "present")]
+    rego_version: Option<String>,
 }
 
-fn digest_entry(v: &Value, at: &str) -> Result<FileDigest> {
-    let path = v.get("path").and_then(Value::as_str);
-    let size = v.get("size").and_then(Value::as_u64);
-    let sha = v.get("sha256").and_then(Value::as_str);
-    match (path, size, sha) {
-        (Some(p), Some(n), Some(s))
-            if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            Ok(FileDigest {
-                path: p.to_string(),
-                size: n,
-                sha256: s.to_ascii_lowercase(),
-            })
+/// One of `inputErrors`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct InputError {
+    column: u64,
+    file: String,
+    line: u64,
+    message: String,
+}
+
+/// `tool`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Tool {
+    name: String,
+    version: String,
+}
+
+/// A manifest as `verify` reads it: every field typed, unknown fields refused, so that reading
+/// it costs about the size of its text whatever it holds (a generic value tree of a manifest
+/// of nested arrays took 3.6 GB for 62 MB). Fields are declared in canonical (sorted) order:
+/// serialized without `digest`, it is the canonical JSON the digest covers.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Manifest {
+    #[serde(deserialize_with = "present")]
+    attestations: Recorded,
+    catalogue: CatalogueEntry,
+    /// The command's arguments: the only free-form part, bounded ([`Bounded`]).
+    command: Bounded,
+    #[serde(deserialize_with = "present")]
+    config: Recorded,
+    #[serde(skip_serializing)]
+    digest: String,
+    #[serde(deserialize_with = "present")]
+    exceptions: Recorded,
+    files: Vec<Entry>,
+    findings: FindingsEntry,
+    frameworks: Vec<Entry>,
+    generated_at: String,
+    #[serde(
+        default,
+        deserialize_with = "some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    input_errors: Option<Vec<InputError>>,
+    inputs: Vec<Entry>,
+    kind: String,
+    objects: u64,
+    paths: Vec<String>,
+    #[serde(deserialize_with = "present")]
+    policies: Option<PoliciesEntry>,
+    schema_version: String,
+    tool: Tool,
+}
+
+impl Manifest {
+    /// The version of kubecomply that wrote the bundle.
+    pub fn tool_version(&self) -> &str {
+        &self.tool.version
+    }
+
+    /// How many input errors the recorded run had (`inputErrors`).
+    pub fn input_errors(&self) -> usize {
+        self.input_errors.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// An optional field whose key must be present (`null` or a value): the digest covers the
+/// key, so a missing one must not read as `null`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    Option::deserialize(d)
+}
+
+/// A field that is absent or a value, never `null` (`inputErrors`).
+fn some<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// The most values `command` may hold, and its deepest nesting: what the CLI records is a few
+/// dozen values three levels deep.
+const COMMAND_VALUES: usize = 10_000;
+const COMMAND_DEPTH: usize = 16;
+
+/// A JSON value of at most [`COMMAND_VALUES`] values nested at most [`COMMAND_DEPTH`] deep,
+/// refused as soon as it exceeds either.
+#[derive(Debug)]
+struct Bounded(Value);
+
+impl Serialize for Bounded {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        canonical(&self.0).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Bounded, D::Error> {
+        let budget = std::cell::Cell::new(COMMAND_VALUES);
+        serde::de::DeserializeSeed::deserialize(
+            BoundedSeed {
+                depth: 0,
+                budget: &budget,
+            },
+            d,
+        )
+        .map(Bounded)
+    }
+}
+
+/// Reads one value of a [`Bounded`], counting it against the budget.
+#[derive(Clone, Copy)]
+struct BoundedSeed<'b> {
+    depth: usize,
+    budget: &'b std::cell::Cell<usize>,
+}
+
+impl BoundedSeed<'_> {
+    fn take<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        match self.budget.get().checked_sub(1) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(format_args!(
+                "`command` holds more than {COMMAND_VALUES} values"
+            ))),
         }
-        _ => fail!("{MANIFEST}: {at}: expected path, size and a sha256 of 64 hex digits"),
+    }
+
+    fn inner<E: serde::de::Error>(self) -> std::result::Result<Self, E> {
+        self.take()?;
+        if self.depth >= COMMAND_DEPTH {
+            return Err(E::custom(format_args!(
+                "`command` is nested deeper than {COMMAND_DEPTH} levels"
+            )));
+        }
+        Ok(BoundedSeed {
+            depth: self.depth + 1,
+            budget: self.budget,
+        })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for BoundedSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for BoundedSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::from(f))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Value, E> {
+        self.take()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let inner = self.inner()?;
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(inner)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let inner = self.inner()?;
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            inner.take()?;
+            let v = map.next_value_seed(inner)?;
+            entries.push((k, v));
+        }
+        Ok(Value::Object(kubecomply_core::Map::from_entries(entries)))
+    }
+}
+
+/// What is read of a manifest before the rest: its kind and format version, whatever else it
+/// holds (other fields are skipped, not built).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Head {
+    kind: Option<Scalar>,
+    schema_version: Option<Scalar>,
+}
+
+/// A JSON scalar, or the type of anything else (never built).
+#[derive(Debug, PartialEq)]
+enum Scalar {
+    Text(String),
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Scalar, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Text(s.to_string()))
+            }
+            fn visit_bool<E>(self, b: bool) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(b.to_string()))
+            }
+            fn visit_i64<E>(self, n: i64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(n.to_string()))
+            }
+            fn visit_u64<E>(self, n: u64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(n.to_string()))
+            }
+            fn visit_f64<E>(self, n: f64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(Value::from(n).to_string()))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other("null".into()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Scalar, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an array".into()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Scalar, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar::Other("an object".into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn digest_entry(v: &Entry, at: &str) -> Result<FileDigest> {
+    if v.sha256.len() == 64 && v.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(FileDigest {
+            path: v.path.clone(),
+            size: v.size,
+            sha256: v.sha256.to_ascii_lowercase(),
+        })
+    } else {
+        fail!("{MANIFEST}: {at}: expected path, size and a sha256 of 64 hex digits")
     }
 }
 
@@ -566,26 +894,63 @@ fn plain_name(name: &str) -> bool {
         && !name.contains('\0')
 }
 
-fn read_manifest(dir: &Path) -> Result<Manifest> {
+/// A manifest's `files`, everything else skipped unbuilt.
+#[derive(Deserialize)]
+struct Listing {
+    files: Vec<Entry>,
+}
+
+/// The files a previous bundle's manifest lists, for replacing it: its kind, version and
+/// `files` are read, everything else skipped unbuilt.
+fn read_listing(dir: &Path) -> Result<Vec<Entry>> {
     let path = dir.join(MANIFEST);
     let text = read_bounded(&path, MAX_MANIFEST)?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
+    let head: Head = serde_json::from_str(&text)?;
+    if head.kind != Some(Scalar::Text(KIND.into()))
+        || head.schema_version != Some(Scalar::Text(SCHEMA_VERSION.into()))
+    {
+        fail!("{}: not an evidence manifest", path.display());
+    }
+    Ok(serde_json::from_str::<Listing>(&text)?.files)
+}
+
+/// Reads and checks a manifest: its kind and version first (a manifest of another format is
+/// refused as such), then the whole of it into [`Manifest`], whose shape is fixed: a value of
+/// another type than the format's, or a field it does not have, stops the reading there. The
+/// file names it lists are plain and listed once (checked with a hash set: a manifest lists
+/// up to hundreds of thousands).
+fn read_manifest(dir: &Path) -> Result<(Manifest, Vec<FileDigest>)> {
+    let path = dir.join(MANIFEST);
+    let text = read_bounded(&path, MAX_MANIFEST)?;
+    let not_json = |e: serde_json::Error| {
         err!(
             "{}:{}:{}: not JSON: {e}",
             path.display(),
             e.line(),
             e.column()
         )
-    })?;
-    if value.get("kind").and_then(Value::as_str) != Some(KIND) {
+    };
+    if !text.trim_start().starts_with('{') {
+        fail!(
+            "{}: not an evidence manifest (not a JSON object)",
+            path.display()
+        );
+    }
+    let head: Head = serde_json::from_str(&text).map_err(not_json)?;
+    if head.kind != Some(Scalar::Text(KIND.into())) {
         fail!(
             "{}: not an evidence manifest (kind is not {KIND})",
             path.display()
         );
     }
-    match value.get("schemaVersion") {
-        Some(Value::String(v)) if v == SCHEMA_VERSION => {}
-        Some(v) => fail!(
+    match head.schema_version {
+        Some(Scalar::Text(v)) if v == SCHEMA_VERSION => {}
+        Some(Scalar::Text(v)) => fail!(
+            "{}: schemaVersion {} is not one this kubecomply reads ({SCHEMA_VERSION}); not verified",
+            path.display(),
+            Value::String(v)
+        ),
+        Some(Scalar::Other(v)) => fail!(
             "{}: schemaVersion {v} is not one this kubecomply reads ({SCHEMA_VERSION}); not verified",
             path.display()
         ),
@@ -594,11 +959,19 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
             path.display()
         ),
     }
-    let mut files = Vec::new();
-    let list = field(&value, "files")?
-        .as_array()
-        .ok_or_else(|| err!("{MANIFEST}: `files` is not a list"))?;
-    for (i, v) in list.iter().enumerate() {
+    // The file list first: a name that is not a plain bundle file name is refused as such,
+    // whatever else the manifest holds.
+    let listing: Listing = serde_json::from_str(&text).map_err(|e| {
+        err!(
+            "{}:{}:{}: not an evidence manifest of schema {SCHEMA_VERSION}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let mut files = Vec::with_capacity(listing.files.len());
+    let mut seen = std::collections::HashSet::with_capacity(listing.files.len());
+    for (i, v) in listing.files.iter().enumerate() {
         let d = digest_entry(v, &format!("files[{i}]"))?;
         if !plain_name(&d.path) || d.path == MANIFEST {
             fail!(
@@ -606,20 +979,20 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
                 d.path
             );
         }
-        if files.iter().any(|x: &FileDigest| x.path == d.path) {
+        if !seen.insert(v.path.as_str()) {
             fail!("{MANIFEST}: files[{i}]: {:?} is listed twice", d.path);
         }
         files.push(d);
     }
-    let digest = field(&value, "digest")?
-        .as_str()
-        .ok_or_else(|| err!("{MANIFEST}: `digest` is not a string"))?
-        .to_string();
-    Ok(Manifest {
-        value,
-        files,
-        digest,
-    })
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        err!(
+            "{}:{}:{}: not an evidence manifest of schema {SCHEMA_VERSION}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    Ok((manifest, files))
 }
 
 /// Opens a file of a bundle: a regular file, never through a symbolic link (a bundle is one
@@ -733,7 +1106,7 @@ pub struct Verification {
     /// Files checked.
     pub checked: usize,
     /// The manifest.
-    pub manifest: Value,
+    pub manifest: Manifest,
 }
 
 /// Recomputes every hash of the bundle in `dir`; `Err` when the bundle is unreadable or its
@@ -742,9 +1115,9 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
     if !dir.is_dir() {
         fail!("{}: not a directory", dir.display());
     }
-    let manifest = read_manifest(dir)?;
+    let (manifest, files) = read_manifest(dir)?;
     let mut problems = Vec::new();
-    let computed = manifest_digest(&manifest.value);
+    let computed = typed_digest(&manifest)?;
     if computed != manifest.digest {
         problems.push((
             MANIFEST.to_string(),
@@ -769,7 +1142,8 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
         ));
     }
     let present = list_dir(dir)?;
-    for f in &manifest.files {
+    let listed: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for f in &files {
         let p = dir.join(&f.path);
         match std::fs::symlink_metadata(&p) {
             Err(_) => problems.push((
@@ -796,8 +1170,8 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
             },
         }
     }
-    for name in required_parts(&manifest.value)? {
-        if !manifest.files.iter().any(|f| f.path == name) {
+    for name in required_parts(&manifest)? {
+        if !listed.contains(name.as_str()) {
             problems.push((
                 name,
                 Problem::Missing,
@@ -806,7 +1180,7 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
         }
     }
     for name in &present {
-        if name != MANIFEST && !manifest.files.iter().any(|f| &f.path == name) {
+        if name != MANIFEST && !listed.contains(name.as_str()) {
             problems.push((
                 name.clone(),
                 Problem::Extra,
@@ -815,21 +1189,25 @@ pub fn verify(dir: &Path, expected: Option<&str>) -> Result<Verification> {
         }
     }
     problems.sort_by(|a, b| a.0.cmp(&b.0));
+    let checked = files.len();
+    drop(listed);
     Ok(Verification {
-        digest: manifest.digest,
+        digest: manifest.digest.clone(),
         computed,
         problems,
-        checked: manifest.files.len(),
-        manifest: manifest.value,
+        checked,
+        manifest,
     })
 }
 
 /// The files every bundle holds ([`REQUIRED`]), and `report.<ext>` of each format the
 /// manifest's `command.formats` records.
-fn required_parts(manifest: &Value) -> Result<Vec<String>> {
+fn required_parts(manifest: &Manifest) -> Result<Vec<String>> {
     let mut names: Vec<String> = REQUIRED.iter().map(|s| s.to_string()).collect();
     for (i, f) in manifest
-        .pointer("/command/formats")
+        .command
+        .0
+        .pointer("/formats")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -918,18 +1296,6 @@ impl Rescan {
     }
 }
 
-fn strings_of(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A path outside the bundle that the manifest records (a settings or policy file), allowed
 /// only when it resolves, symbolic links followed, inside the working directory `base`
 /// (canonical): no `..`, and an absolute path only when it points inside. A hostile bundle
@@ -969,11 +1335,10 @@ fn working_dir() -> Result<PathBuf> {
 
 /// A settings file the manifest records ([`confined`]), checked to be unchanged on disk. Its
 /// sha256 on disk is never printed: only whether it is the recorded one.
-fn recorded_file(manifest: &Value, key: &str, base: &Path) -> Result<Option<PathBuf>> {
-    let v = field(manifest, key)?;
-    if v.is_null() {
+fn recorded_file(recorded: &Recorded, key: &str, base: &Path) -> Result<Option<PathBuf>> {
+    let Some(v) = recorded else {
         return Ok(None);
-    }
+    };
     let want = digest_entry(v, key)?;
     let path = confined(&want.path, key, base)?;
     let have = FileDigest::read(&path)
@@ -1034,35 +1399,31 @@ fn load_bundled_inputs(dir: &Path) -> Result<crate::Loaded> {
 /// Evaluates the bundled inputs again with this build, the configuration, exceptions and
 /// policy files the manifest records (which must be unchanged) and `clock`, and compares the
 /// findings digest with the recorded one.
-pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Rescan> {
+pub fn rescan(dir: &Path, manifest: &Manifest, clock: crate::Clock) -> Result<Rescan> {
     let base = working_dir()?;
-    let config = recorded_file(manifest, "config", &base)?;
-    let exceptions = recorded_file(manifest, "exceptions", &base)?;
+    let config = recorded_file(&manifest.config, "config", &base)?;
+    let exceptions = recorded_file(&manifest.exceptions, "exceptions", &base)?;
     let mut settings = crate::Settings::load(config.as_deref(), None, clock)?;
     // The bundle records every policy source in effect (the configuration's among them).
     let mut policies = crate::PolicySettings {
         memory_limit: settings.policies.memory_limit,
         ..crate::PolicySettings::default()
     };
-    let recorded_policy = field(manifest, "policies")?;
-    if !recorded_policy.is_null() {
-        policies.paths = strings_of(recorded_policy, "policy")
+    let recorded_policy = manifest.policies.as_ref();
+    if let Some(recorded) = recorded_policy {
+        policies.paths = recorded
+            .policy
             .iter()
             .map(|p| confined(p, "policy", &base))
             .collect::<Result<_>>()?;
-        policies.data = strings_of(recorded_policy, "data")
+        policies.data = recorded
+            .data
             .iter()
             .map(|p| confined(p, "policy data", &base))
             .collect::<Result<_>>()?;
-        policies.namespaces = strings_of(recorded_policy, "namespace");
-        policies.all_namespaces = recorded_policy
-            .get("allNamespaces")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        policies.rego_version = recorded_policy
-            .get("regoVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        policies.namespaces = recorded.namespace.clone();
+        policies.all_namespaces = recorded.all_namespaces;
+        policies.rego_version = recorded.rego_version.clone();
     }
     settings.policies = policies;
     settings.exceptions_file = exceptions;
@@ -1070,7 +1431,7 @@ pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Resca
     let (engine, _) = Engine::new(settings)?;
     let scanned = engine.scan(&loaded.inventory, &ScanOptions::for_frameworks());
     let policy_digest = engine.policies().and_then(|p| p.digest.as_deref());
-    let recorded_policy_digest = recorded_policy.get("digest").and_then(Value::as_str);
+    let recorded_policy_digest = recorded_policy.map(|p| p.digest.as_str());
     if recorded_policy_digest != policy_digest {
         fail!(
             "cannot rescan: the policies now have digest {}, the bundle records {}",
@@ -1079,11 +1440,7 @@ pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Resca
         );
     }
     let (records, computed) = findings_digest(&scanned.findings);
-    let recorded = manifest
-        .pointer("/findings/digest")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let recorded = manifest.findings.digest.clone();
     // Verified before a rescan: a regular file of the size the manifest records.
     let bundled_text = read_bounded(&dir.join("findings.jsonl"), MAX_INPUTS)?;
     let mut bundled: Vec<&str> = bundled_text.lines().collect();
@@ -1094,11 +1451,7 @@ pub fn rescan(dir: &Path, manifest: &Value, clock: crate::Clock) -> Result<Resca
         same: computed == recorded,
         recorded,
         computed,
-        bundle_version: manifest
-            .pointer("/tool/version")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string(),
+        bundle_version: manifest.tool.version.clone(),
         only_in_bundle,
         only_in_rescan,
     })
@@ -1183,6 +1536,62 @@ mod tests {
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).expect("mkdir");
         p
+    }
+
+    /// A manifest of the written shape, with `extra` as its command and `files` entries.
+    fn manifest_text(command: &str, files: usize) -> String {
+        let sha = "0".repeat(64);
+        let files: Vec<String> = (0..files)
+            .map(|i| format!(r#"{{"path":"f{i}","sha256":"{sha}","size":1}}"#))
+            .collect();
+        format!(
+            r#"{{"attestations":null,"catalogue":{{"file":"catalogue.json","rules":1,"sha256":"{sha}"}},"command":{command},"config":null,"digest":"sha256:x","exceptions":null,"files":[{}],"findings":{{"count":0,"digest":"d","file":"findings.jsonl"}},"frameworks":[],"generatedAt":"t","inputs":[],"kind":"EvidenceManifest","objects":0,"paths":[],"policies":null,"schemaVersion":"1.0","tool":{{"name":"kubecomply","version":"0"}}}}"#,
+            files.join(",")
+        )
+    }
+
+    /// Issue 14: a 62 MB manifest of nested arrays took 3.6 GB, read into a generic value tree
+    /// before its shape was checked. It is read into the manifest's own types: a field the
+    /// format does not have, a value of another type, or a `command` nested deeper than
+    /// [`COMMAND_DEPTH`] or holding more than [`COMMAND_VALUES`] values stops the reading where
+    /// it appears. The digest of a manifest so read is the canonical JSON's.
+    #[test]
+    fn a_manifest_is_read_into_its_types_and_refused_at_the_first_unknown_shape() {
+        let dir = scratch("typed");
+        let read = |text: &str| {
+            std::fs::write(dir.join(MANIFEST), text).expect("write");
+            read_manifest(&dir).map(|(m, files)| (m, files.len()))
+        };
+        let ok = manifest_text(
+            r#"{"formats":["md"],"minScore":80.5,"maxFailed":{"high":0}}"#,
+            3,
+        );
+        let (m, n) = read(&ok).expect("a manifest of the written shape");
+        assert_eq!(n, 3);
+        let value: Value = serde_json::from_str(&ok).expect("json");
+        assert_eq!(typed_digest(&m).expect("digest"), manifest_digest(&value));
+        let deep = format!(
+            "{}{}",
+            "[".repeat(COMMAND_DEPTH + 1),
+            "]".repeat(COMMAND_DEPTH + 1)
+        );
+        let wide = format!("[{}]", vec!["[]"; COMMAND_VALUES].join(","));
+        let extra = ok.replacen(
+            r#""attestations":null,"#,
+            r#""attestations":null,"x":[[[]]],"#,
+            1,
+        );
+        let wrong = ok.replacen(r#""paths":[]"#, r#""paths":[[[]]]"#, 1);
+        for (what, text) in [
+            ("deep command", manifest_text(&deep, 1)),
+            ("wide command", manifest_text(&wide, 1)),
+            ("unknown field", extra),
+            ("wrong type", wrong),
+            ("an array", "[\"EvidenceManifest\"]".to_string()),
+        ] {
+            assert!(read(&text).is_err(), "{what} was read");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Issue 14: `--force` removed the previous bundle before writing; a failure part way now

@@ -1,14 +1,15 @@
 //! `netpol generate`: NetworkPolicies that allow exactly a list of flows, and the proof that
 //! they do (checked with [`Model::query`] on the inputs with the generated policies).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 use kubecomply_core::value::Field;
 use kubecomply_core::{Map, Value, json};
 
 use crate::cidr::Cidr;
-use crate::model::{Endpoint, Model};
+use crate::model::{Dir, Endpoint, Model, Verdict};
+use crate::tiers::Member;
 use crate::{Port, PortValue, Protocol};
 
 /// The namespace label every namespace carries, used to select namespaces.
@@ -19,6 +20,28 @@ const INTERNET_PROBE: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
 
 /// Labels of a workload are searched for a distinguishing subset up to this size.
 const MAX_SELECTOR_LABELS: usize = 4;
+
+/// A count of the work of `generate` and `prove` beyond the queries the proof must make: pod
+/// labels and policy selectors compared, flows and names looked through. For tests that check
+/// it stays linear in the flows (a count, not a clock).
+pub mod work {
+    use std::cell::Cell;
+
+    thread_local! {
+        static WORK: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// Records `n` units of work.
+    pub(crate) fn count(n: usize) {
+        WORK.with(|c| c.set(c.get().saturating_add(n as u64)));
+    }
+
+    /// Units of work done on the current thread so far.
+    #[doc(hidden)]
+    pub fn units() -> u64 {
+        WORK.with(Cell::get)
+    }
+}
 
 /// One end of a flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,12 +176,14 @@ pub fn distinguishing_labels(model: &Model, w: usize) -> Result<BTreeMap<String,
         .filter(|(i, o)| *i != w && o.namespace == me.namespace)
         .map(|(_, o)| o)
         .collect();
+    work::count(model.workloads.len());
     let labels: Vec<(&String, &String)> = me.labels.iter().collect();
     let n = labels.len();
     for size in 1..=n.min(MAX_SELECTOR_LABELS) {
         // Subsets of `size` labels in lexicographic order of indices.
         let mut idx: Vec<usize> = (0..size).collect();
         loop {
+            work::count(others.len());
             let selects_other = others.iter().any(|o| {
                 idx.iter()
                     .all(|&k| o.labels.get(labels[k].0) == Some(labels[k].1))
@@ -243,11 +268,25 @@ fn policy(name: &str, ns: &str, selector: Value, types: &[&str], spec: Map) -> V
     })
 }
 
+/// [`distinguishing_labels`] of each workload, computed once however many flows name it (once
+/// per flow end was quadratic: flows times workloads).
+#[derive(Default)]
+struct Labels(HashMap<usize, Result<BTreeMap<String, String>, String>>);
+
+impl Labels {
+    fn of(&mut self, model: &Model, w: usize) -> Result<BTreeMap<String, String>, String> {
+        self.0
+            .entry(w)
+            .or_insert_with(|| distinguishing_labels(model, w))
+            .clone()
+    }
+}
+
 /// The peers that stand for a flow end (ipBlocks, or namespace + pod selector).
-fn peers(model: &Model, e: &FlowEnd) -> Result<Value, String> {
+fn peers(model: &Model, e: &FlowEnd, cache: &mut Labels) -> Result<Value, String> {
     Ok(match e {
         FlowEnd::Workload(w) => {
-            let labels = distinguishing_labels(model, *w)?;
+            let labels = cache.of(model, *w)?;
             let ns = &model.workloads[*w].namespace;
             json!([{
                 "namespaceSelector": {"matchLabels": {NAME_LABEL: ns}},
@@ -296,17 +335,31 @@ pub fn generate(model: &Model, flows: &[Flow], dns: bool) -> Result<Vec<Value>, 
         }
     }
     let mut names: BTreeSet<(String, String)> = BTreeSet::new();
+    // Per (namespace, base): the next suffix to try. Suffixes of a base are taken in order
+    // and names are never released, so trying from there gives the name a search from 2 would
+    // (which was quadratic in the flows that share a base).
+    // Per (namespace, base): the next candidate (1: the base itself, n: `base-n`). Candidates
+    // are tried in order and names are never released, so starting there gives the name a
+    // search from the base would (which was quadratic in the flows sharing a base).
+    let mut next: HashMap<(String, String), usize> = HashMap::new();
     let mut unique = |ns: &str, base: String| -> String {
         let mut base: String = base.chars().take(240).collect();
         base = base.trim_end_matches('-').to_string();
-        let mut name = base.clone();
-        let mut n = 2;
-        while !names.insert((ns.to_string(), name.clone())) {
-            name = format!("{base}-{n}");
-            n += 1;
+        let k = next.entry((ns.to_string(), base.clone())).or_insert(1);
+        loop {
+            work::count(1);
+            let name = if *k == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{k}")
+            };
+            *k += 1;
+            if names.insert((ns.to_string(), name.clone())) {
+                return name;
+            }
         }
-        name
     };
+    let mut labels = Labels::default();
     for f in flows {
         let mut base = format!(
             "allow-{}-to-{}-{}",
@@ -329,11 +382,11 @@ pub fn generate(model: &Model, flows: &[Flow], dns: bool) -> Result<Vec<Value>, 
                 continue;
             };
             let ns = model.workloads[*w].namespace.clone();
-            let selector = json!({"matchLabels": distinguishing_labels(model, *w)?});
+            let selector = json!({"matchLabels": labels.of(model, *w)?});
             let mut spec = Map::new();
             spec.insert(
                 dir.into(),
-                json!([{peer_key: peers(model, peer)?, "ports": ports}]),
+                json!([{peer_key: peers(model, peer, &mut labels)?, "ports": ports}]),
             );
             let name = unique(&ns, format!("{base}-{dir}"));
             out.push(policy(&name, &ns, selector, &[kind], spec));
@@ -370,10 +423,11 @@ pub struct Proof {
 /// parsed against (policies are not workloads, so replacing them keeps the order).
 pub fn prove(after: &Model, flows: &[Flow], dns: bool) -> Proof {
     let mut proof = Proof::default();
+    let mut selections = Selections::new(after);
     for f in flows {
         proof.checked += 1;
         let (a, b) = (probe(&f.from), probe(&f.to));
-        match after.query(a, b, &f.port) {
+        match selections.query(a, b, &f.port) {
             Ok(v) if v.allowed => {}
             Ok(v) => proof.failures.push(format!(
                 "listed flow {} -> {} {}/{} is denied ({}; {})",
@@ -388,10 +442,18 @@ pub fn prove(after: &Model, flows: &[Flow], dns: bool) -> Proof {
         }
     }
     let namespaces = flow_namespaces(after, flows);
+    // The distinct ports in the order of the flows, and the listed (source, destination, port)
+    // triples: looked up, not searched for each pair (which was quadratic in the flows).
     let mut ports: Vec<&Port> = Vec::new();
+    let mut seen: HashSet<&Port> = HashSet::new();
+    let mut listed_flows: HashSet<(usize, usize, &Port)> = HashSet::new();
     for f in flows {
-        if !ports.contains(&&f.port) {
+        work::count(1);
+        if seen.insert(&f.port) {
             ports.push(&f.port);
+        }
+        if let (FlowEnd::Workload(a), FlowEnd::Workload(b)) = (&f.from, &f.to) {
+            listed_flows.insert((*a, *b, &f.port));
         }
     }
     let ws = &after.workloads;
@@ -409,16 +471,15 @@ pub fn prove(after: &Model, flows: &[Flow], dns: bool) -> Proof {
                 continue;
             }
             for p in &ports {
-                let listed = flows.iter().any(|f| {
-                    f.from == FlowEnd::Workload(a) && f.to == FlowEnd::Workload(b) && f.port == **p
-                });
+                let listed = listed_flows.contains(&(a, b, *p));
                 let dns_ok = dns
                     && is_dns(b)
                     && namespaces.contains(&ws[a].namespace)
                     && p.port == PortValue::Number(53)
                     && matches!(p.protocol, Protocol::Udp | Protocol::Tcp);
                 // A named port the destination lacks cannot be connected to.
-                let Ok(v) = after.query(Endpoint::Workload(a), Endpoint::Workload(b), p) else {
+                let Ok(v) = selections.query(Endpoint::Workload(a), Endpoint::Workload(b), p)
+                else {
                     if listed {
                         proof.failures.push(format!(
                             "{} has no port `{}`/{}",
@@ -445,4 +506,67 @@ pub fn prove(after: &Model, flows: &[Flow], dns: bool) -> Proof {
         }
     }
     proof
+}
+
+/// The policies that select each workload, per direction, found once for every query of the
+/// proof (finding them for each query scanned every policy of the namespace: the proof's
+/// queries times the flows).
+struct Selections<'m> {
+    model: &'m Model,
+    egress: HashMap<usize, Vec<Vec<Member>>>,
+    ingress: HashMap<usize, Vec<Vec<Member>>>,
+}
+
+impl<'m> Selections<'m> {
+    fn new(model: &'m Model) -> Selections<'m> {
+        Selections {
+            model,
+            egress: HashMap::new(),
+            ingress: HashMap::new(),
+        }
+    }
+
+    /// [`Model::query`], with the selecting policies of workload ends found once.
+    fn query(
+        &mut self,
+        from: Endpoint,
+        to: Endpoint,
+        port: &Port,
+    ) -> Result<Verdict, crate::QueryError> {
+        let number = self.model.resolve_port(to, port)?;
+        let egress = self.direction(Dir::Egress, from, from, to, number, port.protocol);
+        let ingress = self.direction(Dir::Ingress, to, from, to, number, port.protocol);
+        Ok(Verdict {
+            allowed: egress.allowed && ingress.allowed,
+            egress,
+            ingress,
+            port: number,
+            protocol: port.protocol,
+        })
+    }
+
+    fn direction(
+        &mut self,
+        dir: Dir,
+        subject: Endpoint,
+        src: Endpoint,
+        dst: Endpoint,
+        number: u16,
+        protocol: Protocol,
+    ) -> crate::DirectionVerdict {
+        let m = self.model;
+        let w = match subject {
+            Endpoint::Workload(i) => m.workloads.get(i).map(|w| (i, w)),
+            Endpoint::Ip(_) => None,
+        };
+        let Some((i, w)) = w else {
+            return m.evaluate(dir, subject, src, dst, number, protocol);
+        };
+        let cache = match dir {
+            Dir::Egress => &mut self.egress,
+            Dir::Ingress => &mut self.ingress,
+        };
+        let selected = cache.entry(i).or_insert_with(|| m.selected_members(dir, w));
+        m.evaluate_selected(dir, subject, src, dst, number, protocol, selected)
+    }
 }

@@ -35,6 +35,8 @@ mod tiers;
 
 pub use anp::{AdminAction, AdminPolicy, AdminTier};
 pub use cidr::Cidr;
+#[doc(hidden)]
+pub use generate::work as generate_work;
 pub use generate::{
     Flow, FlowEnd, Proof, distinguishing_labels, flow_namespaces, generate, parse_flows, prove,
 };

@@ -598,6 +598,7 @@ impl Model {
 
     /// Whether a tier member selects workload `w` for direction `dir`.
     pub(crate) fn member_selects(&self, m: Member, dir: Dir, w: &Workload) -> bool {
+        crate::generate::work::count(1);
         match m {
             Member::Admin(i) => self.admin.get(i).is_some_and(|p| {
                 let rules = match dir {

@@ -205,6 +205,7 @@ fn url_matches(rule: &PolicyRule, path: &str) -> bool {
 
 /// Whether one rule allows a request (ignoring namespace scope, which is the binding's).
 pub fn rule_allows(rule: &PolicyRule, req: &Request) -> bool {
+    crate::work::matched();
     if !verb_matches(rule, &req.verb) {
         return false;
     }
@@ -226,6 +227,7 @@ pub fn rule_allows(rule: &PolicyRule, req: &Request) -> bool {
 /// with `resourceNames` counts whatever the request's name. A cheap filter before asking about
 /// many names.
 pub fn rule_allows_some_name(rule: &PolicyRule, req: &Request) -> bool {
+    crate::work::matched();
     match &req.target {
         Target::Resource {
             group,

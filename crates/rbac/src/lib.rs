@@ -14,6 +14,8 @@ pub mod paths;
 pub mod review;
 mod rules;
 pub mod selector;
+#[doc(hidden)]
+pub mod work;
 
 pub use accounts::Accounts;
 pub use authorizer::{Authorizer, Grant, Permission, Request, Target};

@@ -208,19 +208,148 @@ impl Probes {
     }
 }
 
-/// The names a rule allows among `candidates`: all of them without `resourceNames`, else the
-/// listed ones that are candidates. The caller has checked verb, group and resource.
+/// The names a rule allows among `candidates` (sorted, as the users, groups and
+/// ServiceAccount names of the graph are): all of them without `resourceNames`, else the listed
+/// ones that are candidates, found by binary search (a rule naming a few users among many must
+/// not cost a scan of them all). The caller has checked verb, group and resource.
 fn allowed_names<'n>(r: &'n PolicyRule, candidates: &'n [String]) -> Vec<&'n str> {
     if r.resource_names.is_empty() {
         candidates.iter().map(String::as_str).collect()
     } else {
         r.resource_names
             .iter()
-            .filter(|n| candidates.contains(n))
+            .filter(|n| candidates.binary_search(n).is_ok())
             .map(String::as_str)
             .collect()
     }
 }
+
+/// What the searches of [`Graph::expand_subject`] look for among the rules a subject holds,
+/// indexed in one pass over them the first time a search needs it. Each answer is the first
+/// held rule (in the order of `held`) that a scan would have found, so the edges are the same
+/// as those of a scan per held rule, which was quadratic in the subject's bindings.
+struct HeldIndex<'h> {
+    /// First ClusterRoleBinding rule allowing `bind` of ClusterRole cluster-admin.
+    bind_cluster_admin: Option<usize>,
+    /// Per `Probes::bind_roles` entry: the first rule of a ClusterRoleBinding allowing it, and
+    /// per namespace the first rule of a RoleBinding there allowing it.
+    bind_roles: Vec<(Option<usize>, HashMap<&'h str, usize>)>,
+    /// The ClusterRoles bound to the subject cluster-wide, in the order of their first rule in
+    /// `held`, each with that order.
+    cluster_roles: Vec<&'h str>,
+    cluster_role_order: HashMap<&'h str, usize>,
+    /// The first ClusterRoleBinding rule allowing `update` or `patch` of every ClusterRole, and
+    /// per ClusterRole name the first one allowing it by `resourceNames`.
+    update_any: Option<usize>,
+    update_named: HashMap<&'h str, usize>,
+}
+
+impl<'h> HeldIndex<'h> {
+    fn new(held: &[Held<'h>], policy: &'h crate::model::Policy, p: &Probes) -> HeldIndex<'h> {
+        let rbac = crate::model::RBAC_GROUP;
+        let update = req("update", rbac, "clusterroles", None);
+        let patch = req("patch", rbac, "clusterroles", None);
+        let mut ix = HeldIndex {
+            bind_cluster_admin: None,
+            bind_roles: vec![(None, HashMap::new()); p.bind_roles.len()],
+            cluster_roles: Vec::new(),
+            cluster_role_order: HashMap::new(),
+            update_any: None,
+            update_named: HashMap::new(),
+        };
+        for (i, &((bi, ..), r, scope, kind)) in held.iter().enumerate() {
+            let cluster = kind == BindingKind::ClusterRoleBinding;
+            for (j, (_, q)) in p.bind_roles.iter().enumerate() {
+                if rule_allows(r, q) {
+                    let (global, scoped) = &mut ix.bind_roles[j];
+                    match scope {
+                        None => {
+                            global.get_or_insert(i);
+                        }
+                        Some(ns) => {
+                            scoped.entry(ns).or_insert(i);
+                        }
+                    }
+                }
+            }
+            if !cluster {
+                continue;
+            }
+            if ix.bind_cluster_admin.is_none() && rule_allows(r, &p.bind_cluster_admin) {
+                ix.bind_cluster_admin = Some(i);
+            }
+            if let Some(role) = policy
+                .bindings
+                .get(bi as usize)
+                .and_then(|b| b.role)
+                .and_then(|x| policy.roles.get(x))
+                .filter(|role| role.kind == RoleKind::ClusterRole)
+            {
+                let order = ix.cluster_roles.len();
+                if let std::collections::hash_map::Entry::Vacant(e) =
+                    ix.cluster_role_order.entry(role.name.as_str())
+                {
+                    e.insert(order);
+                    ix.cluster_roles.push(role.name.as_str());
+                }
+            }
+            if rule_allows_some_name(r, &update) || rule_allows_some_name(r, &patch) {
+                if r.resource_names.is_empty() {
+                    ix.update_any.get_or_insert(i);
+                } else {
+                    for n in &r.resource_names {
+                        ix.update_named.entry(n.as_str()).or_insert(i);
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// The first held rule allowing `bind_roles[j]` that applies in `scope` (a
+    /// ClusterRoleBinding's, or a RoleBinding's of the same namespace).
+    fn bind_role(&self, j: usize, scope: Option<&str>) -> Option<usize> {
+        let (global, scoped) = self.bind_roles.get(j)?;
+        let local = scope.and_then(|ns| scoped.get(ns).copied());
+        match (*global, local) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The first held ClusterRoleBinding rule allowing `update` or `patch` of ClusterRole
+    /// `name`.
+    fn update_of(&self, name: &str) -> Option<usize> {
+        match (self.update_any, self.update_named.get(name).copied()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The first ClusterRole bound cluster-wide (in held order) that `r` (which allows
+    /// `escalate` of some ClusterRole) allows escalating and that some held rule allows
+    /// updating, with that rule.
+    fn escalatable(&self, r: &PolicyRule) -> Option<(&'h str, usize)> {
+        if r.resource_names.is_empty() {
+            return self
+                .cluster_roles
+                .iter()
+                .find_map(|&n| self.update_of(n).map(|u| (n, u)));
+        }
+        r.resource_names
+            .iter()
+            .filter_map(|n| {
+                let order = *self.cluster_role_order.get(n.as_str())?;
+                let u = self.update_of(n)?;
+                Some((order, self.cluster_roles[order], u))
+            })
+            .min_by_key(|&(order, ..)| order)
+            .map(|(_, n, u)| (n, u))
+    }
+}
+
+/// A rule a subject holds: (grant, rule, scope, binding kind).
+type Held<'a> = (GrantIx, &'a PolicyRule, Option<&'a str>, BindingKind);
 
 struct Graph<'a> {
     auth: &'a Authorizer,
@@ -321,9 +450,8 @@ impl<'a> Graph<'a> {
         let id = subject.identity();
         let auth = self.auth;
         let policy = &auth.policy;
-        let rbac = crate::model::RBAC_GROUP;
         // (grant, rule, scope, binding kind) of every rule the identity holds.
-        let mut held: Vec<(GrantIx, &PolicyRule, Option<&str>, BindingKind)> = Vec::new();
+        let mut held: Vec<Held<'_>> = Vec::new();
         for (bi, si) in auth.bindings_of(&id) {
             let b = &policy.bindings[bi];
             for (ri, r) in policy.rules_of(b).iter().enumerate() {
@@ -345,6 +473,8 @@ impl<'a> Graph<'a> {
         // Edges to every ServiceAccount of a scope (token requests and impersonation without
         // resourceNames).
         let mut subject_targets_any: Vec<Pending> = Vec::new();
+        let index = std::cell::OnceCell::new();
+        let index = || index.get_or_init(|| HeldIndex::new(&held, policy, p));
         for &(g, r, scope, kind) in &held {
             if cluster(kind) && p.webhooks.iter().any(|q| rule_allows(r, q)) {
                 out.push((Node::Goal, EdgeKind::Webhooks, g, None));
@@ -352,44 +482,27 @@ impl<'a> Graph<'a> {
             if cluster(kind) && p.nodes_proxy.iter().any(|q| rule_allows(r, q)) {
                 out.push((Node::Goal, EdgeKind::NodesProxy, g, None));
             }
-            if cluster(kind) && rule_allows(r, &p.create_crb) {
-                let bind = held
-                    .iter()
-                    .find(|(_, r2, _, k2)| cluster(*k2) && rule_allows(r2, &p.bind_cluster_admin));
-                if let Some(&(g2, ..)) = bind {
-                    out.push((Node::Goal, EdgeKind::BindClusterAdmin, g, Some(g2)));
-                }
+            if cluster(kind)
+                && rule_allows(r, &p.create_crb)
+                && let Some(i) = index().bind_cluster_admin
+                && let Some(&(g2, ..)) = held.get(i)
+            {
+                out.push((Node::Goal, EdgeKind::BindClusterAdmin, g, Some(g2)));
             }
             if cluster(kind) && rule_allows_some_name(r, &p.escalate) {
                 // Holding `escalate`, it may add any permission to a ClusterRole it can update;
                 // one bound to it cluster-wide then gives it everything.
-                for &((bi, ..), ..) in held.iter().filter(|h| cluster(h.3)) {
-                    let b = &policy.bindings[bi as usize];
-                    let Some(role) = b.role.map(|x| &policy.roles[x]) else {
-                        continue;
-                    };
-                    let name = Some(role.name.as_str());
-                    if role.kind != RoleKind::ClusterRole
-                        || !rule_allows(r, &req("escalate", rbac, "clusterroles", name))
-                    {
-                        continue;
-                    }
-                    let upd = held.iter().find(|(_, r2, _, k2)| {
-                        cluster(*k2)
-                            && (rule_allows(r2, &req("update", rbac, "clusterroles", name))
-                                || rule_allows(r2, &req("patch", rbac, "clusterroles", name)))
-                    });
-                    if let Some(&(g2, ..)) = upd {
-                        out.push((
-                            Node::Goal,
-                            EdgeKind::EscalateRole {
-                                role: role.name.clone(),
-                            },
-                            g,
-                            Some(g2),
-                        ));
-                        break;
-                    }
+                if let Some((role, i)) = index().escalatable(r)
+                    && let Some(&(g2, ..)) = held.get(i)
+                {
+                    out.push((
+                        Node::Goal,
+                        EdgeKind::EscalateRole {
+                            role: role.to_string(),
+                        },
+                        g,
+                        Some(g2),
+                    ));
                 }
             }
             let ns_kind = scope.map(str::to_string);
@@ -482,10 +595,8 @@ impl<'a> Graph<'a> {
                 }
             }
             if rule_allows(r, &p.create_rb) {
-                for (role, q) in &p.bind_roles {
-                    let bind = held.iter().find(|(_, r2, s2, _)| {
-                        (s2.is_none() || *s2 == scope) && rule_allows(r2, q)
-                    });
+                for (j, (role, _)) in p.bind_roles.iter().enumerate() {
+                    let bind = index().bind_role(j, scope).and_then(|i| held.get(i));
                     let Some(&(g2, ..)) = bind else { continue };
                     pods_targets.push((
                         accounts_node(),

@@ -1,6 +1,6 @@
 //! KC-RBAC-106 exposed-workload-powerful-service-account.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use kubecomply_core::rule::reference;
 use kubecomply_core::{Category, Finding, RuleMeta, Severity};
@@ -78,34 +78,53 @@ fn dangerous() -> Vec<(&'static str, Request)> {
     ]
 }
 
+/// A binding of a ServiceAccount that lets it do something dangerous in the ServiceAccount's
+/// namespace: (binding, subject index, binding object, what it allows).
+type Dangerous<'a> = (usize, usize, usize, Vec<&'static str>);
+
 fn check(review: &Review<'_>, out: &mut Vec<Finding>) {
     let (auth, accounts, inv) = (review.auth, review.accounts, review.inv);
     let policy = &auth.policy;
     let dangerous = dangerous();
     let mut reported: HashSet<(usize, usize, usize)> = HashSet::new();
+    // What the bindings of each ServiceAccount allow, computed once per ServiceAccount however
+    // many workloads run as it (once per workload was quadratic: workloads times bindings).
+    let mut by_account: HashMap<(&str, &str), Vec<Dangerous<'_>>> = HashMap::new();
     for w in accounts
         .workloads
         .iter()
         .filter(|w| w.token_mounted && !w.exposure.is_empty())
     {
-        let id = Subject::service_account(&w.namespace, &w.service_account).identity();
-        for (bi, si) in auth.bindings_of(&id) {
-            let b = &policy.bindings[bi];
-            let Some(obj) = b.object else { continue };
-            if b.scope().is_some_and(|ns| ns != w.namespace) {
-                continue;
-            }
-            let mut what: BTreeSet<&str> = BTreeSet::new();
-            for r in policy.rules_of(b) {
-                for (label, q) in &dangerous {
-                    if rule_allows(r, q) {
-                        what.insert(label);
+        let found = by_account
+            .entry((w.namespace.as_str(), w.service_account.as_str()))
+            .or_insert_with(|| {
+                let id = Subject::service_account(&w.namespace, &w.service_account).identity();
+                let mut found = Vec::new();
+                for (bi, si) in auth.bindings_of(&id) {
+                    let b = &policy.bindings[bi];
+                    let Some(obj) = b.object else { continue };
+                    if b.scope().is_some_and(|ns| ns != w.namespace) {
+                        continue;
+                    }
+                    let mut what: BTreeSet<&'static str> = BTreeSet::new();
+                    for r in policy.rules_of(b) {
+                        for (label, q) in &dangerous {
+                            if rule_allows(r, q) {
+                                what.insert(label);
+                            }
+                        }
+                    }
+                    if !what.is_empty() {
+                        found.push((bi, si, obj, what.into_iter().collect()));
                     }
                 }
-            }
-            if what.is_empty() || !reported.insert((bi, si, w.object)) {
+                found
+            });
+        for (bi, si, obj, what) in found.iter() {
+            if !reported.insert((*bi, *si, w.object)) {
                 continue;
             }
+            let b = &policy.bindings[*bi];
             let wl = inv
                 .objects
                 .get(w.object)
@@ -113,7 +132,7 @@ fn check(review: &Review<'_>, out: &mut Vec<Finding>) {
                 .unwrap_or_default();
             out.extend(review.finding(
                 &META,
-                obj,
+                *obj,
                 format!("/subjects/{si}"),
                 format!(
                     "{wl} ({}) runs with the token of ServiceAccount {}/{}, which {} {:?} allows to {} through {}",
@@ -122,7 +141,7 @@ fn check(review: &Review<'_>, out: &mut Vec<Finding>) {
                     w.service_account,
                     b.kind.as_str(),
                     b.name,
-                    what.into_iter().collect::<Vec<_>>().join(", "),
+                    what.join(", "),
                     role_desc(b)
                 ),
             ));
