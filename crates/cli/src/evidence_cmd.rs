@@ -63,11 +63,7 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<u8> {
     let rescan = if a.rescan && v.problems.is_empty() {
         // At the time the bundle records: exception expiries and the Rego clock and seed
         // (time.now_ns, rand.intn, uuid.rfc4122) are those of the run that wrote it.
-        let clock = v
-            .manifest
-            .get("generatedAt")
-            .and_then(|t| t.as_str())
-            .and_then(kubecomply_core::date::unix_seconds)
+        let clock = kubecomply_core::date::unix_seconds(v.manifest.generated_at())
             .map_or_else(crate::common::clock, kubecomply_engine::Clock::at_unix);
         Some(rescan(&a.dir, &v.manifest, clock)?)
     } else {

@@ -636,6 +636,11 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// When the run that wrote the bundle happened (`generatedAt`, RFC 3339).
+    pub fn generated_at(&self) -> &str {
+        &self.generated_at
+    }
+
     /// The version of kubecomply that wrote the bundle.
     pub fn tool_version(&self) -> &str {
         &self.tool.version
