@@ -40,6 +40,14 @@ fn schemas() -> Vec<(&'static str, String)> {
                 "A custom framework file (`--framework-file`, `frameworkFiles:` in the configuration), in the format of the built-in catalogues: a tree of requirements mapped to rule codes, or, with `extends`, changes to another framework (`drop`, `remap`, added requirements). A requirement with children is a group; one without needs an `assessment`.",
             ),
         ),
+        (
+            "report-definition-v1.json",
+            schema_json::<kubecomply_engine::definition::ReportDefinitionFile>(
+                "https://kubecomply.io/schema/report-definition-v1.json",
+                "kubecomply report definition",
+                "A report definition (`kubecomply report --definition FILE`): kubecomply's own `kubecomply.io/v1alpha1` `ComplianceReport`, or Calico's `projectcalico.org/v3` `GlobalReport`. Paths are relative to the file; command-line flags replace the values given here.",
+            ),
+        ),
     ]
 }
 
@@ -75,6 +83,14 @@ fn example_documents_match_their_schemas() {
             "crates/cli/tests/fixtures/shop-controls.yaml".to_string(),
         ),
     ];
+    for example in [
+        "examples/reports/pci-weekly.yaml",
+        "examples/reports/calico-weekly-inventory.yaml",
+        "crates/cli/tests/fixtures/definitions/calico-cis.yaml",
+        "crates/cli/tests/fixtures/definitions/calico-inventory.yaml",
+    ] {
+        pairs.push(("report-definition-v1.json", example.to_string()));
+    }
     for (file, _) in kubecomply_frameworks::CATALOGS {
         pairs.push((
             "framework-v1.json",
