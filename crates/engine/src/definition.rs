@@ -17,12 +17,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use kubecomply_core::document::{self, OrderedMap, Text};
 use kubecomply_core::{Finding, Inventory, Object, Severity};
 use kubecomply_core::{Value, json};
 use kubecomply_frameworks::scope::Resource;
 use kubecomply_loader::locate::PositionIndex;
 use kubecomply_netpol::LabelSelector;
 use kubecomply_netpol::calico::Selector as CalicoSelector;
+
+use serde::{Deserialize, Deserializer};
 
 use crate::schedule::Schedule;
 use crate::{Error, Result};
@@ -365,6 +368,364 @@ impl Selection {
     }
 }
 
+/// A report definition file as written: a [`ComplianceReportFile`] or a
+/// [`GlobalReportFile`], told apart by `apiVersion` and `kind` (this type exists for the
+/// JSON Schema, `docs/schema/report-definition-v1.json`).
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum ReportDefinitionFile {
+    /// kubecomply's own kind.
+    ComplianceReport(ComplianceReportFile),
+    /// Calico's kind.
+    GlobalReport(GlobalReportFile),
+}
+
+/// A field that, when written, must have a value: `key: ~` is an error, not an absent field.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// The object metadata of a definition. Only `name` is used; the other fields of a
+/// Kubernetes object (as `kubectl get -o yaml` writes them) are accepted and ignored.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("required" = ["name"]))]
+pub struct DefinitionMetadata {
+    /// Names the report files (`<name>.<ext>`): not empty, no `/`, `\` or `..`.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub name: Option<String>,
+    /// Ignored.
+    #[serde(default)]
+    pub labels: Option<OrderedMap<String>>,
+    /// Ignored.
+    #[serde(default)]
+    pub annotations: Option<OrderedMap<String>>,
+    /// Ignored (written by the API server).
+    #[serde(default)]
+    pub uid: Option<serde_json::Value>,
+    /// Ignored (written by the API server).
+    #[serde(default)]
+    pub resource_version: Option<serde_json::Value>,
+    /// Ignored (written by the API server).
+    #[serde(default)]
+    pub generation: Option<serde_json::Value>,
+    /// Ignored (written by the API server).
+    #[serde(default)]
+    pub creation_timestamp: Option<serde_json::Value>,
+    /// Ignored (written by the API server).
+    #[serde(default)]
+    pub managed_fields: Option<serde_json::Value>,
+}
+
+/// `kubecomply.io/v1alpha1` `ComplianceReport`: framework reports on a set of inputs. Paths
+/// are relative to the definition's file; command-line flags replace the values given here.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("required" = ["apiVersion", "kind", "metadata", "spec"]))]
+pub struct ComplianceReportFile {
+    /// `kubecomply.io/v1alpha1`.
+    #[schemars(extend("const" = "kubecomply.io/v1alpha1"))]
+    pub api_version: String,
+    /// `ComplianceReport`.
+    #[schemars(extend("const" = "ComplianceReport"))]
+    pub kind: String,
+    /// `name` names the report files.
+    #[serde(default)]
+    pub metadata: Option<DefinitionMetadata>,
+    /// What to report on, and how.
+    #[serde(default)]
+    pub spec: Option<ComplianceReportSpec>,
+}
+
+/// The `spec` of a `ComplianceReport`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComplianceReportSpec {
+    /// Framework ids (`pci-dss`, `cis-k8s`, or a custom framework's).
+    #[serde(default)]
+    pub frameworks: Option<Vec<String>>,
+    /// Files and folders to scan.
+    #[serde(default)]
+    pub inputs: Option<Vec<String>>,
+    /// Which resources count (all when absent).
+    #[serde(default)]
+    pub selection: Option<SelectionSpec>,
+    /// Formats to write (JSON when absent); names are case-insensitive.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<FormatName>>")]
+    pub formats: Option<Vec<String>>,
+    /// The folder of the report files (`<name>.<ext>`).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub output: Option<String>,
+    /// When the run fails (exit status 1).
+    #[serde(default)]
+    pub thresholds: Option<ThresholdsSpec>,
+    /// `data-class` (default): a framework with `appliesTo` covers only the resources holding
+    /// its data class; `all`: every resource.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "ScopeName")]
+    pub scope: Option<String>,
+    /// An attestations file.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub attestations: Option<String>,
+    /// An exceptions file.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub exceptions: Option<String>,
+    /// A configuration file.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub config: Option<String>,
+    /// Custom framework files.
+    #[serde(default)]
+    pub framework_files: Option<Vec<String>>,
+    /// A cron expression (five fields, UTC): validated and recorded for a scheduler.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub schedule: Option<String>,
+}
+
+/// A report format name (any case).
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum FormatName {
+    Json,
+    Markdown,
+    Html,
+    Csv,
+    Openreports,
+    Policyreport,
+    Oscal,
+}
+
+/// Which resources a framework covers.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum ScopeName {
+    /// Every resource.
+    All,
+    /// Only the resources holding a framework's data class (the default).
+    DataClass,
+}
+
+/// The resources a `ComplianceReport` evaluates. Namespaced resources are selected by their
+/// namespace and their own labels; other cluster-scoped resources always count.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SelectionSpec {
+    /// Only these namespaces.
+    #[serde(default)]
+    pub namespaces: Option<Vec<String>>,
+    /// Not these namespaces.
+    #[serde(default)]
+    pub exclude_namespaces: Option<Vec<String>>,
+    /// Namespaces whose Namespace object (among the inputs) has these labels.
+    #[serde(default)]
+    pub namespace_selector: Option<LabelSelectorSpec>,
+    /// Resources with these labels.
+    #[serde(default)]
+    pub selector: Option<LabelSelectorSpec>,
+}
+
+/// A Kubernetes label selector (`metav1.LabelSelector`).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LabelSelectorSpec {
+    /// Labels that must have these values.
+    #[serde(default)]
+    pub match_labels: Option<OrderedMap<String>>,
+    /// Requirements that must all hold.
+    #[serde(default)]
+    pub match_expressions: Option<Vec<LabelRequirementSpec>>,
+}
+
+/// One requirement of a label selector.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelRequirementSpec {
+    /// The label.
+    pub key: String,
+    /// `In` and `NotIn` take values; `Exists` and `DoesNotExist` none.
+    #[schemars(with = "SelectorOperator")]
+    pub operator: String,
+    /// The values.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+}
+
+/// A label selector operator.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+/// When a `ComplianceReport` run fails.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ThresholdsSpec {
+    /// The lowest acceptable score of each framework, 0 to 100.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "f64", range(min = 0, max = 100))]
+    pub min_score: Option<f64>,
+    /// The most failed findings acceptable, by severity (critical, high, medium, low, info).
+    #[serde(default)]
+    pub max_failed: Option<OrderedMap<u64>>,
+}
+
+/// Calico's `projectcalico.org/v3` `GlobalReport`: `inventory` and `network-access` become the
+/// network inventory, `cis-benchmark` the cis-k8s framework report; `policy-audit` is not
+/// supported. Every field present is announced as honoured, mapped or ignored.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("required" = ["apiVersion", "kind", "metadata", "spec"]))]
+pub struct GlobalReportFile {
+    /// `projectcalico.org/v3`.
+    #[schemars(extend("const" = "projectcalico.org/v3"))]
+    pub api_version: String,
+    /// `GlobalReport`.
+    #[schemars(extend("const" = "GlobalReport"))]
+    pub kind: String,
+    /// `name` names the report files.
+    #[serde(default)]
+    pub metadata: Option<DefinitionMetadata>,
+    /// The report.
+    #[serde(default)]
+    pub spec: Option<GlobalReportSpec>,
+    /// Written by Calico's controller; ignored.
+    #[serde(default)]
+    pub status: Option<serde_json::Value>,
+}
+
+/// The `spec` of a `GlobalReport`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("required" = ["reportType"]))]
+pub struct GlobalReportSpec {
+    /// `inventory`, `network-access` or `cis-benchmark` (`policy-audit` is refused).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "ReportTypeName")]
+    pub report_type: Option<String>,
+    /// The workloads reported on (inventory and network-access).
+    #[serde(default)]
+    pub endpoints: Option<EndpointsSpec>,
+    /// A cron expression (five fields; at most two minute values): recorded.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub schedule: Option<String>,
+    /// Ignored: kubecomply runs no report jobs on nodes.
+    #[serde(default)]
+    pub job_node_selector: Option<OrderedMap<String>>,
+    /// Pauses scheduled runs.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "bool")]
+    pub suspend: Option<bool>,
+    /// Parameters of a cis-benchmark report.
+    #[serde(default)]
+    pub cis: Option<CisSpec>,
+}
+
+/// A Calico report type.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum ReportTypeName {
+    Inventory,
+    NetworkAccess,
+    CisBenchmark,
+}
+
+/// The endpoints of a `GlobalReport`: all of what is given must match.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EndpointsSpec {
+    /// A Calico selector on the workloads' pod labels.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub selector: Option<String>,
+    /// Namespaces by name and by a Calico selector on the Namespace objects' labels.
+    #[serde(default)]
+    pub namespaces: Option<NamesAndSelectorSpec>,
+    /// Service accounts by name and by a Calico selector on the ServiceAccount objects' labels.
+    #[serde(default)]
+    pub service_accounts: Option<NamesAndSelectorSpec>,
+}
+
+/// Names and a Calico selector.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamesAndSelectorSpec {
+    /// Names.
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
+    /// A Calico selector expression.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub selector: Option<String>,
+}
+
+/// The `cis` parameters of a cis-benchmark `GlobalReport`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CisSpec {
+    /// Score (percent) at or above which the band is HIGH (default 100).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "u64", range(max = 100))]
+    pub high_threshold: Option<u64>,
+    /// Score (percent) above which the band is MED (default 50).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "u64", range(max = 100))]
+    pub med_threshold: Option<u64>,
+    /// Ignored: every requirement is listed.
+    #[serde(default)]
+    pub include_unscored_tests: Option<bool>,
+    /// Ignored: every failed requirement is listed.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "u64", range(min = 1))]
+    pub num_failed_tests: Option<u64>,
+    /// Ignored: they select kube-bench node results.
+    #[serde(default)]
+    pub results_filters: Option<Vec<CisResultsFilter>>,
+}
+
+/// A Calico CIS results filter (ignored).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CisResultsFilter {
+    /// The Kubernetes versions it applies to.
+    #[serde(default)]
+    pub benchmark_selection: Option<CisBenchmarkSelection>,
+    /// Test indices to include.
+    #[serde(default)]
+    pub include: Option<Vec<String>>,
+    /// Test indices to exclude.
+    #[serde(default)]
+    pub exclude: Option<Vec<String>>,
+}
+
+/// Calico's benchmark selection.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CisBenchmarkSelection {
+    /// A Kubernetes version.
+    #[serde(default)]
+    pub kubernetes_version: Option<Text>,
+}
+
+fn escape(key: &str) -> String {
+    kubecomply_core::pointer::escape(key).into_owned()
+}
+
 /// A parsed definition document with its problems, located at the end.
 struct Reader<'a> {
     file: &'a Path,
@@ -387,33 +748,6 @@ impl Reader<'_> {
         crate::settings::strings(v, ptr, &mut self.errors)
     }
 
-    fn string(&mut self, v: &Value, ptr: &str) -> Option<String> {
-        match v.as_str() {
-            Some(s) => Some(s.to_string()),
-            None => {
-                self.err(ptr, "expected a string");
-                None
-            }
-        }
-    }
-
-    fn path(&mut self, v: &Value, ptr: &str) -> Option<PathBuf> {
-        let s = self.string(v, ptr)?;
-        let base = self.file.parent().unwrap_or(Path::new("."));
-        Some(base.join(s))
-    }
-
-    fn object<'v>(&mut self, v: &'v Value, ptr: &str) -> Option<&'v kubecomply_core::Map> {
-        match v.as_object() {
-            Some(m) => Some(m),
-            None if v.is_null() => None,
-            None => {
-                self.err(ptr, "expected a mapping");
-                None
-            }
-        }
-    }
-
     fn kube_selector(&mut self, v: &Value, ptr: &str) -> Option<Matcher> {
         match LabelSelector::parse(v) {
             Some(s) => Some(Matcher::Kube(s, v.to_string())),
@@ -427,10 +761,9 @@ impl Reader<'_> {
         }
     }
 
-    fn calico_selector(&mut self, v: &Value, ptr: &str) -> Option<Matcher> {
-        let s = self.string(v, ptr)?;
-        match CalicoSelector::parse(&s) {
-            Ok(sel) => Some(Matcher::Calico(sel, s)),
+    fn calico_selector(&mut self, s: &str, ptr: &str) -> Option<Matcher> {
+        match CalicoSelector::parse(s) {
+            Ok(sel) => Some(Matcher::Calico(sel, s.to_string())),
             Err(e) => {
                 self.err(ptr, format!("invalid Calico selector: {e}"));
                 None
@@ -455,9 +788,8 @@ impl Reader<'_> {
         }
     }
 
-    fn schedule(&mut self, v: &Value, ptr: &str) -> Option<Schedule> {
-        let s = self.string(v, ptr)?;
-        match Schedule::parse(&s) {
+    fn schedule(&mut self, s: &str, ptr: &str) -> Option<Schedule> {
+        match Schedule::parse(s) {
             Ok(x) => Some(x),
             Err(e) => {
                 self.err(ptr, format!("invalid schedule: {e}"));
@@ -543,9 +875,17 @@ pub fn start(file: &Path) -> String {
     format!("{}:1:1", file.display())
 }
 
-fn metadata_name(r: &mut Reader<'_>, v: &Value) -> String {
-    match v.pointer("/metadata/name").and_then(Value::as_str) {
-        Some(n) if !n.is_empty() && plain_file_name(n) => n.to_string(),
+/// The keys of the mapping at `ptr` in document order (notes follow the order of the file).
+fn keys_at<'v>(v: &'v Value, ptr: &str) -> Vec<&'v str> {
+    v.pointer(ptr)
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn metadata_name(r: &mut Reader<'_>, m: Option<DefinitionMetadata>) -> String {
+    match m.and_then(|m| m.name) {
+        Some(n) if !n.is_empty() && plain_file_name(&n) => n,
         Some(_) => {
             r.err(
                 "/metadata/name",
@@ -567,9 +907,9 @@ fn plain_file_name(n: &str) -> bool {
     !n.contains(['/', '\\', '\0']) && n != "." && n != ".."
 }
 
-fn formats(r: &mut Reader<'_>, v: &Value, ptr: &str) -> Vec<ReportFormat> {
+fn formats(r: &mut Reader<'_>, names: Vec<String>, ptr: &str) -> Vec<ReportFormat> {
     let mut out = Vec::new();
-    for (i, s) in r.strings(v, ptr).into_iter().enumerate() {
+    for (i, s) in names.into_iter().enumerate() {
         match ReportFormat::parse(&s) {
             Some(f) if !out.contains(&f) => out.push(f),
             Some(_) => {}
@@ -587,142 +927,127 @@ fn formats(r: &mut Reader<'_>, v: &Value, ptr: &str) -> Vec<ReportFormat> {
 
 /// `kubecomply.io/v1alpha1` `ComplianceReport`.
 fn compliance_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
-    let mut plan = ReportDefinition::new(metadata_name(r, v), DefinitionKind::Frameworks);
-    for k in v.as_object().into_iter().flat_map(|m| m.keys()) {
-        if !matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "spec") {
-            r.err(&format!("/{k}"), format!("unknown field `{k}`"));
+    let (file, errors) = document::from_value_all::<ComplianceReportFile>(v);
+    r.errors
+        .extend(errors.into_iter().map(|e| (e.pointer, e.message)));
+    let Some(file) = file else {
+        return ReportDefinition::new(String::new(), DefinitionKind::Frameworks);
+    };
+    let mut plan =
+        ReportDefinition::new(metadata_name(r, file.metadata), DefinitionKind::Frameworks);
+    let Some(spec) = file.spec else {
+        r.err("", "spec is required");
+        return plan;
+    };
+    let base = r.file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    plan.frameworks = spec.frameworks.unwrap_or_default();
+    plan.inputs = spec
+        .inputs
+        .unwrap_or_default()
+        .iter()
+        .map(|s| base.join(s).display().to_string())
+        .collect();
+    if spec.selection.is_some() {
+        selection(r, v, "/spec/selection", &mut plan.selection);
+    }
+    plan.formats = formats(r, spec.formats.unwrap_or_default(), "/spec/formats");
+    plan.output = spec.output.map(|s| base.join(s));
+    if let Some(t) = spec.thresholds {
+        match t.min_score {
+            Some(n) if (0.0..=100.0).contains(&n) => plan.min_score = Some(n),
+            Some(_) => r.err(
+                "/spec/thresholds/minScore",
+                "expected a score from 0 to 100",
+            ),
+            None => {}
+        }
+        for (sev, n) in t.max_failed.unwrap_or_default().0 {
+            match Severity::parse(&sev) {
+                Some(s) => plan
+                    .max_failed
+                    .push((s, usize::try_from(n).unwrap_or(usize::MAX))),
+                None => r.err(
+                    &format!("/spec/thresholds/maxFailed/{}", escape(&sev)),
+                    format!("unknown severity {sev:?} (critical, high, medium, low, info)"),
+                ),
+            }
         }
     }
-    let empty = kubecomply_core::Map::new();
-    let spec = match v.get("spec") {
-        Some(s) => r.object(s, "/spec").unwrap_or(&empty),
-        None => {
-            r.err("", "spec is required");
-            &empty
-        }
-    };
-    for (k, x) in spec {
-        let p = format!("/spec/{k}");
-        match k.as_str() {
-            "frameworks" => plan.frameworks = r.strings(x, &p),
-            "inputs" => {
-                let base = r.file.parent().unwrap_or(Path::new(".")).to_path_buf();
-                plan.inputs = r
-                    .strings(x, &p)
-                    .iter()
-                    .map(|s| base.join(s).display().to_string())
-                    .collect()
-            }
-            "selection" => selection(r, x, &p, &mut plan.selection),
-            "formats" => plan.formats = formats(r, x, &p),
-            "output" => plan.output = r.path(x, &p),
-            "thresholds" => {
-                if let Some(m) = r.object(x, &p) {
-                    for (tk, tv) in m {
-                        let tp = format!("{p}/{tk}");
-                        match tk.as_str() {
-                            "minScore" => match tv.as_f64() {
-                                Some(n) if (0.0..=100.0).contains(&n) => plan.min_score = Some(n),
-                                _ => r.err(&tp, "expected a score from 0 to 100"),
-                            },
-                            "maxFailed" => {
-                                if let Some(mm) = r.object(tv, &tp) {
-                                    for (sev, n) in mm {
-                                        let sp = format!("{tp}/{sev}");
-                                        match (Severity::parse(sev), n.as_u64()) {
-                                            (Some(s), Some(n)) => {
-                                                plan.max_failed.push((s, n as usize))
-                                            }
-                                            (None, _) => r.err(
-                                                &sp,
-                                                format!("unknown severity {sev:?} (critical, high, medium, low, info)"),
-                                            ),
-                                            (_, None) => r.err(&sp, "expected a count"),
-                                        }
-                                    }
-                                }
-                            }
-                            _ => r.err(
-                                &tp,
-                                format!("unknown field `{tk}` (expected minScore, maxFailed)"),
-                            ),
-                        }
-                    }
-                }
-            }
-            "scope" => match x.as_str() {
-                Some("all") => plan.scope_all = true,
-                Some("data-class") => {}
-                _ => r.err(&p, "expected `all` or `data-class`"),
-            },
-            "attestations" => plan.attestations = r.path(x, &p),
-            "exceptions" => plan.exceptions = r.path(x, &p),
-            "config" => plan.config = r.path(x, &p),
-            "frameworkFiles" => {
-                let base = r.file.parent().unwrap_or(Path::new(".")).to_path_buf();
-                plan.framework_files = r.strings(x, &p).iter().map(|s| base.join(s)).collect();
-            }
-            "schedule" => {
-                if let Some(s) = r.schedule(x, &p) {
-                    let next = r.next_runs(&s);
-                    r.note(
-                        &p,
-                        format!(
-                            "schedule {:?} is valid and recorded; this run is manual (a future service will run scheduled reports){next}",
-                            s.expression
-                        ),
-                    );
-                    plan.schedule = Some(s);
-                }
-            }
-            _ => r.err(
-                &p,
-                format!(
-                    "unknown field `{k}` (expected frameworks, inputs, selection, formats, output, thresholds, scope, attestations, exceptions, config, frameworkFiles, schedule)"
-                ),
+    match spec.scope.as_deref() {
+        Some("all") => plan.scope_all = true,
+        Some("data-class") | None => {}
+        Some(_) => r.err("/spec/scope", "expected `all` or `data-class`"),
+    }
+    plan.attestations = spec.attestations.map(|s| base.join(s));
+    plan.exceptions = spec.exceptions.map(|s| base.join(s));
+    plan.config = spec.config.map(|s| base.join(s));
+    plan.framework_files = spec
+        .framework_files
+        .unwrap_or_default()
+        .iter()
+        .map(|s| base.join(s))
+        .collect();
+    if let Some(x) = spec.schedule
+        && let Some(s) = r.schedule(&x, "/spec/schedule")
+    {
+        let next = r.next_runs(&s);
+        r.note(
+            "/spec/schedule",
+            format!(
+                "schedule {:?} is valid and recorded; this run is manual (a future service will run scheduled reports){next}",
+                s.expression
             ),
-        }
+        );
+        plan.schedule = Some(s);
     }
     plan
 }
 
-fn selection(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
-    let Some(m) = r.object(v, p) else { return };
+/// The selection at `p` of `doc`, whose types [`SelectionSpec`] has checked. The selectors are
+/// read from the document as written (their text describes the selection).
+fn selection(r: &mut Reader<'_>, doc: &Value, p: &str, s: &mut Selection) {
+    let Some(m) = doc.pointer(p).and_then(Value::as_object) else {
+        return;
+    };
     for (k, x) in m {
-        let kp = format!("{p}/{k}");
+        let kp = format!("{p}/{}", escape(k));
         match k.as_str() {
             "namespaces" => s.names = r.strings(x, &kp),
             "excludeNamespaces" => s.exclude = r.strings(x, &kp),
             "namespaceSelector" => s.namespace_labels = r.kube_selector(x, &kp),
             "selector" => s.labels = r.kube_selector(x, &kp),
-            _ => r.err(
-                &kp,
-                format!(
-                    "unknown field `{k}` (expected namespaces, excludeNamespaces, namespaceSelector, selector)"
-                ),
-            ),
+            // Unknown fields are errors of the typed document.
+            _ => {}
         }
     }
 }
 
 /// Calico's `projectcalico.org/v3` `GlobalReport`.
 fn global_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
-    let mut plan = ReportDefinition::new(metadata_name(r, v), DefinitionKind::NetworkInventory);
-    let empty = kubecomply_core::Map::new();
-    let spec = match v.get("spec") {
-        Some(s) => r.object(s, "/spec").unwrap_or(&empty),
+    let (file, errors) = document::from_value_all::<GlobalReportFile>(v);
+    r.errors
+        .extend(errors.into_iter().map(|e| (e.pointer, e.message)));
+    let Some(file) = file else {
+        return ReportDefinition::new(String::new(), DefinitionKind::NetworkInventory);
+    };
+    let mut plan = ReportDefinition::new(
+        metadata_name(r, file.metadata),
+        DefinitionKind::NetworkInventory,
+    );
+    let spec = match file.spec {
+        Some(s) => s,
         None => {
             r.err("", "spec is required");
-            &empty
+            GlobalReportSpec::default()
         }
     };
-    if v.get("status").is_some() {
+    if file.status.is_some() {
         r.note(
             "/status",
             "ignored: status is written by Calico's controller",
         );
     }
-    let report_type = match spec.get("reportType").and_then(Value::as_str) {
+    let report_type = match spec.report_type.as_deref() {
         Some(t @ ("inventory" | "network-access" | "cis-benchmark")) => t.to_string(),
         Some("policy-audit") => {
             r.err(
@@ -759,17 +1084,29 @@ fn global_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
         ),
         _ => {}
     }
-    for (k, x) in spec {
-        let p = format!("/spec/{k}");
-        match k.as_str() {
-            "reportType" => {}
+    let GlobalReportSpec {
+        mut endpoints,
+        mut schedule,
+        mut suspend,
+        cis: mut cis_spec,
+        ..
+    } = spec;
+    for k in keys_at(v, "/spec") {
+        let p = format!("/spec/{}", escape(k));
+        match k {
             "endpoints" if cis => r.note(
                 &p,
                 "ignored: endpoints only scope endpoint data, which a cis-benchmark report does not have (as in Calico)",
             ),
-            "endpoints" => endpoints(r, x, &p, &mut plan.selection),
+            "endpoints" => {
+                if let Some(e) = endpoints.take() {
+                    self::endpoints(r, v, e, &p, &mut plan.selection);
+                }
+            }
             "schedule" => {
-                if let Some(s) = r.schedule(x, &p) {
+                if let Some(x) = schedule.take()
+                    && let Some(s) = r.schedule(&x, &p)
+                {
                     if s.minutes.len() > 2 {
                         r.err(
                             &p,
@@ -792,27 +1129,26 @@ fn global_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
                 &p,
                 "ignored: kubecomply runs no report jobs on nodes",
             ),
-            "suspend" => match x.as_bool() {
-                Some(b) => {
+            "suspend" => {
+                if let Some(b) = suspend.take() {
                     plan.suspend = b;
                     r.note(
                         &p,
                         format!("recorded: suspend is {b}; it applies to scheduled runs, not to this manual one"),
-                    )
+                    );
                 }
-                None => r.err(&p, "expected true or false"),
-            },
+            }
             "cis" if !cis => r.note(
                 &p,
                 "ignored: cis parameters only apply to reportType cis-benchmark",
             ),
-            "cis" => cis_params(r, x, &p, &mut plan),
-            _ => r.err(
-                &p,
-                format!(
-                    "unknown field `{k}` (GlobalReport spec: reportType, endpoints, schedule, jobNodeSelector, suspend, cis)"
-                ),
-            ),
+            "cis" => {
+                if let Some(c) = cis_spec.take() {
+                    cis_params(r, v, c, &p, &mut plan);
+                }
+            }
+            // reportType is read above; unknown fields are errors of the typed document.
+            _ => {}
         }
     }
     if cis {
@@ -826,22 +1162,18 @@ fn global_report(r: &mut Reader<'_>, v: &Value) -> ReportDefinition {
     plan
 }
 
-fn names_and_selector(r: &mut Reader<'_>, v: &Value, p: &str) -> (Vec<String>, Option<Matcher>) {
-    let (mut names, mut sel) = (Vec::new(), None);
-    if let Some(m) = r.object(v, p) {
-        for (k, x) in m {
-            let kp = format!("{p}/{k}");
-            match k.as_str() {
-                "names" => names = r.strings(x, &kp),
-                "selector" => sel = r.calico_selector(x, &kp),
-                _ => r.err(
-                    &kp,
-                    format!("unknown field `{k}` (expected names, selector)"),
-                ),
-            }
-        }
-    }
-    (names, sel)
+fn names_and_selector(
+    r: &mut Reader<'_>,
+    n: Option<NamesAndSelectorSpec>,
+    p: &str,
+) -> (Vec<String>, Option<Matcher>) {
+    let Some(n) = n else {
+        return (Vec::new(), None);
+    };
+    let sel = n
+        .selector
+        .and_then(|s| r.calico_selector(&s, &format!("{p}/selector")));
+    (n.names.unwrap_or_default(), sel)
 }
 
 fn honoured_parts(a: bool, what_a: &str, b: bool, what_b: &str) -> String {
@@ -853,20 +1185,26 @@ fn honoured_parts(a: bool, what_a: &str, b: bool, what_b: &str) -> String {
     }
 }
 
-fn endpoints(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
-    let Some(m) = r.object(v, p) else { return };
-    for (k, x) in m {
-        let kp = format!("{p}/{k}");
-        match k.as_str() {
+fn endpoints(r: &mut Reader<'_>, doc: &Value, e: EndpointsSpec, p: &str, s: &mut Selection) {
+    let EndpointsSpec {
+        mut selector,
+        mut namespaces,
+        mut service_accounts,
+    } = e;
+    for k in keys_at(doc, p) {
+        let kp = format!("{p}/{}", escape(k));
+        match k {
             "selector" => {
-                s.labels = r.calico_selector(x, &kp);
-                r.note(
-                    &kp,
-                    "honoured: Calico selector on the workloads' pod labels",
-                );
+                if let Some(x) = selector.take() {
+                    s.labels = r.calico_selector(&x, &kp);
+                    r.note(
+                        &kp,
+                        "honoured: Calico selector on the workloads' pod labels",
+                    );
+                }
             }
             "namespaces" => {
-                let (names, sel) = names_and_selector(r, x, &kp);
+                let (names, sel) = names_and_selector(r, namespaces.take(), &kp);
                 let what = honoured_parts(
                     !names.is_empty(),
                     "namespace names",
@@ -878,7 +1216,7 @@ fn endpoints(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
                 r.note(&kp, format!("honoured: {what}"));
             }
             "serviceAccounts" => {
-                let (names, sel) = names_and_selector(r, x, &kp);
+                let (names, sel) = names_and_selector(r, service_accounts.take(), &kp);
                 let what = honoured_parts(
                     !names.is_empty(),
                     "the names of the pods' service accounts (`default` when unset)",
@@ -889,53 +1227,49 @@ fn endpoints(r: &mut Reader<'_>, v: &Value, p: &str, s: &mut Selection) {
                 s.service_account_labels = sel;
                 r.note(&kp, format!("honoured: {what}"));
             }
-            _ => r.err(
-                &kp,
-                format!("unknown field `{k}` (expected selector, namespaces, serviceAccounts)"),
-            ),
+            // Unknown fields are errors of the typed document.
+            _ => {}
         }
     }
 }
 
-fn percent(r: &mut Reader<'_>, v: &Value, p: &str) -> Option<f64> {
-    match v.as_u64() {
+fn percent(r: &mut Reader<'_>, v: Option<u64>, p: &str) -> Option<f64> {
+    match v {
         Some(n) if n <= 100 => Some(n as f64),
-        _ => {
+        Some(_) => {
             r.err(p, "expected a percentage from 0 to 100");
             None
         }
+        None => None,
     }
 }
 
-fn cis_params(r: &mut Reader<'_>, v: &Value, p: &str, plan: &mut ReportDefinition) {
-    let Some(m) = r.object(v, p) else { return };
-    let (mut high, mut med) = (None, None);
-    for (k, x) in m {
-        let kp = format!("{p}/{k}");
-        match k.as_str() {
-            "highThreshold" => high = percent(r, x, &kp),
-            "medThreshold" => med = percent(r, x, &kp),
+fn cis_params(r: &mut Reader<'_>, doc: &Value, c: CisSpec, p: &str, plan: &mut ReportDefinition) {
+    let high = percent(r, c.high_threshold, &format!("{p}/highThreshold"));
+    let med = percent(r, c.med_threshold, &format!("{p}/medThreshold"));
+    for k in keys_at(doc, p) {
+        let kp = format!("{p}/{}", escape(k));
+        match k {
             "includeUnscoredTests" => r.note(
                 &kp,
                 "ignored: the report always lists every requirement; CIS \"not scored\" checks are manual requirements, assessed only through attestations",
             ),
-            "numFailedTests" => match x.as_u64() {
-                Some(n) if n > 0 => r.note(
+            "numFailedTests" => match c.num_failed_tests {
+                Some(0) => r.err(&kp, "expected a number greater than 0"),
+                Some(_) => r.note(
                     &kp,
                     "ignored: the report lists every failed requirement, not only the top N",
                 ),
-                _ => r.err(&kp, "expected a number greater than 0"),
+                // A value of the wrong type is an error of the typed document.
+                None => {}
             },
             "resultsFilters" => r.note(
                 &kp,
                 "ignored: kube-bench test indices and kubelet versions select node results, which a manifest scan has none of; every CIS requirement is reported",
             ),
-            _ => r.err(
-                &kp,
-                format!(
-                    "unknown field `{k}` (expected highThreshold, medThreshold, includeUnscoredTests, numFailedTests, resultsFilters)"
-                ),
-            ),
+            // highThreshold and medThreshold are read above; unknown fields are errors of the
+            // typed document.
+            _ => {}
         }
     }
     let (h, m) = (high.unwrap_or(100.0), med.unwrap_or(50.0));
@@ -952,4 +1286,56 @@ fn cis_params(r: &mut Reader<'_>, v: &Value, p: &str, plan: &mut ReportDefinitio
             "mapped: the cis-k8s score (passing / assessed requirements) is banded HIGH at >= {h}%, MED above {m}%, LOW otherwise; LOW exits with status 1"
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(name: &str, text: &str) -> std::result::Result<ReportDefinition, String> {
+        let dir = std::env::temp_dir().join(format!("kubecomply-def-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let file = dir.join(name);
+        std::fs::write(&file, text).map_err(|e| e.to_string())?;
+        read(&file).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_misspelt_selection_key_is_an_error_not_a_wider_selection() {
+        let e = read_text(
+            "sel.yaml",
+            "apiVersion: kubecomply.io/v1alpha1\nkind: ComplianceReport\nmetadata:\n  name: r\n  labels: {team: shop}\nspec:\n  selection:\n    namespace: [payments]\n    namespaceSelector:\n      matchLabel: {env: prod}\n    selector:\n      matchExpressions: [{key: tier, operator: In, values: [web], valuez: [x]}]\n",
+        )
+        .expect_err("invalid");
+        for want in [
+            "sel.yaml:8:5: unknown field `namespace`",
+            "sel.yaml:10:7: unknown field `matchLabel`",
+            "sel.yaml:12:67: unknown field `valuez`",
+        ] {
+            assert!(e.contains(want), "{want}\n{e}");
+        }
+    }
+
+    #[test]
+    fn global_report_fields_are_typed() {
+        let e = read_text(
+            "gr.yaml",
+            "apiVersion: projectcalico.org/v3\nkind: GlobalReport\nmetadata:\n  name: r\nspec:\n  reportType: inventory\n  endpoints:\n    namespaces:\n      name: [shop]\n  suspend: \"no\"\nextra: 1\n",
+        )
+        .expect_err("invalid");
+        for want in [
+            "gr.yaml:9:7: unknown field `name`",
+            "gr.yaml:10:3: invalid type: string \"no\", expected a boolean",
+            "gr.yaml:11:1: unknown field `extra`",
+        ] {
+            assert!(e.contains(want), "{want}\n{e}");
+        }
+        let ok = read_text(
+            "gr-ok.yaml",
+            "apiVersion: projectcalico.org/v3\nkind: GlobalReport\nmetadata:\n  name: r\n  resourceVersion: \"12\"\nspec:\n  reportType: inventory\n  endpoints:\n    namespaces: {names: [shop]}\nstatus: {lastSuccessfulReportJobs: []}\n",
+        )
+        .expect("valid");
+        assert_eq!(ok.selection.names, ["shop"]);
+        assert!(ok.notes[0].ends_with("ignored: status is written by Calico's controller"));
+    }
 }

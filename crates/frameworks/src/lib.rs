@@ -23,12 +23,14 @@ pub use attest::{
 pub use eval::{
     FindingRef, FrameworkResult, RequirementResult, RequirementStatus, apply_attestations, evaluate,
 };
-pub use parse::{FrameworkError, parse};
+pub use parse::{FrameworkError, FrameworkFile, RemapEntry, RequirementEntry, parse};
 
 use serde::Serialize;
 
 /// How a requirement is assessed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Assessment {
     /// The mapped rules give complete evidence.
@@ -63,7 +65,7 @@ impl Assessment {
 
 /// The class of data a framework protects; resources carry it in the
 /// `compliance.kubecomply.io/data-class` label or annotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DataClass {
     /// Cardholder data (PCI DSS).
@@ -92,7 +94,9 @@ impl DataClass {
 }
 
 /// An evidence source a requirement needs and that a manifest scan does not provide.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Need {
     /// Files, component flags and kubelet configuration read on the nodes.

@@ -1,12 +1,14 @@
-//! The framework file format: YAML parsed with the loader (positions for errors) into types.
-
-use kubecomply_core::value::Field;
+//! The framework file format: YAML parsed with the loader (positions for errors), read into the
+//! typed [`FrameworkFile`] with serde (its JSON Schema is `docs/schema/framework-v1.json`), then
+//! checked and converted into a [`FrameworkDef`].
 
 use std::collections::HashSet;
 
-use kubecomply_core::{Map, Value};
+use kubecomply_core::Value;
+use kubecomply_core::document::{self, OrderedMap, Text};
 use kubecomply_loader::Limits;
 use kubecomply_loader::locate::PositionIndex;
+use serde::{Deserialize, Deserializer};
 
 use crate::{Assessment, DataClass, Framework, FrameworkDef, Need, Remap, Requirement};
 
@@ -35,28 +37,115 @@ impl std::fmt::Display for FrameworkError {
 
 impl std::error::Error for FrameworkError {}
 
-const TOP_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "version",
-    "description",
-    "appliesTo",
-    "extends",
-    "drop",
-    "remap",
-    "requirements",
-];
-const REQ_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "description",
-    "assessment",
-    "needs",
-    "rules",
-    "plannedRules",
-    "requirements",
-];
-const REMAP_KEYS: &[&str] = &["rules", "plannedRules", "assessment"];
+/// A field that, when written, must have a value: `key: ~` is an error, not an absent field.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A framework file as written: a catalogue of requirements, or (with `extends`) changes to
+/// another framework.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("required" = ["id", "name"]))]
+pub struct FrameworkFile {
+    /// Identifier used on the command line (`--framework ID`): lower-case letters, digits and `-`.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub id: Option<Text>,
+    /// Display name.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub name: Option<Text>,
+    /// The version of the standard (required unless inherited with `extends`).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub version: Option<Text>,
+    /// What the framework is (inherited with `extends` when absent).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub description: Option<Text>,
+    /// The class of data it protects: only resources carrying it (label or annotation
+    /// `compliance.kubecomply.io/data-class`) are in scope. Inherited with `extends` when absent.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "DataClass")]
+    pub applies_to: Option<Text>,
+    /// The id of the framework this one derives from: a built-in one or one read earlier.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String")]
+    pub extends: Option<String>,
+    /// With `extends`: ids of inherited requirements to remove (with their children).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<String>")]
+    pub drop: Option<Vec<String>>,
+    /// With `extends`: new mappings of inherited requirements, by requirement id.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "OrderedMap<RemapEntry>")]
+    pub remap: Option<OrderedMap<RemapEntry>>,
+    /// The requirements (with `extends`: added at the top level, the same id replaces). At least
+    /// one without `extends`. Each is a [`RequirementEntry`], read on its own so that one bad
+    /// entry does not hide the problems of the others.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<RequirementEntry>")]
+    pub requirements: Option<Vec<serde_json::Value>>,
+}
+
+/// One requirement, or a group of requirements (one with `requirements`, which then maps no
+/// rules). A requirement without children needs an `assessment`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("required" = ["id", "title"]))]
+pub struct RequirementEntry {
+    /// The standard's identifier (`1.2.5`, `164.312(b)`, `CC6.1`), unique in the framework.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub id: Option<Text>,
+    /// Short title.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub title: Option<Text>,
+    /// Longer explanation.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Text")]
+    pub description: Option<Text>,
+    /// How it is assessed.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Assessment")]
+    pub assessment: Option<Text>,
+    /// Evidence sources it needs that a manifest scan does not provide.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<Need>")]
+    pub needs: Option<Vec<String>>,
+    /// Rule codes that give evidence (`KC-AREA-NNN`, or a policy's own code).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<String>")]
+    pub rules: Option<Vec<String>>,
+    /// Rule codes reserved for analyzers that do not exist yet.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<String>")]
+    pub planned_rules: Option<Vec<String>>,
+    /// Child requirements (each a [`RequirementEntry`]): this one is then a group.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<RequirementEntry>")]
+    pub requirements: Option<Vec<serde_json::Value>>,
+}
+
+/// A new mapping of an inherited requirement: what is given replaces the base's.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RemapEntry {
+    /// Rule codes that give evidence (replaces the inherited list).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<String>")]
+    pub rules: Option<Vec<String>>,
+    /// Planned rule codes (replaces the inherited list).
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Vec<String>")]
+    pub planned_rules: Option<Vec<String>>,
+    /// How it is assessed.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Assessment")]
+    pub assessment: Option<Text>,
+}
 
 struct Ctx {
     errors: Vec<(String, String)>,
@@ -72,36 +161,19 @@ impl Ctx {
         self.errors.push((pointer.to_string(), message.into()));
     }
 
-    fn object<'v>(&mut self, v: &'v Value, ptr: &str, what: &str) -> Option<&'v Map> {
+    /// Reads `v` as a `T`, recording every faulty field (pointers under `ptr`).
+    fn typed<T: serde::de::DeserializeOwned>(&mut self, v: &Value, ptr: &str) -> Option<T> {
+        let (t, errs) = document::from_value_all::<T>(v);
+        for e in errs {
+            self.err(&format!("{ptr}{}", e.pointer), e.message);
+        }
+        t
+    }
+
+    fn string(&mut self, v: Option<Text>, ptr: &str, key: &str, required: bool) -> String {
         match v {
-            Value::Object(m) => Some(m),
-            _ => {
-                self.err(ptr, format!("{what} must be a mapping"));
-                None
-            }
-        }
-    }
-
-    fn check_keys(&mut self, m: &Map, ptr: &str, allowed: &[&str]) {
-        for k in m.keys() {
-            if !allowed.contains(&k.as_str()) {
-                self.err(
-                    &format!("{ptr}/{}", escape(k)),
-                    format!(
-                        "unknown field {k:?} (expected one of: {})",
-                        allowed.join(", ")
-                    ),
-                );
-            }
-        }
-    }
-
-    fn string(&mut self, m: &Map, ptr: &str, key: &str, required: bool) -> String {
-        match m.get(key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-            // Ids such as `2.1` or `5` may be written unquoted.
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::String(_)) | None if !required => String::new(),
+            Some(Text(s)) if !s.trim().is_empty() => s,
+            Some(_) | None if !required => String::new(),
             None => {
                 self.err(ptr, format!("missing required field {key:?}"));
                 String::new()
@@ -116,32 +188,7 @@ impl Ctx {
         }
     }
 
-    fn strings(&mut self, v: Option<&Value>, ptr: &str, key: &str) -> Vec<String> {
-        let p = format!("{ptr}/{key}");
-        match v {
-            None => Vec::new(),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::String(s) => out.push(s.clone()),
-                        _ => self.err(
-                            &format!("{p}/{i}"),
-                            format!("{key} entries must be strings"),
-                        ),
-                    }
-                }
-                out
-            }
-            Some(_) => {
-                self.err(&p, format!("{key:?} must be a list"));
-                Vec::new()
-            }
-        }
-    }
-
-    fn rule_codes(&mut self, v: Option<&Value>, ptr: &str, key: &str) -> Vec<String> {
-        let codes = self.strings(v, ptr, key);
+    fn rule_codes(&mut self, codes: Vec<String>, ptr: &str, key: &str) -> Vec<String> {
         for (i, c) in codes.iter().enumerate() {
             if !kubecomply_core::rule::valid_code(c) {
                 self.err(
@@ -155,56 +202,46 @@ impl Ctx {
         codes
     }
 
-    fn assessment(&mut self, m: &Map, ptr: &str) -> Option<Assessment> {
-        let v = m.field("assessment")?;
-        match v.as_str().and_then(Assessment::parse) {
-            Some(a) => Some(a),
-            None => {
-                self.err(
-                    &format!("{ptr}/assessment"),
-                    "assessment must be one of: automated, partial, manual",
-                );
-                None
-            }
+    fn assessment(&mut self, v: Option<Text>, ptr: &str) -> Option<Assessment> {
+        let Text(s) = v?;
+        let a = Assessment::parse(&s);
+        if a.is_none() {
+            self.err(
+                &format!("{ptr}/assessment"),
+                "assessment must be one of: automated, partial, manual",
+            );
         }
+        a
     }
 
-    fn requirements(&mut self, v: Option<&Value>, ptr: &str) -> Vec<Requirement> {
+    fn requirements(&mut self, items: Vec<serde_json::Value>, ptr: &str) -> Vec<Requirement> {
         let p = format!("{ptr}/requirements");
-        let items = match v {
-            None => return Vec::new(),
-            Some(Value::Array(items)) => items,
-            Some(_) => {
-                self.err(&p, "requirements must be a list");
-                return Vec::new();
-            }
-        };
         items
-            .iter()
+            .into_iter()
             .enumerate()
-            .filter_map(|(i, item)| self.requirement(item, &format!("{p}/{i}")))
+            .filter_map(|(i, item)| self.requirement(&Value::from(item), &format!("{p}/{i}")))
             .collect()
     }
 
     fn requirement(&mut self, v: &Value, ptr: &str) -> Option<Requirement> {
-        let m = self.object(v, ptr, "a requirement")?;
-        self.check_keys(m, ptr, REQ_KEYS);
-        let id = self.string(m, ptr, "id", true);
+        if !v.is_object() {
+            self.err(ptr, "a requirement must be a mapping");
+            return None;
+        }
+        let m: RequirementEntry = self.typed(v, ptr)?;
+        let id = self.string(m.id, ptr, "id", true);
         if !id.is_empty() && !self.ids.insert(id.clone()) {
             self.err(
                 &format!("{ptr}/id"),
                 format!("duplicate requirement id {id:?}"),
             );
         }
-        let title = self.string(m, ptr, "title", true);
-        let description = self.string(m, ptr, "description", false);
-        let assessment = self.assessment(m, ptr);
+        let title = self.string(m.title, ptr, "title", true);
+        let description = self.string(m.description, ptr, "description", false);
+        let assessment_given = m.assessment.is_some();
+        let assessment = self.assessment(m.assessment, ptr);
         let mut needs = Vec::new();
-        for (i, n) in self
-            .strings(m.field("needs"), ptr, "needs")
-            .iter()
-            .enumerate()
-        {
+        for (i, n) in m.needs.unwrap_or_default().iter().enumerate() {
             match Need::parse(n) {
                 Some(n) => needs.push(n),
                 None => self.err(
@@ -213,8 +250,9 @@ impl Ctx {
                 ),
             }
         }
-        let rules = self.rule_codes(m.field("rules"), ptr, "rules");
-        let planned_rules = self.rule_codes(m.field("plannedRules"), ptr, "plannedRules");
+        let rules = self.rule_codes(m.rules.unwrap_or_default(), ptr, "rules");
+        let planned_rules =
+            self.rule_codes(m.planned_rules.unwrap_or_default(), ptr, "plannedRules");
         for (i, c) in planned_rules.iter().enumerate() {
             if rules.contains(c) {
                 self.err(
@@ -223,8 +261,8 @@ impl Ctx {
                 );
             }
         }
-        let requirements = self.requirements(m.field("requirements"), ptr);
-        if requirements.is_empty() && assessment.is_none() && m.field("assessment").is_none() {
+        let requirements = self.requirements(m.requirements.unwrap_or_default(), ptr);
+        if requirements.is_empty() && !assessment_given {
             self.err(
                 ptr,
                 format!("requirement {id:?} has no children and no assessment (automated, partial or manual)"),
@@ -311,9 +349,12 @@ fn build(
     ctx: &mut Ctx,
     locate: &dyn Fn(&str) -> (u32, u32),
 ) -> Option<FrameworkDef> {
-    let m = ctx.object(v, "", "a framework file")?;
-    ctx.check_keys(m, "", TOP_KEYS);
-    let id = ctx.string(m, "", "id", true);
+    if !v.is_object() {
+        ctx.err("", "a framework file must be a mapping");
+        return None;
+    }
+    let m: FrameworkFile = ctx.typed(v, "")?;
+    let id = ctx.string(m.id, "", "id", true);
     if !id.is_empty()
         && !id
             .bytes()
@@ -321,21 +362,14 @@ fn build(
     {
         ctx.err("/id", "id must be lower-case letters, digits and '-'");
     }
-    let name = ctx.string(m, "", "name", true);
-    let extends = match m.field("extends") {
+    let name = ctx.string(m.name, "", "name", true);
+    let extends = m.extends;
+    let version = ctx.string(m.version, "", "version", extends.is_none());
+    let description = ctx.string(m.description, "", "description", false);
+    let applies_to = match m.applies_to {
         None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            ctx.err("/extends", "extends must be a framework id");
-            None
-        }
-    };
-    let version = ctx.string(m, "", "version", extends.is_none());
-    let description = ctx.string(m, "", "description", false);
-    let applies_to = match m.field("appliesTo") {
-        None => None,
-        Some(v) => {
-            let c = v.as_str().and_then(DataClass::parse);
+        Some(Text(s)) => {
+            let c = DataClass::parse(&s);
             if c.is_none() {
                 ctx.err("/appliesTo", "appliesTo must be one of: pci, phi, pii");
             }
@@ -347,39 +381,29 @@ fn build(
         locate("/extends").0,
         locate("/extends").1,
     )];
-    let drop = ctx.strings(m.field("drop"), "", "drop");
+    let drop = m.drop.unwrap_or_default();
     for i in 0..drop.len() {
         let (l, c) = locate(&format!("/drop/{i}"));
         positions.push((format!("drop/{i}"), l, c));
     }
     let mut remap = Vec::new();
-    if let Some(r) = m.field("remap")
-        && let Some(rm) = ctx.object(r, "/remap", "remap")
-    {
-        for (rid, spec) in rm {
-            let p = format!("/remap/{}", escape(rid));
-            let (l, c) = locate(&p);
-            positions.push((format!("remap/{rid}"), l, c));
-            let Some(sm) = ctx.object(spec, &p, "a remap entry") else {
-                continue;
-            };
-            ctx.check_keys(sm, &p, REMAP_KEYS);
-            remap.push(Remap {
-                id: rid.clone(),
-                rules: sm
-                    .contains_key("rules")
-                    .then(|| ctx.rule_codes(sm.field("rules"), &p, "rules")),
-                planned_rules: sm
-                    .contains_key("plannedRules")
-                    .then(|| ctx.rule_codes(sm.field("plannedRules"), &p, "plannedRules")),
-                assessment: ctx.assessment(sm, &p),
-            });
-        }
+    for (rid, spec) in m.remap.unwrap_or_default().0 {
+        let p = format!("/remap/{}", escape(&rid));
+        let (l, c) = locate(&p);
+        positions.push((format!("remap/{rid}"), l, c));
+        remap.push(Remap {
+            rules: spec.rules.map(|r| ctx.rule_codes(r, &p, "rules")),
+            planned_rules: spec
+                .planned_rules
+                .map(|r| ctx.rule_codes(r, &p, "plannedRules")),
+            assessment: ctx.assessment(spec.assessment, &p),
+            id: rid,
+        });
     }
     if extends.is_none() && (!drop.is_empty() || !remap.is_empty()) {
         ctx.err("", "drop and remap need extends");
     }
-    let requirements = ctx.requirements(m.field("requirements"), "");
+    let requirements = ctx.requirements(m.requirements.unwrap_or_default(), "");
     if requirements.is_empty() && extends.is_none() {
         ctx.err("", "a framework needs at least one requirement");
     }

@@ -225,12 +225,39 @@ fn invalid_files_report_line_and_column() {
         )
     };
     has("bad.yaml:1:1:", "id must be lower-case");
-    has("bad.yaml:4:1:", "unknown field \"colour\"");
+    has("bad.yaml:4:1:", "unknown field `colour`");
     has("bad.yaml:8:5:", "assessment must be one of");
     has("bad.yaml:9:5:", "duplicate requirement id \"a\"");
     has("bad.yaml:12:26:", "\"host network\" is not a rule code");
     has("bad.yaml:13:5:", "missing required field \"title\"");
     has("bad.yaml:13:5:", "no children and no assessment");
+}
+
+#[test]
+fn misspelt_or_mistyped_fields_are_errors_with_their_position() {
+    // A misspelt key must not silently drop a mapping (a requirement without its rules), and
+    // `~` is not "absent": `rules: ~` in a remap would keep the inherited rules.
+    let text = "id: c\nname: C\nextends: test\nremap:\n  \"1.1\": {rules: ~, asessment: manual}\n  \"1.2\": manual\nrequirements:\n  - id: a\n    title: A\n    assessment: automated\n    rulez: [KC-HOST-001]\n  - 5\n  - id: b\n    title: [B]\n    assessment: manual\n";
+    let errors = parse(text, "c.yaml").expect_err("invalid");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    for want in [
+        "c.yaml:5:11: invalid type: null, expected a sequence",
+        "c.yaml:5:21: unknown field `asessment`",
+        "c.yaml:6:3: invalid type: string \"manual\", expected struct RemapEntry",
+        "c.yaml:11:5: unknown field `rulez`",
+        "c.yaml:12:5: a requirement must be a mapping",
+        "c.yaml:14:5: invalid type: sequence, expected a string",
+    ] {
+        assert!(
+            shown.iter().any(|s| s.starts_with(want)),
+            "no {want} in {shown:#?}"
+        );
+    }
+    let errors = parse("- id: x\n", "list.yaml").expect_err("not a mapping");
+    assert_eq!(
+        errors[0].to_string(),
+        "list.yaml:1:1: a framework file must be a mapping"
+    );
 }
 
 #[test]
