@@ -200,9 +200,12 @@ fn ends_term(src: &str, last: Option<u8>, end: usize) -> bool {
     match last {
         Some(b')' | b']' | b'}' | b'"' | b'`') => true,
         Some(c) if c.is_ascii_alphanumeric() || c == b'_' => {
+            // The character before the word may be any character, of any UTF-8 length.
             let word_start = src[..end]
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(0, |p| p + 1);
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |(p, c)| p + c.len_utf8());
             !CONTINUING_KEYWORDS.contains(&&src[word_start..end])
         }
         _ => false,
@@ -309,5 +312,20 @@ mod tests {
         ] {
             assert_eq!(for_regorus(src, false), src, "{src}");
         }
+    }
+
+    /// Found by the `rego_module` fuzz target: a multi-byte character before a word that ends
+    /// a line followed by a line starting with `(` made the rewrite slice inside it (a panic).
+    #[test]
+    fn a_multibyte_character_before_a_word_is_not_split() {
+        let src = "{\u{18b}\u{7dd}gent\n   ({";
+        let _ = for_regorus(src, true);
+        let _ = for_regorus(src, false);
+        let text = "package p\n\nx {\n  input.\u{e9}ta\n  (1 + 2) > 1\n}\n";
+        assert!(
+            for_regorus(text, true).contains(';'),
+            "{}",
+            for_regorus(text, true)
+        );
     }
 }
