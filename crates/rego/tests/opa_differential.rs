@@ -87,57 +87,12 @@ struct Case {
 fn opa_violations(
     opa: &Path,
     scratch: &Path,
-    (modules, v0): (&[String], bool),
+    modules: (&[String], bool),
     input: &Value,
     data: &Value,
 ) -> Result<Vec<String>, String> {
-    let _ = std::fs::remove_dir_all(scratch);
-    std::fs::create_dir_all(scratch).map_err(|e| e.to_string())?;
-    let mut args = vec!["eval".to_string(), "--format".into(), "json".into()];
-    if v0 {
-        args.push("--v0-compatible".into());
-    }
-    for (i, m) in modules.iter().enumerate() {
-        let p = scratch.join(format!("m{i}.rego"));
-        std::fs::write(&p, m).map_err(|e| e.to_string())?;
-        args.extend(["-d".into(), p.display().to_string()]);
-    }
-    let data_path = scratch.join("data.json");
-    std::fs::write(&data_path, data.to_string()).map_err(|e| e.to_string())?;
-    let input_path = scratch.join("input.json");
-    std::fs::write(&input_path, input.to_string()).map_err(|e| e.to_string())?;
-    args.extend([
-        "-d".into(),
-        data_path.display().to_string(),
-        "-i".into(),
-        input_path.display().to_string(),
-    ]);
-    let pkg = package(&modules[0]).ok_or("no package")?;
-    args.push(format!("data.{pkg}.violation"));
-    let out = Command::new(opa)
-        .args(&args)
-        .output()
-        .map_err(|e| e.to_string())?;
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("opa output: {e}: {}", String::from_utf8_lossy(&out.stderr)))?;
-    if let Some(errors) = doc.get("errors") {
-        return Err(format!("opa error: {errors}"));
-    }
-    let mut messages = Vec::new();
-    if let Some(set) = doc
-        .pointer("/result/0/expressions/0/value")
-        .and_then(|v| v.as_array())
-    {
-        for v in set {
-            let msg = v
-                .get("msg")
-                .and_then(|m| m.as_str())
-                .ok_or("violation without msg")?;
-            messages.push(msg.to_string());
-        }
-    }
-    messages.sort();
-    Ok(messages)
+    let mut all = opa_batch(opa, scratch, modules, std::slice::from_ref(input), data)?;
+    all.pop().ok_or_else(|| "opa gave no result".to_string())
 }
 
 #[test]
@@ -465,11 +420,11 @@ fn opa_batch(
     let pkg = package(&modules[0]).ok_or("no package")?;
     let wrapper = if v0 {
         format!(
-            "package kcdiff\n\nresults := [msgs | x := input.cases[i]; msgs := [m | data.{pkg}.violation[v] with input as x; m := v.msg]]\n"
+            "package kcdiff\n\nresults := [vs | x := input.cases[i]; vs := [v | data.{pkg}.violation[v] with input as x]]\n"
         )
     } else {
         format!(
-            "package kcdiff\n\nresults := [msgs | some x in input.cases; msgs := [m | some v in data.{pkg}.violation with input as x; m := v.msg]]\n"
+            "package kcdiff\n\nresults := [vs | some x in input.cases; vs := [v | some v in data.{pkg}.violation with input as x]]\n"
         )
     };
     let mut all: Vec<String> = modules.to_vec();
@@ -517,12 +472,17 @@ fn opa_batch(
     results
         .iter()
         .map(|r| {
-            let mut m: Vec<String> = r
+            let mut m = r
                 .as_array()
                 .ok_or("not a list")?
                 .iter()
-                .filter_map(|m| m.as_str().map(str::to_string))
-                .collect();
+                .map(|v| {
+                    v.get("msg")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("violation without msg: {v}"))
+                })
+                .collect::<Result<Vec<String>, String>>()?;
             m.sort();
             Ok(m)
         })
